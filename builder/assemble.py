@@ -1,0 +1,163 @@
+"""Turn a validated deck into exactly what each note will hold in Anki.
+
+This is the single place that decides a note's fields, tags and deck, so the
+lock's content hash, ``builder diff`` and the package all see the same thing.
+Text is normalised to NFC here because Anki normalises on import: hashing
+anything else would report phantom changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import Location
+from .identity import note_guid
+from .render import MediaFile, render_field
+from .source import Deck, Note
+from .templates import CLOZE_FIELDS, QA_FIELDS
+
+RETIRED_TAG = "builder::retired"
+_FIELD_KEYS = {
+    "cloze": (("Text", "text"), ("Extra", "extra")),
+    "qa": (("Question", "question"), ("Answer", "answer"), ("Extra", "extra")),
+}
+
+
+@dataclass(frozen=True)
+class AnkiNote:
+    """One note as Anki will store it; ``fields`` follow the note type's field order."""
+
+    note_id: str
+    guid: str
+    type_kind: str
+    fields: tuple[str, ...]
+    tags: tuple[str, ...]
+    deck: str
+    media: tuple[MediaFile, ...] = ()
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        return CLOZE_FIELDS if self.type_kind == "cloze" else QA_FIELDS
+
+    def field_hashes(self) -> dict[str, str]:
+        return {name: _hash(value) for name, value in zip(self.field_names, self.fields)}
+
+    def content_hash(self) -> str:
+        """Hash of everything the note puts into Anki: a change here means "update it"."""
+        return _hash(json.dumps([self.type_kind, self.fields, self.tags, self.deck], ensure_ascii=False))
+
+    def summary(self) -> str:
+        """The first field as short plain text, for humans reading the lock or a diff."""
+        return plain_summary(self.fields[0])
+
+
+def _hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def plain_summary(field_html: str, limit: int = 80) -> str:
+    """Visible text of a field, tags removed, cut to ``limit`` characters."""
+    out: list[str] = []
+    inside = False
+    for char in field_html:
+        if char == "<":
+            inside = True
+        elif char == ">":
+            inside = False
+        elif not inside:
+            out.append(char)
+    text = " ".join(html.unescape("".join(out)).split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def source_field(deck: Deck) -> str:
+    """The Source line every card shows: linked title, author and date."""
+    src = deck.source
+    return (
+        f'<a href="{html.escape(src.url)}">{html.escape(src.title)}</a>'
+        f" · {html.escape(src.author)} · {html.escape(src.date)}"
+    )
+
+
+def note_tags(deck: Deck, note: Note) -> tuple[str, ...]:
+    """Slug, kind, deck-wide and note tags, de-duplicated in that order."""
+    return tuple(dict.fromkeys((deck.slug, note.kind, *deck.tags, *note.tags)))
+
+
+def assemble_note(deck: Deck, note: Note, source_html: str) -> AnkiNote:
+    type_kind = "cloze" if note.is_cloze else "qa"
+    base_dir = deck.path.parent
+    values: list[str] = []
+    media: dict[str, MediaFile] = {}
+    for _, key in _FIELD_KEYS[type_kind]:
+        field = note.fields.get(key)
+        if field is None:
+            values.append("")
+            continue
+        rendered = render_field(
+            field.text, Location(deck.path, field.line), base_dir=base_dir, allow_html=deck.allow_html
+        )
+        values.append(nfc(rendered.html))
+        for item in rendered.media:
+            media[item.name] = item
+    values.append(source_html)
+    return AnkiNote(
+        note_id=note.id,
+        guid=note_guid(deck.slug, note.id),
+        type_kind=type_kind,
+        fields=tuple(values),
+        tags=tuple(nfc(tag) for tag in note_tags(deck, note)),
+        deck=nfc(deck.subdeck(note.kind)),
+        media=tuple(media[name] for name in sorted(media)),
+    )
+
+
+def assemble(deck: Deck) -> tuple[AnkiNote, ...]:
+    """Every note of the deck, in source order (which is also the new-card order)."""
+    source_html = nfc(source_field(deck))
+    return tuple(assemble_note(deck, note, source_html) for note in deck.notes)
+
+
+def tombstone(note_id: str, guid: str, type_kind: str, deck: str, summary: str, version: str) -> AnkiNote:
+    """A removed note, kept so the user's copy is marked rather than orphaned.
+
+    Its GUID is unchanged, so importing updates the user's note in place with a
+    visible "retired" line and the ``builder::retired`` tag to search for.
+    """
+    notice = (
+        f'<div class="retired">Retired in {html.escape(version)}: this note was removed from the deck. '
+        f"In Anki's browser, search <code>tag:{RETIRED_TAG}</code> and delete these notes.</div>"
+    )
+    title = html.escape(summary)
+    if type_kind == "cloze":
+        fields: tuple[str, ...] = (f"{{{{c1::Retired}}}}: {title}", notice, "")
+    else:
+        fields = (f"Retired: {title}", "Retired", notice, "")
+    return AnkiNote(
+        note_id=note_id,
+        guid=guid,
+        type_kind=type_kind,
+        fields=tuple(nfc(value) for value in fields),
+        tags=(RETIRED_TAG,),
+        deck=deck,
+    )
+
+
+_CLOZE_NUMBER = re.compile(r"\{\{c(\d+)::")
+
+
+def assemble_note_count(note: AnkiNote) -> int:
+    """How many cards Anki makes from the note: one per cloze number, or one."""
+    if note.type_kind != "cloze":
+        return 1
+    return max(1, len(set(_CLOZE_NUMBER.findall(note.fields[0]))))

@@ -1,0 +1,132 @@
+"""The command line: the only module that imports Click and prints.
+
+Each command parses its arguments, calls the core, prints what happened and
+turns a ``BuilderError`` into ``Error: file:line: message`` with exit code 1.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from . import __version__
+from .errors import BuilderError, InvalidSource
+
+F = TypeVar("F", bound=Callable[..., Any])
+DEFAULT_SOURCES = Path("cardsrc")
+
+
+def sources_argument(func: F) -> F:
+    return click.argument(
+        "sources", nargs=-1, type=click.Path(path_type=Path, dir_okay=True, exists=False)
+    )(func)
+
+
+def resolve_sources(sources: tuple[Path, ...]) -> list[Path]:
+    """The sources named, or every ``cardsrc/*.yaml`` when none is."""
+    if sources:
+        return list(sources)
+    found = sorted(DEFAULT_SOURCES.glob("*.yaml"))
+    if not found:
+        raise click.ClickException(
+            f"no sources found in {DEFAULT_SOURCES}/: name a .yaml file or run from the project folder"
+        )
+    return found
+
+
+def report(error: BuilderError) -> None:
+    """Print every problem of a failed source, one ``Error:`` line each."""
+    problems = error.problems if isinstance(error, InvalidSource) else None
+    if problems:
+        for problem in problems:
+            click.echo(f"Error: {problem.where}: {problem.message}", err=True)
+    else:
+        click.echo(f"Error: {error}", err=True)
+
+
+def each_source(sources: tuple[Path, ...]) -> Iterator[Path]:
+    yield from resolve_sources(sources)
+
+
+@click.group()
+@click.version_option(__version__, prog_name="builder")
+def cli() -> None:
+    """Build Anki decks (.apkg) from YAML sources in cardsrc/.
+
+    \b
+    Example:
+        builder build                  # every cardsrc/*.yaml into dist/
+        builder diff --exit-code       # what the next build would change
+    """
+
+
+@cli.command()
+@sources_argument
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("dist"),
+              show_default=True, help="Folder for the .apkg files and changelogs.")
+@click.option("--allow-schema-change", is_flag=True,
+              help="Allow renaming note-type fields or templates (users must import with 'Merge note types').")
+def build(sources: tuple[Path, ...], out_dir: Path, allow_schema_change: bool) -> None:
+    """Build each SOURCE (default: cardsrc/*.yaml) into OUT/<slug>-<version>.apkg.
+
+    \b
+    Example:
+        builder build cardsrc/pinterest-ai-platform.yaml --out dist
+    """
+    from .build import build_deck
+
+    failed = False
+    for source in each_source(sources):
+        try:
+            result = build_deck(source, out_dir, allow_schema_change=allow_schema_change)
+        except BuilderError as error:
+            report(error)
+            failed = True
+            continue
+        plan = result.plan
+        for warning in plan.warnings:
+            click.echo(f"Warning: {source}: {warning}", err=True)
+        verb = "Built" if result.apkg in result.written else "Unchanged"
+        counts = f"{len(plan.notes)} notes, {plan.card_count} cards"
+        click.echo(f"{verb} {result.apkg}: {counts} (version {plan.version})")
+    if failed:
+        sys.exit(1)
+
+
+@cli.command()
+@sources_argument
+@click.option("--exit-code", is_flag=True, help="Exit with 1 when the next build would change something.")
+def diff(sources: tuple[Path, ...], exit_code: bool) -> None:
+    """Show what the next build of each SOURCE changes against its lock.
+
+    \b
+    Example:
+        builder diff --exit-code && echo "nothing to release"
+    """
+    from .build import plan_deck
+    from .diffing import describe_plan
+
+    changed = failed = False
+    for source in each_source(sources):
+        try:
+            plan = plan_deck(source)
+        except BuilderError as error:
+            report(error)
+            failed = True
+            continue
+        lines, has_changes = describe_plan(plan)
+        changed = changed or has_changes
+        for line in lines:
+            click.echo(line)
+        for warning in plan.warnings:
+            click.echo(f"Warning: {source}: {warning}", err=True)
+    if failed or (exit_code and changed):
+        sys.exit(1)
+
+
+def main() -> None:
+    cli(prog_name="builder")

@@ -1,0 +1,29 @@
+"""Human-readable description of a plan, for ``builder diff``."""
+
+from __future__ import annotations
+
+from .plan import Plan
+
+_MARKS = {"added": "+", "restored": "+", "changed": "~", "removed": "-"}
+
+
+def describe_plan(plan: Plan) -> tuple[list[str], bool]:
+    """Lines to print and whether the next build would release anything new."""
+    slug = plan.deck.slug
+    before = plan.previous.version if plan.previous else None
+    if not plan.is_new_release:
+        return [f"{slug}: no changes (version {plan.version})"], False
+    if before is None:
+        head = f"{slug}: first release {plan.version} ({len(plan.notes)} notes)"
+        return [head], True
+    level = f", {plan.level}" if plan.level else ""
+    lines = [f"{slug}: {before} -> {plan.version}{level}"]
+    for change in plan.changes:
+        detail = f": {', '.join(change.details)}" if change.details else ""
+        suffix = {"removed": " (retired)", "restored": " (restored)"}.get(change.status, "")
+        lines.append(f"  {_MARKS[change.status]} {change.note_id}{detail}{suffix}")
+    for kind in plan.note_type_changes:
+        lines.append(f"  ~ note type {kind}: templates or CSS")
+    for kind in plan.schema_changes:
+        lines.append(f"  ! note type {kind}: field or template names (schema change)")
+    return lines, True

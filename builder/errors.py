@@ -1,0 +1,97 @@
+"""One error family for the whole core.
+
+Every failure a user can cause is a :class:`BuilderError` that knows where it
+happened, so the CLI can print ``Error: file:line: message`` and exit 1 without
+a traceback. Code below the CLI never prints and never exits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Location:
+    """A place in a source file; ``line`` and ``column`` are 1-based, 0 = unknown."""
+
+    path: Path | str
+    line: int = 0
+    column: int = 0
+
+    def __str__(self) -> str:
+        """``file:line`` as build errors show it."""
+        return f"{self.path}:{self.line}" if self.line else str(self.path)
+
+    def with_column(self) -> str:
+        """``file:line:col`` as ``builder check`` shows it, like a compiler."""
+        if self.line and self.column:
+            return f"{self.path}:{self.line}:{self.column}"
+        return str(self)
+
+    def shifted(self, lines: int) -> Location:
+        """The same file ``lines`` further down, for positions inside a multi-line value."""
+        return Location(self.path, self.line + lines if self.line else 0, 0)
+
+
+class BuilderError(Exception):
+    """A problem the user can fix; ``str()`` is the whole one-line message."""
+
+    def __init__(self, message: str, where: Location | Path | str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if where is not None and not isinstance(where, Location):
+            where = Location(where)
+        self.where: Location | None = where
+
+    def __str__(self) -> str:
+        if self.where is None:
+            return self.message
+        return f"{self.where}: {self.message}"
+
+
+class SourceError(BuilderError):
+    """The YAML source is unreadable, unsafe or does not follow the format."""
+
+
+class RenderError(BuilderError):
+    """A field cannot be turned into card HTML (bad media path, missing image, ...)."""
+
+
+class LockError(BuilderError):
+    """The lock file is damaged or disagrees with what was released."""
+
+
+class ReleaseError(BuilderError):
+    """Writing the release would overwrite or lose something."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding about a source: a validation error or a lint warning.
+
+    Reports sort them by place so they read top to bottom like a compiler's.
+    """
+
+    where: Location
+    code: str
+    message: str
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        return f"{self.where.with_column()}: {self.code} {self.message}"
+
+
+class InvalidSource(SourceError):
+    """Validation found one or more problems; the first is the message."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        ordered = sorted(problems, key=_problem_order)
+        first = ordered[0]
+        super().__init__(first.message, first.where)
+        self.problems = tuple(ordered)
+
+
+def _problem_order(problem: Problem) -> tuple[str, int, int, str]:
+    where = problem.where
+    return (str(where.path), where.line, where.column, problem.code)

@@ -1,0 +1,65 @@
+"""Stable identities: what Anki matches on when a rebuilt deck is imported again.
+
+Everything here is a pure function of *names the author chose* (the deck slug,
+a note's ``id``, the note kind), never of content or of the clock, so an edited
+note keeps its identity across builds, machines and years:
+
+* note GUID = base91(sha256("<slug>/<note id>")[:8]), the same encoding genanki's
+  ``guid_for`` uses, so GUIDs look like Anki's own;
+* note type id = sha256("builder/<slug>/note-type/<cloze|qa>") folded into
+  [2**30, 2**31), the range genanki recommends for model ids;
+* deck id = the same fold of sha256("builder/deck/<full deck name>") (Anki
+  matches decks by name anyway; a stable id keeps packages reproducible);
+* Anki note and card ids inside the package = a 42-bit fold of the GUID (plus
+  the card's ordinal) above 10**12, so no build ever renumbers them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+_BASE91 = (
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+    "!#$%&()*+,-./:;<=>?@[]^_`{|}~"
+)
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.sha256(text.encode("utf-8")).digest()
+
+
+def _fold(text: str, low: int, span: int) -> int:
+    return low + int.from_bytes(_digest(text)[:8], "big") % span
+
+
+def note_guid(slug: str, note_id: str) -> str:
+    """The note's GUID: from the deck slug and the note id only."""
+    number = int.from_bytes(_digest(f"{slug}/{note_id}")[:8], "big")
+    chars = []
+    while number:
+        number, rest = divmod(number, len(_BASE91))
+        chars.append(_BASE91[rest])
+    return "".join(reversed(chars))
+
+
+def note_type_id(slug: str, kind: str) -> int:
+    """Id of a deck's note type (``kind`` is "cloze" or "qa")."""
+    return _fold(f"builder/{slug}/note-type/{kind}", 1 << 30, 1 << 30)
+
+
+def note_type_name(kind: str, slug: str) -> str:
+    """Per-deck names, so two decks' templates and versions never fight over one type."""
+    label = "Cloze" if kind == "cloze" else "Q&A"
+    return f"Builder {label} ({slug})"
+
+
+def deck_id(deck_name: str) -> int:
+    return _fold(f"builder/deck/{deck_name}", 1 << 30, 1 << 30)
+
+
+def anki_note_id(guid: str) -> int:
+    return _fold(f"builder/note/{guid}", 10**12, 1 << 42)
+
+
+def anki_card_id(guid: str, ordinal: int) -> int:
+    return _fold(f"builder/card/{guid}/{ordinal}", 10**12, 1 << 42)

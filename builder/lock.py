@@ -1,0 +1,203 @@
+"""The lock: what the last release put into Anki, so the next build knows what changed.
+
+One JSON file per deck, committed next to its source. For every note it keeps
+the GUID, a hash of what the note puts into Anki, per-field hashes (for
+``builder diff``) and the ``mod`` Anki compares on import; for the note types
+their frozen schema, a hash of templates and CSS, and their ``mod``; the deck
+name, the released version and the sha256 of the released .apkg; and the
+release history the changelog is rendered from. Keys are sorted and notes are
+keyed by id, so an edit shows up as a small diff.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import LockError
+
+LOCK_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class LockedNote:
+    guid: str
+    type_kind: str
+    hash: str
+    fields: dict[str, str]
+    mod: int
+    summary: str
+    deck: str
+    tags: tuple[str, ...] = ()
+    retired_in: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "guid": self.guid,
+            "type": self.type_kind,
+            "hash": self.hash,
+            "fields": dict(sorted(self.fields.items())),
+            "mod": self.mod,
+            "summary": self.summary,
+            "deck": self.deck,
+            "tags": list(self.tags),
+        }
+        if self.retired_in is not None:
+            data["retired_in"] = self.retired_in
+        return data
+
+
+@dataclass(frozen=True)
+class LockedNoteType:
+    id: int
+    name: str
+    fields: tuple[str, ...]
+    templates: tuple[str, ...]
+    hash: str
+    mod: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "fields": list(self.fields),
+            "templates": list(self.templates),
+            "hash": self.hash,
+            "mod": self.mod,
+        }
+
+
+@dataclass(frozen=True)
+class Release:
+    version: str
+    date: str
+    added: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    summary: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "date": self.date,
+            "added": list(self.added),
+            "changed": list(self.changed),
+            "removed": list(self.removed),
+            "summary": self.summary,
+        }
+
+
+@dataclass(frozen=True)
+class Lock:
+    slug: str
+    deck: str
+    version: str
+    apkg: str
+    apkg_sha256: str
+    notes: dict[str, LockedNote]
+    note_types: dict[str, LockedNoteType]
+    history: tuple[Release, ...] = ()
+    extra: dict[str, str] = field(default_factory=dict)
+    """Hashes of deck-level content (description, ...) that change the package."""
+
+    def to_text(self) -> str:
+        data = {
+            "format": LOCK_FORMAT,
+            "slug": self.slug,
+            "deck": self.deck,
+            "version": self.version,
+            "apkg": self.apkg,
+            "apkg_sha256": self.apkg_sha256,
+            "extra": dict(sorted(self.extra.items())),
+            "note_types": {kind: self.note_types[kind].to_json() for kind in sorted(self.note_types)},
+            "notes": {note_id: self.notes[note_id].to_json() for note_id in sorted(self.notes)},
+            "history": [release.to_json() for release in self.history],
+        }
+        return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
+
+
+def lock_path(source: Path, slug: str) -> Path:
+    return source.parent / f"{slug}.lock"
+
+
+def read_lock(path: Path) -> Lock | None:
+    """The lock at ``path``, or None before the first build."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LockError(f"cannot read the lock: {exc}", path) from None
+    try:
+        data = json.loads(text)
+        if data.get("format") != LOCK_FORMAT:
+            raise LockError(
+                f"lock format {data.get('format')!r} is not {LOCK_FORMAT}: upgrade builder", path
+            )
+        return Lock(
+            slug=data["slug"],
+            deck=data["deck"],
+            version=data["version"],
+            apkg=data["apkg"],
+            apkg_sha256=data["apkg_sha256"],
+            extra=dict(data.get("extra", {})),
+            notes={
+                note_id: LockedNote(
+                    guid=item["guid"],
+                    type_kind=item["type"],
+                    hash=item["hash"],
+                    fields=dict(item["fields"]),
+                    mod=int(item["mod"]),
+                    summary=item["summary"],
+                    deck=item["deck"],
+                    tags=tuple(item.get("tags", ())),
+                    retired_in=item.get("retired_in"),
+                )
+                for note_id, item in data["notes"].items()
+            },
+            note_types={
+                kind: LockedNoteType(
+                    id=int(item["id"]),
+                    name=item["name"],
+                    fields=tuple(item["fields"]),
+                    templates=tuple(item["templates"]),
+                    hash=item["hash"],
+                    mod=int(item["mod"]),
+                )
+                for kind, item in data["note_types"].items()
+            },
+            history=tuple(
+                Release(
+                    version=item["version"],
+                    date=item["date"],
+                    added=tuple(item["added"]),
+                    changed=tuple(item["changed"]),
+                    removed=tuple(item["removed"]),
+                    summary=item.get("summary", ""),
+                )
+                for item in data["history"]
+            ),
+        )
+    except LockError:
+        raise
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise LockError(
+            f"the lock is damaged ({type(exc).__name__}: {exc}): restore it from version control", path
+        ) from None
+
+
+def bump(version: str, level: str) -> str:
+    """Next semantic version for a change of ``level`` ("major", "minor" or "patch")."""
+    major, minor, patch = (int(part) for part in version.split("."))
+    if level == "major":
+        return f"{major + 1}.0.0"
+    if level == "minor":
+        return f"{major}.{minor + 1}.0"
+    return f"{major}.{minor}.{patch + 1}"
+
+
+def version_key(version: str) -> tuple[int, int, int]:
+    major, minor, patch = (int(part) for part in version.split("."))
+    return major, minor, patch

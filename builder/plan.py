@@ -1,0 +1,289 @@
+"""Compare what a build would put into Anki with the lock, and decide the release.
+
+The plan is pure: it reads the deck, its assembled notes and the previous lock,
+and returns the next lock state, the version, per-note ``mod`` values and the
+package contents. ``builder diff`` prints a plan; ``builder build`` writes one.
+
+Rules (why: Anki updates a matched note only when its ``mod`` is newer):
+
+* a note whose content hash is unchanged keeps its ``mod``, so a re-import
+  leaves it alone, including any edit the user made inside Anki;
+* a changed note gets ``max(build time, previous mod + 1)``, strictly newer even
+  for two builds in the same second;
+* note types follow the same rule over a hash of their templates and CSS;
+* semver: removed notes or a note-type schema change -> major, added notes ->
+  minor, any other change -> patch; a higher ``version`` in the source wins.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import html
+import os
+import time
+from dataclasses import dataclass, replace
+
+from .assemble import AnkiNote, assemble_note_count, nfc, tombstone
+from .errors import BuilderError, ReleaseError
+from .identity import deck_id, note_type_id, note_type_name
+from .lock import Lock, LockedNote, LockedNoteType, Release, bump, version_key
+from .packaging import DeckEntry, NoteType, PackagedNote
+from .render import highlight_css, render_field
+from .source import DEFAULT_VERSION, Deck
+from .templates import CSS, FROZEN_SCHEMA, templates
+
+
+@dataclass(frozen=True)
+class NoteChange:
+    note_id: str
+    status: str
+    """"added", "changed", "removed" or "restored"."""
+    details: tuple[str, ...] = ()
+    """Changed field names, and "tags" or "deck" when those moved."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    deck: Deck
+    version: str
+    previous: Lock | None
+    changes: tuple[NoteChange, ...]
+    note_type_changes: tuple[str, ...]
+    schema_changes: tuple[str, ...]
+    level: str | None
+    warnings: tuple[str, ...]
+    notes: tuple[PackagedNote, ...]
+    note_types: tuple[NoteType, ...]
+    decks: tuple[DeckEntry, ...]
+    lock: Lock
+    """The lock to write; ``apkg_sha256`` is filled in once the package exists."""
+
+    @property
+    def apkg_name(self) -> str:
+        return f"{self.deck.slug}-{self.version}.apkg"
+
+    @property
+    def is_new_release(self) -> bool:
+        return self.previous is None or self.version != self.previous.version
+
+    def ids(self, *statuses: str) -> tuple[str, ...]:
+        return tuple(change.note_id for change in self.changes if change.status in statuses)
+
+    @property
+    def card_count(self) -> int:
+        return sum(assemble_note_count(packaged.note) for packaged in self.notes)
+
+
+def build_time() -> int:
+    """Seconds since the epoch: ``SOURCE_DATE_EPOCH`` when set, for reproducible builds."""
+    value = os.environ.get("SOURCE_DATE_EPOCH")
+    if value is None:
+        return int(time.time())
+    try:
+        return int(value)
+    except ValueError:
+        raise BuilderError(f"SOURCE_DATE_EPOCH={value!r} is not a whole number of seconds") from None
+
+
+def _hash(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
+
+
+def _note_types(deck: Deck) -> dict[str, tuple[str, str, str, str]]:
+    """Name, front, back and CSS of each note type of this deck."""
+    css = CSS + highlight_css()
+    return {
+        kind: (note_type_name(kind, deck.slug), *templates(kind, tts_lang=deck.tts), css)  # type: ignore[arg-type]
+        for kind in ("cloze", "qa")
+    }
+
+
+def _level(changes: tuple[NoteChange, ...], schema_changes: tuple[str, ...], other: bool) -> str | None:
+    statuses = {change.status for change in changes}
+    if schema_changes or "removed" in statuses:
+        return "major"
+    if statuses & {"added", "restored"}:
+        return "minor"
+    if statuses or other:
+        return "patch"
+    return None
+
+
+def make_plan(  # noqa: C901 - the rules read best in one place
+    deck: Deck,
+    notes: tuple[AnkiNote, ...],
+    previous: Lock | None,
+    *,
+    now: int,
+    allow_schema_change: bool = False,
+) -> Plan:
+    def next_mod(before: int) -> int:
+        return max(now, before + 1)
+
+    old_notes = previous.notes if previous else {}
+    changes: list[NoteChange] = []
+    for note in notes:
+        old = old_notes.get(note.note_id)
+        if old is None:
+            changes.append(NoteChange(note.note_id, "added"))
+            continue
+        if old.type_kind != note.type_kind:
+            raise ReleaseError(
+                f"note '{note.note_id}' changed between cloze and question/answer; Anki cannot change "
+                "a note's type on import: keep its form, or give the new note a new id",
+                deck.where(next(n.line for n in deck.notes if n.id == note.note_id)),
+            )
+        if old.hash != note.content_hash():
+            new_fields = note.field_hashes()
+            details = [name for name in note.field_names if new_fields.get(name) != old.fields.get(name)]
+            details += ["tags"] * (tuple(old.tags) != note.tags) + ["deck"] * (old.deck != note.deck)
+            status = "restored" if old.retired_in else "changed"
+            changes.append(NoteChange(note.note_id, status, tuple(details)))
+    current_ids = {note.note_id for note in notes}
+    newly_removed = [
+        note_id for note_id, old in sorted(old_notes.items()) if note_id not in current_ids and not old.retired_in
+    ]
+    changes += [NoteChange(note_id, "removed") for note_id in newly_removed]
+
+    type_specs = _note_types(deck)
+    schema_changes: list[str] = []
+    type_changes: list[str] = []
+    for kind, (name, front, back, css) in type_specs.items():
+        old_type = previous.note_types.get(kind) if previous else None
+        if old_type is None:
+            continue
+        schema = FROZEN_SCHEMA[kind]  # type: ignore[index]
+        if (old_type.fields, old_type.templates) != (schema["fields"], schema["templates"]):
+            schema_changes.append(kind)
+        if old_type.hash != _hash(name, front, back, css):
+            type_changes.append(kind)
+    if schema_changes and not allow_schema_change:
+        raise ReleaseError(
+            f"the {' and '.join(schema_changes)} note type's field or template names would change; "
+            "Anki would import a copy ('Name+') and skip every existing note. If you really mean it, "
+            "build with --allow-schema-change and import with 'Merge note types' (see README)",
+            deck.path,
+        )
+
+    deck_extra = {"description": _hash(deck.title, deck.description.text if deck.description else "")}
+    extra_changed = previous is not None and previous.extra != deck_extra
+    level = _level(tuple(changes), tuple(schema_changes), bool(type_changes) or extra_changed)
+    explicit = deck.version
+    if previous is None:
+        version = explicit or DEFAULT_VERSION
+    else:
+        version = bump(previous.version, level) if level else previous.version
+        if explicit and version_key(explicit) > version_key(version):
+            version = explicit
+
+    warnings: list[str] = []
+    if previous and previous.deck != deck.deck_name:
+        warnings.append(
+            f"the deck was renamed from '{previous.deck}' to '{deck.deck_name}': Anki matches decks by "
+            f"name, so new cards go to the new deck while existing cards stay in '{previous.deck}'; "
+            "in Anki's browser, select them and use Change Deck to move them"
+        )
+
+    packaged: list[PackagedNote] = []
+    locked: dict[str, LockedNote] = {}
+
+    def keep(note: AnkiNote, due: int, retired_in: str | None = None) -> None:
+        old = old_notes.get(note.note_id)
+        content = note.content_hash()
+        mod = old.mod if old is not None and old.hash == content else next_mod(old.mod if old else 0)
+        packaged.append(PackagedNote(note, mod, due))
+        summary = old.summary if retired_in and old else note.summary()
+        locked[note.note_id] = LockedNote(
+            note.guid, note.type_kind, content, note.field_hashes(), mod, summary, note.deck, note.tags, retired_in
+        )
+
+    for due, note in enumerate(notes, start=1):
+        keep(note, due)
+    for due, (note_id, old) in enumerate(
+        ((note_id, old) for note_id, old in sorted(old_notes.items()) if note_id not in current_ids),
+        start=len(notes) + 1,
+    ):
+        retired_in = old.retired_in or version
+        keep(tombstone(note_id, old.guid, old.type_kind, old.deck, old.summary, retired_in), due, retired_in)
+
+    note_types: list[NoteType] = []
+    locked_types: dict[str, LockedNoteType] = {}
+    for kind, (name, front, back, css) in type_specs.items():
+        old_type = previous.note_types.get(kind) if previous else None
+        type_hash = _hash(name, front, back, css)
+        schema = FROZEN_SCHEMA[kind]  # type: ignore[index]
+        same = old_type is not None and old_type.hash == type_hash and kind not in schema_changes
+        mod = old_type.mod if same and old_type else next_mod(old_type.mod if old_type else 0)
+        type_id = note_type_id(deck.slug, kind)
+        note_types.append(
+            NoteType(kind, type_id, name, schema["fields"], schema["templates"][0], front, back, css, mod)
+        )
+        locked_types[kind] = LockedNoteType(type_id, name, schema["fields"], schema["templates"], type_hash, mod)
+
+    history = previous.history if previous else ()
+    if previous is None or version != previous.version:
+        history = history + (_release(version, now, tuple(changes), previous is None, [n.note_id for n in notes]),)
+    used_decks = sorted({p.note.deck for p in packaged} - {deck.deck_name})
+    decks = (DeckEntry(deck_id(deck.deck_name), deck.deck_name, _description(deck, version)),) + tuple(
+        DeckEntry(deck_id(name), name, "") for name in used_decks
+    )
+    lock = Lock(
+        slug=deck.slug,
+        deck=deck.deck_name,
+        version=version,
+        apkg=f"{deck.slug}-{version}.apkg",
+        apkg_sha256="",
+        notes=locked,
+        note_types=locked_types,
+        history=history,
+        extra=deck_extra,
+    )
+    return Plan(
+        deck=deck,
+        version=version,
+        previous=previous,
+        changes=tuple(changes),
+        note_type_changes=tuple(type_changes),
+        schema_changes=tuple(schema_changes),
+        level=level,
+        warnings=tuple(warnings),
+        notes=tuple(packaged),
+        note_types=tuple(note_types),
+        decks=decks,
+        lock=lock,
+    )
+
+
+def _release(version: str, now: int, changes: tuple[NoteChange, ...], first: bool, ids: list[str]) -> Release:
+    date = _dt.datetime.fromtimestamp(now, tz=_dt.timezone.utc).date().isoformat()
+    if first:
+        return Release(version, date, added=tuple(ids), summary=f"First release: {len(ids)} notes.")
+
+    def pick(*statuses: str) -> tuple[str, ...]:
+        return tuple(change.note_id for change in changes if change.status in statuses)
+
+    added, changed, removed = pick("added", "restored"), pick("changed"), pick("removed")
+    parts = [f"{len(added)} added"] * bool(added) + [f"{len(changed)} changed"] * bool(changed)
+    parts += [f"{len(removed)} retired"] * bool(removed)
+    summary = ", ".join(parts) + "." if parts else "Templates, styling or deck details updated."
+    return Release(version, date, added, changed, removed, summary[0].upper() + summary[1:])
+
+
+def _description(deck: Deck, version: str) -> str:
+    src = deck.source
+    text = (
+        f"<p><b>{html.escape(deck.title)}</b> · version {html.escape(version)}</p>"
+        f'<p>From <a href="{html.escape(src.url)}">{html.escape(src.title)}</a>'
+        f" by {html.escape(src.author)} ({html.escape(src.date)}).</p>"
+    )
+    if deck.description:
+        rendered = render_field(
+            deck.description.text, deck.where(deck.description.line), base_dir=deck.path.parent
+        )
+        text += f"<p>{rendered.html}</p>" if not rendered.html.startswith("<") else rendered.html
+    return nfc(text)
+
+
+def with_sha(plan: Plan, sha256: str) -> Plan:
+    return replace(plan, lock=replace(plan.lock, apkg_sha256=sha256))

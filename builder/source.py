@@ -1,0 +1,398 @@
+"""Deck sources: the format as data, and YAML -> typed, validated dataclasses.
+
+The format is declared once in ``DECK_KEYS``/``NOTE_KEYS``; the validator here
+and the JSON Schema (``builder.schema``) are both derived from it, so editors
+and the build can never disagree about what a source may contain.
+
+Validation collects every problem before failing, each with its line and a
+hint, because fixing one error per build run is slow for an author.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import InvalidSource, Location, Problem
+from .yamlsafe import Mapping, Node, Scalar, Sequence, load
+
+NOTE_KINDS = ("learning", "quiz", "deep-dive")
+SUBDECKS = {"learning": "Key learnings", "quiz": "Quiz", "deep-dive": "Deep dive"}
+DEFAULT_VERSION = "1.0.0"
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+TAG_RE = re.compile(r'^[^\s"\x00-\x1f\x7f]+$')
+VERSION_RE = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
+LANG_RE = re.compile(r"^[a-z]{2,3}(?:_[A-Z]{2})?$")
+CLOZE_RE = re.compile(r"\{\{c(\d+)::")
+LINT_CODE_RE = re.compile(r"^[A-Z]\d{3}$")
+
+
+@dataclass(frozen=True)
+class Key:
+    """One key of the format; ``type`` names a checker in ``_CHECKERS``."""
+
+    name: str
+    type: str
+    doc: str
+    required: bool = False
+    keys: tuple[Key, ...] = ()
+
+
+SOURCE_KEYS = (
+    Key("title", "text", "Title of the article or book the deck comes from.", required=True),
+    Key("author", "text", "Its author.", required=True),
+    Key("date", "date", "Publication date, YYYY-MM-DD.", required=True),
+    Key("url", "url", "Link to the original (http or https).", required=True),
+)
+LINT_DECK_KEYS = (
+    Key("answer_max_words", "count", "Answers longer than this many words get a warning (default 40)."),
+    Key("ignore", "codes", "Lint codes silenced for the whole deck."),
+)
+LINT_NOTE_KEYS = (Key("ignore", "codes", "Lint codes silenced for this note."),)
+NOTE_KEYS = (
+    Key("id", "slug", "Stable note id (a-z, 0-9, -): the note's identity in Anki forever.", required=True),
+    Key("kind", "kind", "learning (cloze), quiz (question/answer) or deep-dive (either).", required=True),
+    Key("text", "text", "Cloze text in Markdown with {{c1::deletions}}."),
+    Key("question", "text", "The question, in Markdown."),
+    Key("answer", "text", "The answer, in Markdown: a few points a learner can recall."),
+    Key("extra", "text", "Optional context shown on the answer side, in Markdown."),
+    Key("tags", "tags", "Tags for this note (no spaces; :: for hierarchy)."),
+    Key("lint", "map", "Lint settings for this note.", keys=LINT_NOTE_KEYS),
+)
+DECK_KEYS = (
+    Key("title", "text", "Title of the deck.", required=True),
+    Key("slug", "slug", "Short name used in file names and ids; never change it.", required=True),
+    Key("deck", "deckname", "Deck name in Anki; notes go into subdecks by kind.", required=True),
+    Key("version", "version", "First version (semver); later versions follow from the lock."),
+    Key("description", "text", "Markdown shown in the deck's description."),
+    Key("tags", "tags", "Tags added to every note."),
+    Key("source", "map", "The article or book the deck comes from.", required=True, keys=SOURCE_KEYS),
+    Key("allow_html", "bool", "Let raw HTML through in fields. Unsafe for shared decks."),
+    Key("tts", "lang", "Add a text-to-speech button on the answer side, e.g. en_US."),
+    Key("lint", "map", "Lint settings for the whole deck.", keys=LINT_DECK_KEYS),
+    Key("notes", "notes", "The notes.", required=True),
+)
+
+
+@dataclass(frozen=True)
+class Field:
+    """A field's Markdown and the line its content starts on."""
+
+    text: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Note:
+    id: str
+    kind: str
+    fields: dict[str, Field]
+    tags: tuple[str, ...]
+    line: int
+    lint_ignore: frozenset[str] = frozenset()
+
+    @property
+    def is_cloze(self) -> bool:
+        return "text" in self.fields
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    title: str
+    author: str
+    date: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Deck:
+    path: Path
+    title: str
+    slug: str
+    deck_name: str
+    version: str | None
+    source: SourceInfo
+    notes: tuple[Note, ...]
+    description: Field | None = None
+    tags: tuple[str, ...] = ()
+    allow_html: bool = False
+    tts: str | None = None
+    answer_max_words: int | None = None
+    lint_ignore: frozenset[str] = frozenset()
+    key_lines: dict[str, int] = field(default_factory=dict)
+
+    def subdeck(self, kind: str) -> str:
+        return f"{self.deck_name}::{SUBDECKS[kind]}"
+
+    def where(self, line: int = 0) -> Location:
+        return Location(self.path, line)
+
+
+def load_deck(path: Path) -> Deck:
+    """Load, validate and type one source; raise ``InvalidSource`` listing every problem."""
+    return _Validator(path).deck(load(path))
+
+
+class _Validator:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.problems: list[Problem] = []
+
+    def problem(self, code: str, message: str, node: Node | tuple[int, int]) -> None:
+        line, column = node if isinstance(node, tuple) else (node.line, node.column)
+        self.problems.append(Problem(Location(self.path, line, column), code, message))
+
+    def mapping(self, node: Node, keys: tuple[Key, ...], what: str) -> dict[str, object] | None:
+        """Check a mapping against its keys; return checked values by name."""
+        if not isinstance(node, Mapping):
+            self.problem("E103", f"{what} must be a mapping of keys to values", node)
+            return None
+        known = {key.name: key for key in keys}
+        values: dict[str, object] = {}
+        for name, value in node.items.items():
+            key = known.get(name)
+            if key is None:
+                guess = difflib.get_close_matches(name, list(known), n=1)
+                hint = f"did you mean '{guess[0]}'?" if guess else f"allowed keys: {', '.join(known)}"
+                self.problem("E101", f"unknown key '{name}' in {what}: {hint}", node.key_lines[name])
+                continue
+            if isinstance(value, Scalar) and value.is_null:
+                if key.required:
+                    self.problem("E120", f"'{name}' in {what} is empty: give it a value", value)
+                continue
+            checked = _CHECKERS[key.type](self, value, key, what)
+            if checked is not None:
+                values[name] = checked
+        for key in keys:
+            if key.required and key.name not in node.items:
+                self.problem("E102", f"{what} is missing the required key '{key.name}': {key.doc}", node)
+        return values
+
+    def scalar(self, node: Node, key: Key, what: str) -> Scalar | None:
+        if isinstance(node, Scalar):
+            return node
+        shape = "a list" if isinstance(node, Sequence) else "a mapping"
+        self.problem("E103", f"'{key.name}' in {what} must be text, not {shape}", node)
+        return None
+
+    def matching(self, node: Node, key: Key, what: str, pattern: re.Pattern[str], hint: str) -> str | None:
+        scalar = self.scalar(node, key, what)
+        if scalar is None:
+            return None
+        if not pattern.match(scalar.text):
+            self.problem("E104", f"'{key.name}' in {what} is '{scalar.text}': {hint}", scalar)
+            return None
+        return scalar.text
+
+    def text(self, node: Node, key: Key, what: str) -> Field | None:
+        scalar = self.scalar(node, key, what)
+        if scalar is None:
+            return None
+        if not scalar.text.strip():
+            self.problem("E120", f"'{key.name}' in {what} is empty: write it or remove the key", scalar)
+            return None
+        return Field(scalar.text.strip("\n"), scalar.content_line)
+
+    def sequence_of(
+        self, node: Node, key: Key, what: str, pattern: re.Pattern[str], code: str, hint: str
+    ) -> tuple[str, ...] | None:
+        if isinstance(node, Scalar):
+            node = Sequence([node], node.line, node.column)  # a single tag may stand alone
+        if not isinstance(node, Sequence):
+            self.problem("E103", f"'{key.name}' in {what} must be a list", node)
+            return None
+        items: list[str] = []
+        for item in node.items:
+            if not isinstance(item, Scalar) or item.is_null:
+                self.problem("E103", f"each entry of '{key.name}' in {what} must be text", item)
+            elif not pattern.match(item.text):
+                self.problem(code, f"'{key.name}' entry '{item.text}' in {what} {hint}", item)
+            else:
+                items.append(item.text)
+        return tuple(dict.fromkeys(items))
+
+    def deck(self, root: Node) -> Deck:
+        values = self.mapping(root, DECK_KEYS, "the deck") or {}
+        notes = self.notes(values.get("notes"))
+        if self.problems:
+            raise InvalidSource(self.problems)
+        source = values["source"]
+        assert isinstance(source, dict) and isinstance(root, Mapping)
+        lint = values.get("lint") or {}
+        assert isinstance(lint, dict)
+        title = values["title"]
+        assert isinstance(title, Field)
+        return Deck(
+            path=self.path,
+            title=title.text,
+            slug=str(values["slug"]),
+            deck_name=str(values["deck"]),
+            version=values.get("version"),  # type: ignore[arg-type]
+            source=SourceInfo(**{name: _plain(value) for name, value in source.items()}),
+            notes=notes,
+            description=values.get("description"),  # type: ignore[arg-type]
+            tags=values.get("tags", ()),  # type: ignore[arg-type]
+            allow_html=bool(values.get("allow_html", False)),
+            tts=values.get("tts"),  # type: ignore[arg-type]
+            answer_max_words=lint.get("answer_max_words"),
+            lint_ignore=frozenset(lint.get("ignore", ())),
+            key_lines={name: line for name, (line, _) in root.key_lines.items()},
+        )
+
+    def notes(self, node: object) -> tuple[Note, ...]:
+        if not isinstance(node, Sequence):
+            return ()
+        notes: list[Note] = []
+        first_line: dict[str, int] = {}
+        for index, item in enumerate(node.items, start=1):
+            what = f"note {index}"
+            if isinstance(item, Mapping) and isinstance(item.items.get("id"), Scalar):
+                what = f"note '{item.items['id'].text}'"  # type: ignore[union-attr]
+            values = self.mapping(item, NOTE_KEYS, what)
+            if values is None or "id" not in values or "kind" not in values:
+                continue
+            note_id = str(values["id"])
+            if note_id in first_line:
+                self.problem(
+                    "E110",
+                    f"duplicate note id '{note_id}' (first on line {first_line[note_id]}): "
+                    "ids must be unique, give this note a new one",
+                    item,
+                )
+                continue
+            first_line[note_id] = item.line
+            note = self.note(item, values, what)
+            if note is not None:
+                notes.append(note)
+        return tuple(notes)
+
+    def note(self, item: Node, values: dict[str, object], what: str) -> Note | None:
+        kind = str(values["kind"])
+        fields = {name: value for name, value in values.items() if isinstance(value, Field)}
+        has_text = "text" in fields or _given(item, "text")
+        has_qa = any(_given(item, name) for name in ("question", "answer"))
+        if kind == "learning" and (has_qa or not has_text):
+            self.problem("E102", f"{what} is a learning: give it 'text' with {{{{c1::...}}}} deletions", item)
+            return None
+        if kind == "quiz" and (has_text or not has_qa):
+            self.problem("E102", f"{what} is a quiz question: give it 'question' and 'answer', not 'text'", item)
+            return None
+        if has_text and has_qa:
+            self.problem("E102", f"{what} has both 'text' and a question: a note is cloze or Q/A, not both", item)
+            return None
+        if not has_text and not has_qa:
+            self.problem("E102", f"{what} needs 'text' (cloze) or 'question' and 'answer'", item)
+            return None
+        for name in ("question", "answer") if has_qa else ():
+            if name not in fields and not _given(item, name):
+                self.problem("E102", f"{what} is missing '{name}': write it", item)
+                return None
+        if "text" in fields and not self.cloze_ok(fields["text"], item, what):
+            return None
+        if any(_given(item, name) and name not in fields for name in ("text", "question", "answer")):
+            return None  # an empty field was already reported
+        lint = values.get("lint") or {}
+        assert isinstance(lint, dict) and isinstance(item, Mapping)
+        return Note(
+            id=str(values["id"]),
+            kind=kind,
+            fields=fields,
+            tags=values.get("tags", ()),  # type: ignore[arg-type]
+            line=item.line,
+            lint_ignore=frozenset(lint.get("ignore", ())),
+        )
+
+    def cloze_ok(self, text: Field, item: Node, what: str) -> bool:
+        where = (text.line, 0)
+        if not CLOZE_RE.search(text.text):
+            self.problem("E130", f"{what} has no cloze deletion: mark a key term as {{{{c1::term}}}}", where)
+            return False
+        if text.text.count("{{") != text.text.count("}}"):
+            self.problem("E131", f"{what} has unbalanced cloze braces: every '{{{{' needs a '}}}}'", where)
+            return False
+        return True
+
+
+def _given(item: Node, name: str) -> bool:
+    return isinstance(item, Mapping) and name in item.items
+
+
+def _plain(value: object) -> str:
+    return value.text if isinstance(value, Field) else str(value)
+
+
+def _check_date(v: _Validator, node: Node, key: Key, what: str) -> str | None:
+    text = v.matching(node, key, what, re.compile(r"^\d{4}-\d{2}-\d{2}$"), "write the date as YYYY-MM-DD")
+    if text is None:
+        return None
+    try:
+        _dt.date.fromisoformat(text)
+    except ValueError:
+        v.problem("E104", f"'{key.name}' in {what} is '{text}', which is not a real date", node)
+        return None
+    return text
+
+
+def _check_bool(v: _Validator, node: Node, key: Key, what: str) -> bool | None:
+    scalar = v.scalar(node, key, what)
+    if scalar is None:
+        return None
+    if scalar.text not in ("true", "false"):
+        v.problem("E104", f"'{key.name}' in {what} is '{scalar.text}': write true or false", scalar)
+        return None
+    return scalar.text == "true"
+
+
+def _check_count(v: _Validator, node: Node, key: Key, what: str) -> int | None:
+    text = v.matching(node, key, what, re.compile(r"^[1-9]\d{0,4}$"), "write a whole number from 1 to 99999")
+    return None if text is None else int(text)
+
+
+def _check_deckname(v: _Validator, node: Node, key: Key, what: str) -> str | None:
+    field_ = v.text(node, key, what)
+    if field_ is None:
+        return None
+    parts = field_.text.split("::")
+    if "\n" in field_.text or any(not part.strip() or part != part.strip() for part in parts):
+        v.problem(
+            "E104",
+            f"'{key.name}' in {what} is '{field_.text}': one line, parts separated by '::', none empty",
+            node,
+        )
+        return None
+    return field_.text
+
+
+def _check_map(v: _Validator, node: Node, key: Key, what: str) -> dict[str, object] | None:
+    return v.mapping(node, key.keys, f"'{key.name}' of {what}" if what != "the deck" else f"'{key.name}'")
+
+
+_CHECKERS: dict[str, Callable[[_Validator, Node, Key, str], object]] = {
+    "text": _Validator.text,
+    "slug": lambda v, n, k, w: v.matching(
+        n, k, w, SLUG_RE, "use lowercase letters, digits and single dashes, e.g. 'linchpin-dsl'"
+    ),
+    "version": lambda v, n, k, w: v.matching(n, k, w, VERSION_RE, "write a semantic version such as 1.0.0"),
+    "url": lambda v, n, k, w: v.matching(
+        n, k, w, re.compile(r"^https?://[^\s]+$"), "write a full http:// or https:// link"
+    ),
+    "lang": lambda v, n, k, w: v.matching(n, k, w, LANG_RE, "write a language code such as en_US"),
+    "kind": lambda v, n, k, w: v.matching(
+        n, k, w, re.compile(f"^(?:{'|'.join(NOTE_KINDS)})$"), f"use one of {', '.join(NOTE_KINDS)}"
+    ),
+    "tags": lambda v, n, k, w: v.sequence_of(
+        n, k, w, TAG_RE, "E140", "is not a valid Anki tag: no spaces or quotes (use - or ::)"
+    ),
+    "codes": lambda v, n, k, w: v.sequence_of(n, k, w, LINT_CODE_RE, "E104", "is not a lint code like W201"),
+    "date": _check_date,
+    "bool": _check_bool,
+    "count": _check_count,
+    "deckname": _check_deckname,
+    "map": _check_map,
+    "notes": lambda v, n, k, w: n if isinstance(n, Sequence) else v.problem("E103", "'notes' must be a list", n),
+}
