@@ -138,6 +138,11 @@ def load_deck(path: Path) -> Deck:
     return _Validator(path).deck(load(path))
 
 
+def deck_from_tree(root: Node, path: Path) -> Deck:
+    """Validate an already parsed source: ``builder check`` keeps the tree for its columns."""
+    return _Validator(path).deck(root)
+
+
 class _Validator:
     def __init__(self, path: Path) -> None:
         self.path = path
