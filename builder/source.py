@@ -167,8 +167,7 @@ class _Validator:
                 self.problem("E101", f"unknown key '{name}' in {what}: {hint}", node.key_lines[name])
                 continue
             if isinstance(value, Scalar) and value.is_null:
-                if key.required:
-                    self.problem("E120", f"'{name}' in {what} is empty: give it a value", value)
+                self.problem("E120", f"'{name}' in {what} is empty: give it a value or remove the key", value)
                 continue
             checked = _CHECKERS[key.type](self, value, key, what)
             if checked is not None:

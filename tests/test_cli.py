@@ -1,0 +1,128 @@
+"""The command line: exit codes and exact messages, through Click's CliRunner."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from builder.cli import cli
+from tests.conftest import SMALL_SOURCE, write_source
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A folder laid out like the repository, as the working directory."""
+    write_source(tmp_path / "cardsrc")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    return tmp_path
+
+
+def test_build_defaults_to_every_source_into_dist(runner: CliRunner, project: Path) -> None:
+    result = runner.invoke(cli, ["build"])
+    assert result.exit_code == 0, result.output
+    assert result.output == "Built dist/small-1.0.0.apkg: 6 notes, 7 cards (version 1.0.0)\n"
+    assert (project / "dist" / "small-1.0.0.apkg").is_file()
+    assert (project / "cardsrc" / "small.lock").is_file()
+    again = runner.invoke(cli, ["build"])
+    assert again.output == "Unchanged dist/small-1.0.0.apkg: 6 notes, 7 cards (version 1.0.0)\n"
+
+
+def test_build_with_explicit_source_and_out(runner: CliRunner, project: Path) -> None:
+    result = runner.invoke(cli, ["build", "cardsrc/small.yaml", "--out", "elsewhere"])
+    assert result.exit_code == 0
+    assert result.output == "Built elsewhere/small-1.0.0.apkg: 6 notes, 7 cards (version 1.0.0)\n"
+
+
+def test_python_dash_m_works(project: Path) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "builder", "--version"], capture_output=True, text=True,
+                          check=True, env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)})
+    assert done.stdout.startswith("builder, version ")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("tags: [testing]", "tag: [testing]", "cardsrc/small.yaml:5: unknown key 'tag' in the deck: did you mean 'tags'?"),
+        ('answer: "2015"', 'answer: ""', "cardsrc/small.yaml:28: 'answer' in note 'quiz-two' is empty: write it or remove the key"),
+        ("  - id: quiz-two", "  - id: quiz-one",
+         "cardsrc/small.yaml:25: duplicate note id 'quiz-one' (first on line 20): ids must be unique, give this note a new one"),
+        ("about {{c1::caching}}", "about caching",
+         "cardsrc/small.yaml:19: note 'learn-two' has no cloze deletion: mark a key term as {{c1::term}}"),
+        ("title: Small deck", "title: [a]", "cardsrc/small.yaml:1: 'title' in the deck must be text, not a list"),
+    ],
+    ids=["misspelled-key", "empty-answer", "duplicate-id", "cloze-without-deletion", "wrong-type"],
+)
+def test_bad_source_fails_with_one_error_line_and_writes_nothing(
+    runner: CliRunner, project: Path, old: str, new: str, message: str
+) -> None:
+    write_source(project / "cardsrc", SMALL_SOURCE.replace(old, new))
+    result = runner.invoke(cli, ["build"])
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {message}\n"
+    assert result.stdout == ""
+    assert not (project / "dist").exists()
+    assert not (project / "cardsrc" / "small.lock").exists()
+
+
+def test_missing_source_and_no_sources(runner: CliRunner, project: Path) -> None:
+    result = runner.invoke(cli, ["build", "nope.yaml"])
+    assert (result.exit_code, result.stderr) == (1, "Error: nope.yaml: no such file: check the path\n")
+    (project / "cardsrc" / "small.yaml").unlink()
+    result = runner.invoke(cli, ["build"])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: no sources found in cardsrc/: name a .yaml file or run from the project folder\n"
+    )
+
+
+def test_usage_errors_exit_2(runner: CliRunner, project: Path) -> None:
+    assert runner.invoke(cli, ["build", "--nope"]).exit_code == 2
+    assert runner.invoke(cli, ["frobnicate"]).exit_code == 2
+
+
+def test_diff_reports_changes_and_exit_code(runner: CliRunner, project: Path) -> None:
+    first = runner.invoke(cli, ["diff", "--exit-code"])
+    assert (first.exit_code, first.output) == (1, "small: first release 1.0.0 (6 notes)\n")
+    runner.invoke(cli, ["build"])
+    clean = runner.invoke(cli, ["diff", "--exit-code"])
+    assert (clean.exit_code, clean.output) == (0, "small: no changes (version 1.0.0)\n")
+    source = project / "cardsrc" / "small.yaml"
+    text = source.read_text().replace("answer: Answers.", "answer: New.").replace("tags: [alpha]", "tags: [beta]")
+    text = text.replace("  - id: deep-two\n    kind: deep-dive\n    text: Scorpion was written in {{c1::C++}}.\n", "")
+    source.write_text(text + "  - id: added\n    kind: quiz\n    question: Q?\n    answer: A.\n")
+    changed = runner.invoke(cli, ["diff", "--exit-code"])
+    assert changed.exit_code == 1
+    assert changed.output == (
+        "small: 1.0.0 -> 2.0.0, major\n"
+        "  ~ learn-one: tags\n"
+        "  ~ quiz-one: Answer\n"
+        "  + added\n"
+        "  - deep-two (retired)\n"
+    )
+    assert runner.invoke(cli, ["diff"]).exit_code == 0
+
+
+def test_refusing_to_overwrite_a_release_is_an_error_line(runner: CliRunner, project: Path) -> None:
+    runner.invoke(cli, ["build"])
+    (project / "cardsrc" / "small.lock").unlink()
+    source = project / "cardsrc" / "small.yaml"
+    source.write_text(source.read_text().replace("answer: Answers.", "answer: Other."))
+    result = runner.invoke(cli, ["build"])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: cardsrc/small.yaml: dist/small-1.0.0.apkg already exists with other content and releases "
+        "are immutable: raise 'version' in the source for a new release, or delete the file if it was "
+        "never shared\n"
+    )

@@ -1,0 +1,47 @@
+"""The package itself: reproducible zip entries and the per-note mod genanki cannot do."""
+
+from __future__ import annotations
+
+import io
+import sqlite3
+import zipfile
+from pathlib import Path
+
+from builder.build import build_deck, plan_deck
+from builder.packaging import ZIP_DATE, build_package
+
+T1 = 1_700_000_000
+
+
+def test_zip_entries_have_fixed_times_permissions_and_order(small_source: Path, tmp_path: Path) -> None:
+    result = build_deck(small_source, tmp_path / "dist", now=T1)
+    with zipfile.ZipFile(result.apkg) as archive:
+        infos = archive.infolist()
+        assert [info.filename for info in infos] == ["collection.anki2", "media"]
+        assert {info.date_time for info in infos} == {ZIP_DATE}
+        assert {info.external_attr >> 16 for info in infos} == {0o644}
+
+
+def test_package_bytes_depend_only_on_the_plan(small_source: Path) -> None:
+    plan = plan_deck(small_source, now=T1)
+    first = build_package(plan.note_types, plan.decks, plan.notes)
+    second = build_package(plan.note_types, plan.decks, plan.notes)
+    assert first == second
+
+
+def test_each_note_carries_its_own_mod_and_source_order_due(small_source: Path, tmp_path: Path) -> None:
+    plan = plan_deck(small_source, now=T1)
+    data = build_package(plan.note_types, plan.decks, plan.notes)
+    db = tmp_path / "c.anki2"
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        db.write_bytes(archive.read("collection.anki2"))
+    connection = sqlite3.connect(db)
+    try:
+        mods = {mod for (mod,) in connection.execute("select mod from notes")}
+        order = connection.execute("select n.guid, min(c.due) from cards c join notes n on n.id = c.nid "
+                                   "group by n.guid order by min(c.due)").fetchall()
+        assert mods == {T1}
+        assert [guid for guid, _ in order] == [packaged.note.guid for packaged in plan.notes]
+        assert [due for _, due in order] == [1, 2, 3, 4, 5, 6]
+    finally:
+        connection.close()

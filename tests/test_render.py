@@ -1,0 +1,388 @@
+"""Field rendering: what authors write must reach the card as they meant it, and nothing unsafe."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from builder.errors import Location, RenderError
+from builder.render import MediaFile, RenderedField, _plain_html, _render_markdown, highlight_css, render_field
+
+WHERE = Location("deck.yaml", 10)
+
+# The smallest files that really are what they claim.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360f8cfc000000301010018dd8db00000000049454e44ae426082"
+)
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
+GIF = b"GIF89a\x01\x00\x01\x00\x00\x00\x00;"
+WEBP = b"RIFF\x1a\x00\x00\x00WEBPVP8L\x0d\x00\x00\x00/\x00\x00\x00\x10\x07\x10\x11\x11\x88\x88\xfe\x07\x00"
+SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>'
+XML_SVG = b'<?xml version="1.0"?>\n<!-- made by hand -->\n<svg xmlns="http://www.w3.org/2000/svg"/>'
+
+
+def render(text: str, base_dir: Path = Path("."), **kwargs: bool) -> str:
+    return render_field(text, WHERE, base_dir=base_dir, **kwargs).html
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("Hello **world**", "Hello <strong>world</strong>"),
+        ("*a* and ~~b~~", "<em>a</em> and <s>b</s>"),
+        ("- a\n- b", "<ul>\n<li>a</li>\n<li>b</li>\n</ul>"),
+        ("1. one\n2. two", "<ol>\n<li>one</li>\n<li>two</li>\n</ol>"),
+        ("First\n\nSecond", "<p>First</p>\n<p>Second</p>"),
+        ("line one\nline two", "line one\nline two"),
+        ("Use `x < y`", "Use <code>x &lt; y</code>"),
+        ("# Title", "<h1>Title</h1>"),
+        (
+            "| a | b |\n|---|:-:|\n| 1 | ~~2~~ |",
+            "<table>\n<thead>\n<tr>\n<th>a</th>\n<th style=\"text-align:center\">b</th>\n</tr>\n</thead>\n"
+            "<tbody>\n<tr>\n<td>1</td>\n<td style=\"text-align:center\"><s>2</s></td>\n</tr>\n</tbody>\n</table>",
+        ),
+        ("", ""),
+        ("   \n", ""),
+        ("Tom & Jerry say \"hi\"", "Tom &amp; Jerry say &quot;hi&quot;"),
+        ("&copy; 2024", "© 2024"),
+        ("{{FrontSide}} stays text", "{{FrontSide}} stays text"),
+    ],
+)
+def test_markdown(source: str, expected: str) -> None:
+    assert render(source) == expected
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        (r"\(a_1 * b_2 * c\)", r"\(a_1 * b_2 * c\)"),
+        (r"Area \(\pi r^2\) of *a* circle", r"Area \(\pi r^2\) of <em>a</em> circle"),
+        (r"\[\sum_{i=1}^n x_i\]", r"\[\sum_{i=1}^n x_i\]"),
+        (r"\(a < b \& c\)", r"\(a &lt; b \&amp; c\)"),
+        ("\\(a_1\nb_2\\)", "\\(a_1\nb_2\\)"),
+        # Display math on its own lines: a line inside that looks like a list stays math.
+        ("Solve:\n\n\\[\n  x_1 * y\n  - z\n\\]", "<p>Solve:</p>\n\\[\n  x_1 * y\n  - z\n\\]"),
+        ("- item\n\n  \\[\n  # n_1\n  \\]", "<ul>\n<li>\n<p>item</p>\n\\[\n# n_1\n\\]\n</li>\n</ul>"),
+        ("> \\[\n> a_1 * b\n> \\]", "<blockquote>\n\\[\na_1 * b\n\\]\n</blockquote>"),
+        (r"`\(x_1\)` is code", r"<code>\(x_1\)</code> is code"),
+        # An escaped backslash, or an unclosed opener, is not math: CommonMark escapes apply.
+        (r"a\\(b\\)", r"a\(b\)"),
+        (r"\(unclosed", "(unclosed"),
+    ],
+)
+def test_mathjax_arrives_as_written(source: str, expected: str) -> None:
+    assert render(source) == expected
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("The {{c1::mitochondria}} is it", "The {{c1::mitochondria}} is it"),
+        ("{{c1::Paris::capital}} is in France", "{{c1::Paris::capital}} is in France"),
+        ("**{{c1::bold}}** word", "<strong>{{c1::bold}}</strong> word"),
+        ("{{c1::**bold** term}}", "{{c1::<strong>bold</strong> term}}"),
+        ("{{c2::_it_ and `code`::a *hint*}}", "{{c2::<em>it</em> and <code>code</code>::a <em>hint</em>}}"),
+        ("- {{c1::first}}\n- {{c2::second::hint}}", "<ul>\n<li>{{c1::first}}</li>\n<li>{{c2::second::hint}}</li>\n</ul>"),
+        ("{{c1::outer {{c2::inner}} text}}", "{{c1::outer {{c2::inner}} text}}"),
+        (r"{{c1::\(x_1 * y_2\)}}", r"{{c1::\(x_1 * y_2\)}}"),
+        ("`{{c1::code}}`", "<code>{{c1::code}}</code>"),
+    ],
+)
+def test_cloze_markers_survive(source: str, expected: str) -> None:
+    assert render(source) == expected
+
+
+def _code_text(rendered: str) -> str:
+    inner = re.fullmatch(r'<div class="codehilite"><pre><code>(.*)</code></pre></div>', rendered, re.S)
+    assert inner is not None, rendered
+    return html.unescape(re.sub(r"<[^>]+>", "", inner.group(1)))
+
+
+def test_code_is_highlighted_with_classes() -> None:
+    out = render("```python\ndef f(x):\n    return x  # twice\n```")
+    assert out.startswith('<div class="codehilite"><pre><code><span class="k">def</span>')
+    assert '<span class="c1"># twice</span>' in out and "style=" not in out
+    assert _code_text(out) == "def f(x):\n    return x  # twice\n"
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("```no-such-language\n<b>x</b>\n```", "<b>x</b>\n"),
+        ("```\nplain & simple\n```", "plain & simple\n"),
+        ("    indented <code>\n", "indented <code>\n"),
+    ],
+)
+def test_code_without_a_known_language_is_plain_escaped_text(source: str, expected: str) -> None:
+    out = render(source)
+    assert "<span" not in out
+    assert _code_text(out) == expected
+
+
+@pytest.mark.parametrize("language", ["python", "cpp", "javascript", "html", "sql", "text", "rust"])
+@pytest.mark.parametrize(
+    "code",
+    [
+        "x = {{c1::compute(a, b)}}\n",
+        "std::vector<int> v = {{c2::{1, 2}::braces}};\n",
+        'print("{{c1::a "quoted" string}}")\n{{c3::tail}}\n',
+        "{{c1::outer {{c2::inner}} more}} }} {}\n",
+    ],
+)
+def test_cloze_markers_in_code_are_never_split_by_highlighting(language: str, code: str) -> None:
+    out = render(f"```{language}\n{code}```")
+    assert _code_text(out) == code
+    for marker in re.findall(r"\{\{c\d+::|}}", code):
+        assert html.escape(marker, quote=False) in out
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "<script>alert(1)</script>",
+        '<img src="x" onerror="alert(1)">',
+        "[x](javascript:alert(1))",
+        "[x](JavaScript:alert(1))",
+        "[x](&#106;avascript:alert(1))",
+        "[x](<java\tscript:alert(1)>)",
+        "<javascript:alert(1)>",
+        "[x]: javascript:alert(1)\n\n[a][x]",
+        "[x](vbscript:msgbox)",
+        "[x](data:text/html;base64,PHNjcmlwdD4=)",
+        "[x](file:///etc/passwd)",
+        "[x](ftp://example.org/)",
+        "[x](//evil.example/)",
+        "[x](notes.html)",
+        '<a href="javascript:alert(1)">x</a>',
+    ],
+)
+def test_no_unsafe_html_or_links(source: str) -> None:
+    out = render(source)
+    assert "<script" not in out and "<img" not in out and "<a href=\"javascript" not in out
+    for href in re.findall(r'href="([^"]*)"', out):
+        assert re.match(r"(https?|mailto):", href), href
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;"),
+        ('<img src="x" onerror="alert(1)">', "&lt;img src=&quot;x&quot; onerror=&quot;alert(1)&quot;&gt;"),
+        ("[x](javascript:alert(1))", "[x](javascript:alert(1))"),
+        ("[see](notes.html) here", "see here"),
+        ("[site](https://example.org/a b)", "[site](https://example.org/a b)"),
+        ("[site](<https://example.org/a b>)", '<a href="https://example.org/a%20b">site</a>'),
+        ("<mailto:me@example.org>", '<a href="mailto:me@example.org">mailto:me@example.org</a>'),
+        ("<https://example.org>", '<a href="https://example.org">https://example.org</a>'),
+    ],
+)
+def test_escaped_html_and_links(source: str, expected: str) -> None:
+    assert render(source) == expected
+
+
+def test_allow_html_lets_raw_html_through() -> None:
+    assert render("<b>bold</b> **md**", allow_html=True) == "<b>bold</b> <strong>md</strong>"
+    assert render("<div>\nblock\n</div>", allow_html=True) == "<div>\nblock\n</div>"
+
+
+# --- plain-text fast path: must be exactly what markdown-it would make -----------------
+def _full(text: str) -> str:
+    return _render_markdown(text, WHERE, Path("."), False).html
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hello world.",
+        "The {{c1::mitochondria}} is the powerhouse of the cell.",
+        "{{c1::Paris::capital}} is in France",
+        "Über café — “quoted” 3×4 (yes) it's 50% + 2 = $4 @home!",
+        "2024 was a year; 3 bones",
+        "Trailing spaces and newline   \n",
+        'A "quote" here',
+    ],
+)
+def test_fast_path_takes_common_plain_fields(text: str) -> None:
+    fast = _plain_html(text)
+    assert fast is not None
+    assert fast == _full(text) == render(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1. item",
+        "2024) x",
+        "- a",
+        "+ a",
+        "Setext\n===",
+        "a_b",
+        "a*b*",
+        "x < y",
+        "A & B",
+        "    code",
+        "#tag",
+        "a\\b",
+        "a~~b~~",
+        "a\nb",
+        "[x]",
+        "  lead",
+    ],
+)
+def test_fast_path_leaves_markdown_alone(text: str) -> None:
+    assert _plain_html(text) is None
+
+
+_ALPHABET = st.sampled_from(
+    list("aZé1 9\n\t\r\xa0_*`~<>&#!-+=|[](){}:;.,?'\"\\/%@$^") + ["1.", "1)", "  ", "{{c1::", "}}", "’", "—", "«"]
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(_ALPHABET, max_size=14).map("".join))
+@example("a  b")
+@example("1a. b")
+@example("{{c1::x}}")
+def test_fast_path_equals_full_render(text: str) -> None:
+    fast = _plain_html(text)
+    if fast is not None:
+        assert fast == _full(text)
+
+
+# --- images ----------------------------------------------------------------------
+def _name(data: bytes, suffix: str) -> str:
+    return f"b-{hashlib.sha256(data).hexdigest()[:16]}{suffix}"
+
+
+@pytest.mark.parametrize(
+    ("file", "data", "suffix"),
+    [
+        ("images/x.png", PNG, ".png"),
+        ("Photo.JPG", JPEG, ".jpg"),
+        ("photo.jpeg", JPEG, ".jpeg"),
+        ("anim.gif", GIF, ".gif"),
+        ("pic.webp", WEBP, ".webp"),
+        ("vector.svg", SVG, ".svg"),
+        ("xml.svg", XML_SVG, ".svg"),
+    ],
+)
+def test_image_is_packed_under_its_content_hash(tmp_path: Path, file: str, data: bytes, suffix: str) -> None:
+    (tmp_path / file).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / file).write_bytes(data)
+    result = render_field(f"See ![a diagram]({file})", WHERE, base_dir=tmp_path)
+    name = _name(data, suffix)
+    assert result == RenderedField(
+        f'See <img src="{name}" alt="a diagram" />', (MediaFile(name, (tmp_path / file).resolve()),)
+    )
+    assert not name.startswith("_")
+
+
+def test_same_bytes_under_two_names_share_one_media_name(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "diagram.png").write_bytes(PNG)
+    (tmp_path / "copy of diagram.png").write_bytes(PNG)
+    first = render_field("![](a/diagram.png)", WHERE, base_dir=tmp_path)
+    second = render_field("![](<copy of diagram.png>)\n\n![](copy%20of%20diagram.png)", WHERE, base_dir=tmp_path)
+    assert first.media[0].name == second.media[0].name == _name(PNG, ".png")
+    assert len(second.media) == 1
+    assert second.media[0].source == (tmp_path / "copy of diagram.png").resolve()
+
+
+def test_same_field_renders_to_the_same_bytes(tmp_path: Path) -> None:
+    (tmp_path / "x.png").write_bytes(PNG)
+    text = "# T\n\n![x](x.png) **b** \\(x_1\\)\n\n```python\nx = 1\n```"
+    assert render_field(text, WHERE, base_dir=tmp_path) == render_field(text, WHERE, base_dir=tmp_path)
+
+
+def _error(text: str, base_dir: Path) -> RenderError:
+    with pytest.raises(RenderError) as caught:
+        render_field(text, WHERE, base_dir=base_dir)
+    return caught.value
+
+
+def test_image_errors(tmp_path: Path) -> None:
+    deck = tmp_path / "deck"
+    deck.mkdir()
+    (tmp_path / "secret.png").write_bytes(PNG)
+    (deck / "out.png").symlink_to(tmp_path / "secret.png")
+    (deck / "notes.png").write_bytes(b"just text")
+    (deck / "photo.jpg").write_bytes(PNG)
+    (deck / "folder").mkdir()
+    root = deck.resolve()
+    cases = {
+        "![x](missing.png)": f"image file 'missing.png' not found (looked for {root / 'missing.png'});"
+        " check the path, which is relative to the source's folder",
+        "![x](folder)": f"image file 'folder' is a folder (looked for {root / 'folder'});"
+        " check the path, which is relative to the source's folder",
+        "![x](../secret.png)": f"image path '../secret.png' goes outside the source's folder {root};"
+        " copy the image into that folder",
+        "![x](out.png)": f"image path 'out.png' leads outside the source's folder {root} through a symbolic"
+        f" link to {(tmp_path / 'secret.png').resolve()}; copy the image into that folder",
+        f"![x]({tmp_path / 'secret.png'})": f"image path '{tmp_path / 'secret.png'}' is absolute;"
+        f" give it relative to the source's folder {deck}",
+        "![x](notes.png)": "image file 'notes.png' is not a PNG, JPEG, GIF, WebP or SVG image;"
+        " save it in one of those formats",
+        "![x](photo.jpg)": "image file 'photo.jpg' holds PNG data but is named .jpg;"
+        " rename it to end in .png so Anki shows it",
+        "![x](https://example.org/x.png)": "image 'https://example.org/x.png' is a web address, but cards are"
+        " reviewed offline; download it into the deck's folder and give its relative path",
+        "![x](<>)": "image has an empty path; give the image file's relative path",
+    }
+    for text, message in cases.items():
+        error = _error(text, deck)
+        assert (error.message, error.where) == (message, WHERE), text
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("First line\nsecond line\n![x](missing.png) on the third", 12),
+        ("Para\n\n- item\n- ![x](missing.png)", 13),
+        ("> quote\n> more ![x](missing.png)", 11),
+        ("| a | b |\n|---|---|\n| 1 | 2 |\n| ![x](missing.png) | 3 |", 13),
+        ("[![x](missing.png)](https://example.org)", 10),
+        ("`code\nspan` and\n![x](missing.png)", 12),
+    ],
+)
+def test_image_error_reports_the_line_it_is_on(tmp_path: Path, text: str, line: int) -> None:
+    error = _error(text, tmp_path)
+    assert error.where == Location("deck.yaml", line)
+    assert str(error).startswith(f"deck.yaml:{line}: image file 'missing.png' not found")
+
+
+def test_error_location_stays_unknown_when_the_line_is(tmp_path: Path) -> None:
+    with pytest.raises(RenderError) as caught:
+        render_field("a\nb\n![x](missing.png)", Location("deck.yaml"), base_dir=tmp_path)
+    assert caught.value.where == Location("deck.yaml", 0)
+
+
+# --- CSS --------------------------------------------------------------------------
+def _contrast(a: str, b: str) -> float:
+    def luminance(colour: str) -> float:
+        values = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        r, g, b = (v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4 for v in values)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_highlight_css_is_readable_in_day_and_night_mode() -> None:
+    css = highlight_css()
+    assert css == highlight_css()
+    assert ".codehilite { overflow-x: auto" in css
+    day = re.findall(r"^\.codehilite \.[\w-]+ \{([^}]*)\}", css, re.M)
+    night = re.findall(r"^\.nightMode \.codehilite (\.[\w-]+), \.night_mode \.codehilite \1 \{([^}]*)\}", css, re.M)
+    assert len(day) > 30 and len(night) >= len(day)
+    for body, background in [(b, "#ffffff") for b in day] + [(b, "#0d1117") for _, b in night]:
+        for colour in re.findall(r"color: (#[0-9a-f]{6})", body):
+            assert _contrast(colour, background) >= 4.5, (colour, background)
+    # What the light style makes bold or coloured, night mode sets again, so nothing leaks across.
+    assert re.search(r"^\.nightMode \.codehilite \.k, \.night_mode \.codehilite \.k \{ color: #", css, re.M)

@@ -1,0 +1,340 @@
+"""Our note types as a phone shows them: genanki deck -> Anki's engine -> headless Chromium.
+
+The HTML measured is what Anki's own renderer makes of the imported package, not
+our template strings, so cloze substitution, field HTML and media references are
+the real ones. Every card, both sides, three phone widths, light and three ways
+of switching night mode: a failing id names card, side, viewport and mode.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import struct
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import genanki
+import pytest
+from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
+
+from builder.templates import (
+    CLOZE_FIELDS,
+    CLOZE_TEMPLATE_NAME,
+    CSS,
+    QA_FIELDS,
+    QA_TEMPLATE_NAME,
+    templates,
+)
+from tests.browser import (
+    CHROMIUM,
+    MODES,
+    SCREENSHOT_VIEWPORT,
+    VIEWPORTS,
+    CardBrowser,
+    Measurement,
+)
+
+pytest_plugins = ("tests.browser",)
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists() and not os.environ.get("CI"),
+    reason=f"{CHROMIUM} is not installed (run .ci/install-browser); under CI this fails instead",
+)
+
+MIN_FONT_PX = 16.0
+MIN_CONTRAST = 4.5  # WCAG AA, normal text
+MIN_RULE_CONTRAST = 3.0  # WCAG non-text contrast, for the answer separator
+IMAGE = "stress-3000x2000.png"
+IMAGE_SIZE = (3000, 2000)
+LONG_WORD = ("Donaudampfschifffahrtsgesellschaftskapitaenswitwe" * 7)[:300]
+LONG_URL = "https://example.org/" + "/".join(f"segment-{i:02d}" for i in range(24)) + "?q=" + "z" * 40
+RTL = "مرحبا بالعالم، هذه جملة عربية طويلة لاختبار الالتفاف. שלום עולם, זהו משפט ארוך בעברית."
+CODE_LINE = ("total = compute(" + ", ".join(f"arg_{i}" for i in range(60)))[:299] + ")"
+TABLE = (
+    "<table><tr>"
+    + "".join(f"<th>Heading {i}</th>" for i in range(1, 13))
+    + "</tr>"
+    + "".join(
+        "<tr>" + "".join(f"<td>cell {r}.{c} value</td>" for c in range(1, 13)) + "</tr>" for r in range(1, 4)
+    )
+    + "</table>"
+)
+CARDS = ("cloze", "qa", "stress-qa", "stress-cloze")
+SIDES = ("question", "answer")
+IMAGES_SHOWN = {("stress-qa", "answer"): 1, ("stress-cloze", "question"): 1, ("stress-cloze", "answer"): 1}
+WIDE_BOXES = set(IMAGES_SHOWN)  # the sides that carry the wide table or pre
+
+
+def write_png(path: Path, width: int, height: int) -> None:
+    """A real, large PNG from zlib/struct alone, so no imaging library is needed."""
+    rows = bytearray()
+    for y in range(height):
+        shade = 40 + y * 180 // height
+        rows += b"\x00" + bytes((shade, 90, 200 - shade // 2)) * width
+
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        body = tag + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(bytes(rows), 6))
+        + chunk(b"IEND", b"")
+    )
+
+
+def _notes(cloze: genanki.Model, qa: genanki.Model) -> list[genanki.Note]:
+    link = f'<a href="{LONG_URL}">{LONG_URL}</a>'
+    pre = f"<pre><code>{CODE_LINE}</code></pre>"
+    img = f'<img src="{IMAGE}">'
+
+    def note(model: genanki.Model, label: str, *fields: str) -> genanki.Note:
+        return genanki.Note(model=model, fields=list(fields), tags=[label], guid=label)
+
+    return [
+        note(
+            cloze,
+            "cloze",
+            "The capital of France is {{c1::Paris}}.",
+            "Since 987.",
+            '<a href="https://en.wikipedia.org/wiki/Paris">Wikipedia: Paris</a>',
+        ),
+        note(
+            qa,
+            "qa",
+            "What does <code>len([])</code> return?",
+            "<code>0</code>: an empty list has no items.",
+            'See <a href="https://docs.python.org/3/library/functions.html#len">len()</a>.',
+            "Python documentation",
+        ),
+        note(
+            qa,
+            "stress-qa",
+            f"<p>{LONG_WORD}</p><p>{RTL}</p><p>{link}</p>",
+            f"{TABLE}{pre}{img}",
+            f"Inline <code>{CODE_LINE[:120]}</code>",
+            LONG_URL,
+        ),
+        note(cloze, "stress-cloze", f"{{{{c1::{LONG_WORD}}}}} — {RTL}<br>{img}{pre}", TABLE, link),
+    ]
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One card as Anki's engine rendered it."""
+
+    question: str
+    answer: str
+    css: str
+    ord: int
+
+
+@dataclass(frozen=True)
+class Deck:
+    cards: dict[str, Rendered]
+    media_dir: Path
+
+
+@pytest.fixture(scope="module")
+def deck(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deck]:
+    """Build, import and render the test deck once; the collection stays open for its media."""
+    tmp = tmp_path_factory.mktemp("deck")
+    write_png(tmp / IMAGE, *IMAGE_SIZE)
+    cloze_model = genanki.Model(
+        1_700_000_001,
+        "Builder Cloze",
+        fields=[{"name": f} for f in CLOZE_FIELDS],
+        templates=[
+            {"name": CLOZE_TEMPLATE_NAME, "qfmt": templates("cloze")[0], "afmt": templates("cloze")[1]}
+        ],
+        css=CSS,
+        model_type=genanki.Model.CLOZE,
+    )
+    qa_model = genanki.Model(
+        1_700_000_002,
+        "Builder Recall",
+        fields=[{"name": f} for f in QA_FIELDS],
+        templates=[{"name": QA_TEMPLATE_NAME, "qfmt": templates("qa")[0], "afmt": templates("qa")[1]}],
+        css=CSS,
+    )
+    genanki_deck = genanki.Deck(1_700_000_003, "Builder::Browser test")
+    for n in _notes(cloze_model, qa_model):
+        genanki_deck.add_note(n)
+    package = genanki.Package(genanki_deck, media_files=[str(tmp / IMAGE)])
+    package.write_to_file(str(tmp / "deck.apkg"))
+
+    col = Collection(str(tmp / "c.anki2"))
+    try:
+        col.import_anki_package(
+            ImportAnkiPackageRequest(package_path=str(tmp / "deck.apkg"), options=ImportAnkiPackageOptions())
+        )
+        cards: dict[str, Rendered] = {}
+        for cid in col.find_cards(""):
+            card = col.get_card(cid)
+            out = card.render_output()
+            (label,) = card.note().tags
+            cards[label] = Rendered(out.question_text, out.answer_text, out.css, card.ord)
+        assert sorted(cards) == sorted(CARDS)
+        assert (Path(col.media.dir()) / IMAGE).is_file()
+        yield Deck(cards, Path(col.media.dir()))
+    finally:
+        col.close()
+
+
+def problems(card: str, side: str, m: Measurement) -> list[str]:
+    """Everything wrong with one rendered side, so a failure lists all of it at once."""
+    out: list[str] = []
+    if m.overflows:
+        out.append(f"page is {m.scroll_width}px wide in a {m.inner_width}px viewport: {m.offenders}")
+    if m.body_font_px < MIN_FONT_PX:
+        out.append(f"body font {m.body_font_px}px < {MIN_FONT_PX}px")
+    out += [f"{c.font_px}px text at {c.where}" for c in m.contrasts if c.font_px < MIN_FONT_PX]
+    out += [
+        f"contrast {c.ratio} ({c.role} {c.fg} on {c.bg}) at {c.where}" for c in m.low_contrast(MIN_CONTRAST)
+    ]
+    if not m.contrasts:
+        out.append("no visible text found")
+    if m.requests or m.resource_hints:
+        out.append(f"network: {m.requests}, {m.resource_hints} resource hint(s)")
+    if m.script_ran or m.script_markers:
+        out.append(
+            f"script: markers={m.script_markers} console={m.console} dialogs={m.dialogs}"
+            f" errors={m.page_errors} pwned={m.pwned}"
+        )
+    if card.endswith("cloze"):
+        blank_shown = "[...]" in m.text and "[...]" in m.cloze_texts
+        if side == "question" and not blank_shown:
+            out.append(f"cloze blank not visible; cloze texts {m.cloze_texts}")
+        if side == "answer" and ("[...]" in m.text or not m.cloze_texts):
+            out.append(f"answer side should reveal the cloze; cloze texts {m.cloze_texts}")
+    out += _answer_layout_problems(side, m)
+    out += _media_problems(card, side, m)
+    return out
+
+
+def _answer_layout_problems(side: str, m: Measurement) -> list[str]:
+    sep = m.separator
+    if side == "question":
+        return [] if sep is None else ["separator shown on the question side"]
+    if sep is None:
+        return ["no answer separator (hr#answer)"]
+    out = []
+    if sep["thickness"] < 1 or sep["contrast"] < MIN_RULE_CONTRAST:
+        out.append(f"separator hard to see: {sep}")
+    if m.question_bottom is None or m.question_bottom > sep["top"] + 0.5:
+        out.append(f"question (bottom {m.question_bottom}) not above separator (top {sep['top']})")
+    if not m.question_visible_after_scroll:
+        out.append("question scrolled out of view when the reviewer jumps to #answer")
+    return out
+
+
+def _media_problems(card: str, side: str, m: Measurement) -> list[str]:
+    out = []
+    if len(m.images) != IMAGES_SHOWN.get((card, side), 0):
+        out.append(f"expected {IMAGES_SHOWN.get((card, side), 0)} image(s), got {m.images}")
+    for img in m.images:
+        ratio = IMAGE_SIZE[1] / IMAGE_SIZE[0]
+        if (img["natural_width"], img["natural_height"]) != IMAGE_SIZE or not img["complete"]:
+            out.append(f"image did not load from the media folder: {img}")
+        elif (
+            not (img["width"] >= 200 and img["right"] <= m.inner_width)
+            or abs(img["height"] - img["width"] * ratio) > 2
+        ):
+            out.append(f"image not scaled to the screen: {img}")
+    for box in m.scrollers:
+        if box["right"] > m.inner_width + 0.5 or box["left"] < -0.5:
+            out.append(f"scroll box wider than the screen: {box}")
+        if box["scroll_width"] > box["client_width"] and box["overflow_x"] not in ("auto", "scroll"):
+            out.append(f"wide content clipped instead of scrolling: {box}")
+    if (card, side) in WIDE_BOXES and not any(b["scroll_width"] > b["client_width"] for b in m.scrollers):
+        out.append(f"stress content should scroll inside its own box: {m.scrollers}")
+    return out
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+@pytest.mark.parametrize("side", SIDES)
+@pytest.mark.parametrize("card", CARDS)
+def test_card_on_phone(
+    card_browser: CardBrowser, deck: Deck, card: str, side: str, viewport: str, mode: str
+) -> None:
+    r = deck.cards[card]
+    m = card_browser.render(
+        r.question if side == "question" else r.answer,
+        r.css,
+        viewport=VIEWPORTS[viewport],
+        mode=mode,
+        card_ord=r.ord + 1,
+        base_dir=deck.media_dir,
+    )
+    found = problems(card, side, m)
+    assert not found, "\n".join(found)
+
+
+@pytest.mark.parametrize("mode", ["light", "night-ankidroid"])
+@pytest.mark.parametrize("card", CARDS)
+def test_answer_screenshot(
+    card_browser: CardBrowser, deck: Deck, card: str, mode: str, tmp_path: Path
+) -> None:
+    """Full-page PNGs at 390x844 for people to look at; CARD_SCREENSHOT_DIR keeps them."""
+    out_dir = Path(os.environ.get("CARD_SCREENSHOT_DIR") or tmp_path)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    shot = out_dir / f"{card}-answer-{mode}.png"
+    r = deck.cards[card]
+    m = card_browser.render(
+        r.answer,
+        r.css,
+        viewport=SCREENSHOT_VIEWPORT,
+        mode=mode,
+        card_ord=r.ord + 1,
+        base_dir=deck.media_dir,
+        screenshot=shot,
+    )
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    found = problems(card, "answer", m)
+    assert not found, "\n".join(found)
+
+
+@pytest.mark.parametrize("mode", ["light", "night-ankidroid"])
+def test_every_colour_role_is_measured(card_browser: CardBrowser, deck: Deck, mode: str) -> None:
+    """Contrast checks only count if cloze, link, code, Extra and Source text were really seen."""
+    roles: set[str] = set()
+    for r in deck.cards.values():
+        m = card_browser.render(r.answer, r.css, mode=mode, card_ord=r.ord + 1, base_dir=deck.media_dir)
+        roles |= {c.role for c in m.contrasts}
+    assert roles == {"text", "cloze", "link", "code", "extra", "source"}
+
+
+def test_harness_sees_scripts_requests_overflow_and_low_contrast(
+    card_browser: CardBrowser, tmp_path: Path
+) -> None:
+    """The checks above are only worth something if the harness notices the bad cases."""
+    hostile = (
+        '<div style="width:2000px">wide</div><p style="color:#777">grey</p>'
+        '<img src="http://example.invalid/t.png"><img src="/etc/hostname">'
+        "<style>@import url(https://example.invalid/x.css);</style>"
+        '<script>window.__pwned = 1; console.log("ran")</script><img src="x" onerror="alert(1)">'
+    )
+    m = card_browser.render(hostile, CSS, base_dir=tmp_path)
+    assert m.overflows and m.offenders
+    assert m.pwned and m.console and m.dialogs and m.script_markers >= 2
+    for url in ("example.invalid/t.png", "example.invalid/x.css", "file:///etc/hostname"):
+        assert any(url in r for r in m.requests), (url, m.requests)
+    assert any(c.fg == "#777777" for c in m.low_contrast())
+    clean = card_browser.render("<p>ok</p>", CSS, base_dir=tmp_path)
+    assert not (clean.script_ran or clean.requests or clean.overflows or clean.low_contrast())
+    assert not any(tmp_path.iterdir()), "harness left files next to the media"
+
+
+def test_css_and_templates_load_nothing_and_declare_night_mode() -> None:
+    """No external resources; AnkiDroid only skips its colour inversion if both classes appear."""
+    assert "@import" not in CSS
+    assert not re.search(r"url\(\s*['\"]?(?!data:)", CSS)
+    assert re.search(r"\.night_mode\b", CSS) and re.search(r"\.nightMode\b", CSS)
+    for kind in ("cloze", "qa"):
+        for text in templates(kind, tts_lang="en_US"):
+            assert "<script" not in text and "http" not in text and "<link" not in text
