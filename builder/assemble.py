@@ -14,7 +14,6 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
-from pathlib import Path
 
 from .errors import Location
 from .identity import note_guid
@@ -46,7 +45,7 @@ class AnkiNote:
         return CLOZE_FIELDS if self.type_kind == "cloze" else QA_FIELDS
 
     def field_hashes(self) -> dict[str, str]:
-        return {name: _hash(value) for name, value in zip(self.field_names, self.fields)}
+        return {name: _hash(value) for name, value in zip(self.field_names, self.fields, strict=True)}
 
     def content_hash(self) -> str:
         """Hash of everything the note puts into Anki: a change here means "update it"."""

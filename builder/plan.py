@@ -223,10 +223,11 @@ def make_plan(  # noqa: C901 - the rules read best in one place
 
     history = previous.history if previous else ()
     if previous is None or version != previous.version:
-        history = history + (_release(version, now, tuple(changes), previous is None, [n.note_id for n in notes]),)
+        history = (*history, _release(version, now, tuple(changes), previous is None, [n.note_id for n in notes]))
     used_decks = sorted({p.note.deck for p in packaged} - {deck.deck_name})
-    decks = (DeckEntry(deck_id(deck.deck_name), deck.deck_name, _description(deck, version)),) + tuple(
-        DeckEntry(deck_id(name), name, "") for name in used_decks
+    decks = (
+        DeckEntry(deck_id(deck.deck_name), deck.deck_name, _description(deck, version)),
+        *(DeckEntry(deck_id(name), name, "") for name in used_decks),
     )
     lock = Lock(
         slug=deck.slug,

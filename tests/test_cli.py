@@ -54,10 +54,13 @@ def test_python_dash_m_works(project: Path) -> None:
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
-        ("tags: [testing]", "tag: [testing]", "cardsrc/small.yaml:5: unknown key 'tag' in the deck: did you mean 'tags'?"),
-        ('answer: "2015"', 'answer: ""', "cardsrc/small.yaml:28: 'answer' in note 'quiz-two' is empty: write it or remove the key"),
+        ("tags: [testing]", "tag: [testing]",
+         "cardsrc/small.yaml:5: unknown key 'tag' in the deck: did you mean 'tags'?"),
+        ('answer: "2015"', 'answer: ""',
+         "cardsrc/small.yaml:28: 'answer' in note 'quiz-two' is empty: write it or remove the key"),
         ("  - id: quiz-two", "  - id: quiz-one",
-         "cardsrc/small.yaml:25: duplicate note id 'quiz-one' (first on line 20): ids must be unique, give this note a new one"),
+         "cardsrc/small.yaml:25: duplicate note id 'quiz-one' (first on line 20): "
+         "ids must be unique, give this note a new one"),
         ("about {{c1::caching}}", "about caching",
          "cardsrc/small.yaml:19: note 'learn-two' has no cloze deletion: mark a key term as {{c1::term}}"),
         ("title: Small deck", "title: [a]", "cardsrc/small.yaml:1: 'title' in the deck must be text, not a list"),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
@@ -74,7 +73,7 @@ def test_every_note_has_its_guid_tags_and_deck(imported: tuple[object, object]) 
 
 
 def test_every_card_renders_question_hidden_answer_shown(imported: tuple[object, object]) -> None:
-    _, col = imported
+    col = imported[1]
     for card_id in col.find_cards("deck:Pinterest*"):  # type: ignore[attr-defined]
         card = col.get_card(card_id)  # type: ignore[attr-defined]
         note = card.note()

@@ -42,13 +42,20 @@ def snapshot(*folders: Path) -> dict[str, str]:
     }
 
 
+def revlog(col: object, card_ids: list[int]) -> list[tuple[int, int, int]]:
+    marks = ",".join("?" * len(card_ids))
+    return col.db.all(f"select id, ease, ivl from revlog where cid in ({marks})", *card_ids)  # type: ignore[attr-defined, no-any-return]
+
+
 def notes_state(col: object) -> dict[str, tuple[int, int, str, str]]:
     """guid -> (note id, mod, fields, tags) for every note in the collection."""
     rows = col.db.all("select guid, id, mod, flds, tags from notes")  # type: ignore[attr-defined]
     return {guid: (nid, mod, flds, tags) for guid, nid, mod, flds, tags in rows}
 
 
-def test_edit_retag_add_remove_updates_exactly_those_notes(small_source: Path, tmp_path: Path, edit_source: Edit) -> None:
+def test_edit_retag_add_remove_updates_exactly_those_notes(
+    small_source: Path, tmp_path: Path, edit_source: Edit
+) -> None:
     out = tmp_path / "dist"
     first = build_deck(small_source, out, now=T1)
     assert first.plan.version == "1.0.0"
@@ -59,7 +66,7 @@ def test_edit_retag_add_remove_updates_exactly_those_notes(small_source: Path, t
     guid = note_guid("small", "quiz-one")
     edited = note_by_guid(col, guid)
     card_ids = sorted(card.id for card in edited.cards())
-    history = col.db.all("select id, ease, ivl from revlog where cid in (%s)" % ",".join(map(str, card_ids)))
+    history = revlog(col, card_ids)
     scheduling = [(c.ivl, c.due, c.type, c.queue) for c in edited.cards()]
     assert history and scheduling[0][0] > 0
     before = notes_state(col)
@@ -89,7 +96,7 @@ def test_edit_retag_add_remove_updates_exactly_those_notes(small_source: Path, t
     edited = note_by_guid(col, guid)
     assert edited.id == before[guid][0]
     assert sorted(card.id for card in edited.cards()) == card_ids
-    assert col.db.all("select id, ease, ivl from revlog where cid in (%s)" % ",".join(map(str, card_ids))) == history
+    assert revlog(col, card_ids) == history
     assert [(c.ivl, c.due, c.type, c.queue) for c in edited.cards()] == scheduling
     assert "Better answers." in visible_text(edited.cards()[0].render_output().answer_text)
     assert "beta" in note_by_guid(col, note_guid("small", "learn-two")).tags
@@ -225,7 +232,7 @@ def test_a_released_version_is_never_overwritten(small_source: Path, tmp_path: P
     small_source.with_name("small.lock").unlink()  # forget the release, then change content
     edit_source(small_source, "answer: Answers.", "answer: Different content.")
     state = snapshot(out, small_source.parent)
-    with pytest.raises(ReleaseError, match="small-1.0.0.apkg already exists with other content"):
+    with pytest.raises(ReleaseError, match=r"small-1\.0\.0\.apkg already exists with other content"):
         build_deck(small_source, out, now=T2)
     assert snapshot(out, small_source.parent) == state
 
@@ -238,7 +245,7 @@ def test_a_note_type_schema_change_is_refused_unless_allowed(small_source: Path,
     data["note_types"]["qa"]["fields"] = ["Front", "Back", "Extra", "Source"]  # as if names had changed
     lock_file.write_text(json.dumps(data))
     state = snapshot(out, small_source.parent)
-    with pytest.raises(ReleaseError, match="qa note type's field or template names would change"):
+    with pytest.raises(ReleaseError, match=r"qa note type's field or template names would change"):
         build_deck(small_source, out, now=T2)
     assert snapshot(out, small_source.parent) == state
     allowed = build_deck(small_source, out, now=T2, allow_schema_change=True)
