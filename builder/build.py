@@ -1,24 +1,38 @@
 """Build one deck: load, assemble, plan against the lock, package, release.
 
-Writes happen in a fixed order, each atomic: the .apkg, then the changelog,
-then the lock, only after both are complete. A failure at any step before the
-lock is written leaves the lock describing the previous release, and a rerun
-finishes the job; nothing is written at all when validation or planning fails.
+A release replaces up to three files: the .apkg and changelog in ``dist/`` and
+the lock beside the source. They are written as one change
+(:func:`builder.fsutil.replace_together`) whose commit point is the lock: a
+build killed before the lock's rename leaves the previous release untouched,
+one killed after it is completed by the next build, which first finishes or
+undoes whatever the journal beside the source says was under way. Nothing is
+written at all when validation or planning fails.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from .assemble import assemble
 from .errors import BuilderError, ReleaseError
-from .fsutil import atomic_write, exclusive, read_bytes_or_none, remove_stale_temporaries
+from .fsutil import (
+    JOURNAL_MARK,
+    TEMP_MARK,
+    exclusive,
+    finish_interrupted,
+    read_bytes_or_none,
+    remove_stale_temporaries,
+    replace_together,
+)
 from .lock import Lock, lock_path, read_lock
 from .packaging import build_package
 from .plan import Plan, build_time, make_plan, with_sha
 from .source import load_deck
+from .yamlsafe import open_source
 
 
 @dataclass(frozen=True)
@@ -60,13 +74,37 @@ def changelog_text(plan: Plan) -> str:
 def build_deck(
     source: Path, out_dir: Path, *, now: int | None = None, allow_schema_change: bool = False
 ) -> BuildResult:
-    try:
-        with exclusive(source):
-            return _build_locked(source, out_dir, now, allow_schema_change)
-    except OSError as exc:
-        where = Path(exc.filename) if exc.filename else out_dir
-        raise BuilderError(f"cannot write: {exc.strerror or exc}: check the folder's permissions and free space",
-                           where) from None
+    with open_source(source) as handle:
+        try:
+            with exclusive(handle):
+                finish_interrupted(journal_path(source))
+                return _build_locked(source, out_dir, now, allow_schema_change)
+        except OSError as exc:
+            raise _write_error(exc, out_dir) from None
+
+
+def journal_path(source: Path) -> Path:
+    """Where a build of ``source`` notes the renames it is about to make."""
+    return source.with_name(f".{source.name}{JOURNAL_MARK}")
+
+
+_WRITE_HINTS = {
+    errno.EACCES: "permission denied: make its folder writable, or build into another folder",
+    errno.EPERM: "permission denied: make its folder writable, or build into another folder",
+    errno.EROFS: "the file system is read-only: build into another folder",
+    errno.ENOSPC: "no space left on the device: free some space and build again",
+    errno.EDQUOT: "the disk quota is used up: free some space and build again",
+}
+
+
+def _write_error(exc: OSError, fallback: Path) -> ReleaseError:
+    """One line naming the file (never our temporary) and what to do about it."""
+    target = Path(exc.filename) if exc.filename else fallback
+    name = target.name
+    if name.startswith(".") and TEMP_MARK in name:
+        target = target.with_name(name[1 : name.index(TEMP_MARK)])
+    hint = _WRITE_HINTS.get(exc.errno or 0, f"{exc.strerror or exc}: check the folder and try again")
+    return ReleaseError(f"cannot write: {hint}", target)
 
 
 def _build_locked(source: Path, out_dir: Path, now: int | None, allow_schema_change: bool) -> BuildResult:
@@ -85,18 +123,17 @@ def _build_locked(source: Path, out_dir: Path, now: int | None, allow_schema_cha
     lock_file = lock_path(source, plan.deck.slug)
     changelog = out_dir / f"{plan.deck.slug}-CHANGELOG.md"
     out_dir.mkdir(parents=True, exist_ok=True)
-    remove_stale_temporaries(out_dir, plan.deck.slug)
-    remove_stale_temporaries(lock_file.parent, plan.deck.slug)
-    written: list[Path] = []
-    for path, content in (
-        (apkg, data),
-        (changelog, changelog_text(plan).encode("utf-8")),
-        (lock_file, plan.lock.to_text().encode("utf-8")),
-    ):
-        if read_bytes_or_none(path) != content:
-            atomic_write(path, content)
-            written.append(path)
-    return BuildResult(plan, apkg, sha256, tuple(written))
+    slug = re.escape(plan.deck.slug)
+    remove_stale_temporaries(out_dir, re.compile(rf"{slug}-(?:\d+\.\d+\.\d+\.apkg|CHANGELOG\.md)"))
+    journal = journal_path(source)
+    remove_stale_temporaries(lock_file.parent, re.compile(rf"{slug}\.lock|{re.escape(journal.name)}"))
+    lock_data = plan.lock.to_text().encode("utf-8")
+    wanted = [(lock_file, lock_data), (apkg, data), (changelog, changelog_text(plan).encode("utf-8"))]
+    changed = [(path, content) for path, content in wanted if read_bytes_or_none(path) != content]
+    if changed:
+        # The lock goes first even when unchanged: it is the commit point.
+        replace_together([wanted[0], *(item for item in changed if item[0] != lock_file)], journal)
+    return BuildResult(plan, apkg, sha256, tuple(path for path, _ in changed))
 
 
 def is_reproduced(previous: Lock | None, sha256: str) -> bool:

@@ -77,7 +77,7 @@ def replace_together(files: Sequence[tuple[Path, bytes]], journal: Path) -> None
             "commit_sha256": hashlib.sha256(files[0][1]).hexdigest(),
             "renames": [
                 [os.path.relpath(temp, here), os.path.relpath(path, here)]
-                for temp, (path, _) in zip(temps, files)
+                for temp, (path, _) in zip(temps, files, strict=True)
             ],
         }
         atomic_write(journal, json.dumps(record, indent=1).encode("utf-8"))
@@ -86,6 +86,7 @@ def replace_together(files: Sequence[tuple[Path, bytes]], journal: Path) -> None
             with contextlib.suppress(OSError):
                 temp.unlink()
         raise
+    os.replace(temps[0], files[0][0])  # the commit: from here on the change is rolled forward
     finish_interrupted(journal)
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Union
+from typing import BinaryIO, Union
 
 import yaml
 
@@ -68,18 +68,30 @@ class Mapping:
 Node = Union[Scalar, Sequence, Mapping]
 
 
-def read_source_text(path: Path) -> str:
-    """Read a source as UTF-8 (a BOM is allowed) with errors a user can act on."""
+def open_source(path: Path) -> BinaryIO:
+    """Open a source for reading, or raise the error a user can act on.
+
+    The build also opens the source through here to lock it, so a missing file
+    or a directory reads as such and not as a failed write.
+    """
     if path.is_dir():
         raise SourceError("is a directory, not a YAML source: name a .yaml file", path)
     try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_SOURCE_BYTES + 1)
+        return open(path, "rb")
     except FileNotFoundError:
         raise SourceError("no such file: check the path", path) from None
     except PermissionError:
         raise SourceError("cannot read this file (permission denied): fix its permissions", path) from None
     except OSError as exc:
+        raise SourceError(f"cannot read this file: {exc.strerror or exc}", path) from None
+
+
+def read_source_text(path: Path) -> str:
+    """Read a source as UTF-8 (a BOM is allowed) with errors a user can act on."""
+    try:
+        with open_source(path) as handle:
+            data = handle.read(MAX_SOURCE_BYTES + 1)
+    except OSError as exc:  # e.g. EIO, or EISDIR where is_dir() raced
         raise SourceError(f"cannot read this file: {exc.strerror or exc}", path) from None
     if len(data) > MAX_SOURCE_BYTES:
         raise SourceError(
@@ -111,8 +123,22 @@ def parse(text: str, path: Path) -> Node:
         column = mark.column + 1 if mark is not None else 0
         problem = exc.problem or exc.context or "invalid YAML"
         raise SourceError(f"invalid YAML: {problem}", Location(path, line, column)) from None
+    except yaml.reader.ReaderError as exc:  # carries a byte offset, not a line
+        raise _unprintable(text, exc.character, path) from None
     except yaml.YAMLError as exc:
-        raise SourceError(f"invalid YAML: {exc}", path) from None
+        raise SourceError(f"invalid YAML: {' '.join(str(exc).split())}", path) from None
+
+
+def _unprintable(text: str, character: int | str, path: Path) -> SourceError:
+    """Where the first character YAML refuses is; earlier copies of it would have been reported."""
+    char = chr(character) if isinstance(character, int) else character
+    offset = max(text.find(char), 0)
+    line = text.count("\n", 0, offset) + 1
+    column = offset - text.rfind("\n", 0, offset)
+    return SourceError(
+        f"contains the control character U+{ord(char):04X}, which YAML does not allow: remove it",
+        Location(path, line, column),
+    )
 
 
 def _here(path: Path, event: yaml.Event) -> Location:
