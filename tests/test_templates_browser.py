@@ -56,9 +56,7 @@ TABLE = (
     "<table><tr>"
     + "".join(f"<th>Heading {i}</th>" for i in range(1, 13))
     + "</tr>"
-    + "".join(
-        "<tr>" + "".join(f"<td>cell {r}.{c} value</td>" for c in range(1, 13)) + "</tr>" for r in range(1, 4)
-    )
+    + "".join("<tr>" + "".join(f"<td>cell {r}.{c} value</td>" for c in range(1, 13)) + "</tr>" for r in range(1, 4))
     + "</table>"
 )
 CARDS = ("cloze", "qa", "stress-qa", "stress-cloze")
@@ -148,9 +146,7 @@ def deck(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deck]:
         1_700_000_001,
         "Builder Cloze",
         fields=[{"name": f} for f in CLOZE_FIELDS],
-        templates=[
-            {"name": CLOZE_TEMPLATE_NAME, "qfmt": templates("cloze")[0], "afmt": templates("cloze")[1]}
-        ],
+        templates=[{"name": CLOZE_TEMPLATE_NAME, "qfmt": templates("cloze")[0], "afmt": templates("cloze")[1]}],
         css=CSS,
         model_type=genanki.Model.CLOZE,
     )
@@ -193,9 +189,7 @@ def problems(card: str, side: str, m: Measurement) -> list[str]:
     if m.body_font_px < MIN_FONT_PX:
         out.append(f"body font {m.body_font_px}px < {MIN_FONT_PX}px")
     out += [f"{c.font_px}px text at {c.where}" for c in m.contrasts if c.font_px < MIN_FONT_PX]
-    out += [
-        f"contrast {c.ratio} ({c.role} {c.fg} on {c.bg}) at {c.where}" for c in m.low_contrast(MIN_CONTRAST)
-    ]
+    out += [f"contrast {c.ratio} ({c.role} {c.fg} on {c.bg}) at {c.where}" for c in m.low_contrast(MIN_CONTRAST)]
     if not m.contrasts:
         out.append("no visible text found")
     if m.requests or m.resource_hints:
@@ -241,8 +235,7 @@ def _media_problems(card: str, side: str, m: Measurement) -> list[str]:
         if (img["natural_width"], img["natural_height"]) != IMAGE_SIZE or not img["complete"]:
             out.append(f"image did not load from the media folder: {img}")
         elif (
-            not (img["width"] >= 200 and img["right"] <= m.inner_width)
-            or abs(img["height"] - img["width"] * ratio) > 2
+            not (img["width"] >= 200 and img["right"] <= m.inner_width) or abs(img["height"] - img["width"] * ratio) > 2
         ):
             out.append(f"image not scaled to the screen: {img}")
     for box in m.scrollers:
@@ -259,9 +252,7 @@ def _media_problems(card: str, side: str, m: Measurement) -> list[str]:
 @pytest.mark.parametrize("viewport", VIEWPORTS)
 @pytest.mark.parametrize("side", SIDES)
 @pytest.mark.parametrize("card", CARDS)
-def test_card_on_phone(
-    card_browser: CardBrowser, deck: Deck, card: str, side: str, viewport: str, mode: str
-) -> None:
+def test_card_on_phone(card_browser: CardBrowser, deck: Deck, card: str, side: str, viewport: str, mode: str) -> None:
     r = deck.cards[card]
     m = card_browser.render(
         r.question if side == "question" else r.answer,
@@ -277,9 +268,7 @@ def test_card_on_phone(
 
 @pytest.mark.parametrize("mode", ["light", "night-ankidroid"])
 @pytest.mark.parametrize("card", CARDS)
-def test_answer_screenshot(
-    card_browser: CardBrowser, deck: Deck, card: str, mode: str, tmp_path: Path
-) -> None:
+def test_answer_screenshot(card_browser: CardBrowser, deck: Deck, card: str, mode: str, tmp_path: Path) -> None:
     """Full-page PNGs at 390x844 for people to look at; CARD_SCREENSHOT_DIR keeps them."""
     out_dir = Path(os.environ.get("CARD_SCREENSHOT_DIR") or tmp_path)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -309,9 +298,7 @@ def test_every_colour_role_is_measured(card_browser: CardBrowser, deck: Deck, mo
     assert roles == {"text", "cloze", "link", "code", "extra", "source"}
 
 
-def test_harness_sees_scripts_requests_overflow_and_low_contrast(
-    card_browser: CardBrowser, tmp_path: Path
-) -> None:
+def test_harness_sees_scripts_requests_overflow_and_low_contrast(card_browser: CardBrowser, tmp_path: Path) -> None:
     """The checks above are only worth something if the harness notices the bad cases."""
     hostile = (
         '<div style="width:2000px">wide</div><p style="color:#777">grey</p>'
