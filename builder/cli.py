@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__
-from .errors import BuilderError, InvalidSource
+from .errors import BuilderError, InvalidSource, printable
 
 F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_SOURCES = Path("cardsrc")
@@ -43,7 +43,7 @@ def report(error: BuilderError) -> None:
     problems = error.problems if isinstance(error, InvalidSource) else None
     if problems:
         for problem in problems:
-            click.echo(f"Error: {problem.where}: {problem.message}", err=True)
+            click.echo(printable(f"Error: {problem.where}: {problem.message}"), err=True)
     else:
         click.echo(f"Error: {error}", err=True)
 

@@ -7,8 +7,21 @@ a traceback. Code below the CLI never prints and never exits.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
+
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` as one line a terminal shows as-is: controls, line breaks and bidi overrides escaped.
+
+    Messages quote values (and paths) from sources anyone may send; printed raw,
+    a newline would forge an extra ``Error:`` line and ``\\x1b[`` would drive
+    the terminal.
+    """
+    return _UNPRINTABLE.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), text)
 
 
 @dataclass(frozen=True)
@@ -46,8 +59,8 @@ class BuilderError(Exception):
 
     def __str__(self) -> str:
         if self.where is None:
-            return self.message
-        return f"{self.where}: {self.message}"
+            return printable(self.message)
+        return printable(f"{self.where}: {self.message}")
 
 
 class SourceError(BuilderError):
@@ -79,7 +92,7 @@ class Problem:
     severity: str = "error"
 
     def __str__(self) -> str:
-        return f"{self.where.with_column()}: {self.code} {self.message}"
+        return printable(f"{self.where.with_column()}: {self.code} {self.message}")
 
 
 class InvalidSource(SourceError):

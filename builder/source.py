@@ -30,6 +30,8 @@ VERSION_RE = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 LANG_RE = re.compile(r"^[a-z]{2,3}(?:_[A-Z]{2})?$")
 CLOZE_RE = re.compile(r"\{\{c(\d+)::")
 LINT_CODE_RE = re.compile(r"^[A-Z]\d{3}$")
+UNHELD_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""Characters a field cannot hold: Anki drops these controls on import, and U+001F splits fields."""
 
 
 @dataclass(frozen=True)
@@ -200,6 +202,10 @@ class _Validator:
         if not scalar.text.strip():
             self.problem("E120", f"'{key.name}' in {what} is empty: write it or remove the key", scalar)
             return None
+        unheld = UNHELD_RE.search(scalar.text)
+        if unheld:
+            self.problem("E104", f"'{key.name}' in {what} {_unheld(unheld.group())}: remove it", scalar)
+            return None
         return Field(scalar.text.strip("\n"), scalar.content_line)
 
     def sequence_of(
@@ -326,6 +332,15 @@ def _given(item: Node, name: str) -> bool:
     return isinstance(item, Mapping) and name in item.items
 
 
+def _unheld(char: str) -> str:
+    """Why ``char`` (only ever written as an escape in double quotes) cannot reach Anki."""
+    if char == "\x1f":
+        return "contains U+001F, the character Anki separates fields with"
+    if char == "\x00":
+        return "contains a NUL character (U+0000)"
+    return f"contains the control character U+{ord(char):04X}, which Anki would silently drop"
+
+
 def _plain(value: object) -> str:
     return value.text if isinstance(value, Field) else str(value)
 
@@ -383,7 +398,7 @@ _CHECKERS: dict[str, Callable[[_Validator, Node, Key, str], object]] = {
     ),
     "version": lambda v, n, k, w: v.matching(n, k, w, VERSION_RE, "write a semantic version such as 1.0.0"),
     "url": lambda v, n, k, w: v.matching(
-        n, k, w, re.compile(r"^https?://[^\s]+$"), "write a full http:// or https:// link"
+        n, k, w, re.compile(r"^https?://[^\s\x00-\x1f\x7f]+$"), "write a full http:// or https:// link"
     ),
     "lang": lambda v, n, k, w: v.matching(n, k, w, LANG_RE, "write a language code such as en_US"),
     "kind": lambda v, n, k, w: v.matching(
