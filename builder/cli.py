@@ -128,5 +128,50 @@ def diff(sources: tuple[Path, ...], exit_code: bool) -> None:
         sys.exit(1)
 
 
+@cli.command()
+@sources_argument
+@click.option("--strict", is_flag=True, help="Exit with 1 on warnings too, not only on errors.")
+def check(sources: tuple[Path, ...], strict: bool) -> None:
+    """Validate each SOURCE like the build does and lint its notes.
+
+    Prints one 'file:line:col: CODE message' per problem (codes: README,
+    "Lint rules"); exits 1 on errors, or on warnings with --strict.
+
+    \b
+    Example:
+        builder check cardsrc/pinterest-ai-platform.yaml --strict
+    """
+    from .lint import check_sources
+
+    result = check_sources(resolve_sources(sources))
+    for problem in result.problems:
+        click.echo(str(problem))
+    files = _plural(result.sources, "source")
+    if result.problems:
+        click.echo(f"Found {_plural(result.errors, 'error')} and {_plural(result.warnings, 'warning')} "
+                   f"in {files}.", err=True)
+    else:
+        click.echo(f"All checks passed ({files}).", err=True)
+    if result.failed(strict=strict):
+        sys.exit(1)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'s' * (count != 1)}"
+
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of deck sources (shipped as schema/deck.schema.json).
+
+    \b
+    Example:
+        builder schema > schema/deck.schema.json
+    """
+    from .schema import schema_text
+
+    click.echo(schema_text(), nl=False)
+
+
 def main() -> None:
     cli(prog_name="builder")

@@ -1,0 +1,308 @@
+"""``builder check``: the build's own validation, then flashcard lint rules.
+
+A source that the loader rejects is reported with the loader's problems (its
+E-codes) and linting stops there for that file, because the rules below need a
+typed ``Deck``. Linting works on the parsed tree as well as on the deck so
+every finding can point at a line *and* a column, like a compiler.
+
+Codes: ``E1xx`` are the loader's (the build fails on them), ``L3xx`` are lint
+errors (the build still works but the card is broken or unfinished) and
+``W2xx`` are warnings. ``W2xx``/``L3xx`` can be silenced per note or per deck
+with ``lint: {ignore: [CODE]}``; ``E1xx`` cannot, the build rejects them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import InvalidSource, Location, Problem, SourceError
+from .source import Deck, Note, deck_from_tree
+from .yamlsafe import Mapping, Node, Scalar, Sequence, parse, read_source_text
+
+DEFAULT_ANSWER_MAX_WORDS = 40
+
+TODO_MARK = "TODO"
+"""What ``builder new`` writes where only the author can fill in a value."""
+PLACEHOLDER_DATE = "1970-01-01"
+"""``builder new``'s source date: a valid date nobody would publish on."""
+PLACEHOLDER_URL = "https://example.invalid/TODO"
+"""``builder new``'s source link: ``.invalid`` can never resolve (RFC 2606)."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    severity: str
+    """"error" or "warning"."""
+    summary: str
+    """One line for the README table."""
+
+
+LOADER_RULES = (
+    Rule("E100", "error", "The file cannot be read or is not safe YAML: syntax error, duplicate key, "
+         "anchor/alias, tag, not UTF-8, empty."),
+    Rule("E101", "error", "Unknown key; the message suggests the closest known one (\"did you mean\")."),
+    Rule("E102", "error", "A required key is missing, or a note is not exactly one of cloze (`text`) "
+         "or question/answer as its `kind` requires."),
+    Rule("E103", "error", "A value has the wrong shape: a list or mapping where text belongs, "
+         "or the reverse."),
+    Rule("E104", "error", "An invalid value: slug or note id that is not a slug, version, url, date, "
+         "language, kind, deck name, lint code, true/false or count."),
+    Rule("E110", "error", "Two notes share an id."),
+    Rule("E120", "error", "A key is given but empty."),
+    Rule("E130", "error", "A cloze text has no `{{c1::...}}` deletion."),
+    Rule("E131", "error", "A cloze text has unbalanced `{{`/`}}` braces."),
+    Rule("E140", "error", "A tag contains spaces or quotes (use `-` or `::`)."),
+)
+LINT_RULES = (
+    Rule("W201", "warning", "An answer (or a cloze deletion) is longer than `lint: {answer_max_words: N}` "
+         f"words (default {DEFAULT_ANSWER_MAX_WORDS}): too long to recall."),
+    Rule("W202", "warning", "The question already shows its answer: the answer's words appear in the "
+         "question, or a cloze deletion's words appear elsewhere on its card."),
+    Rule("W203", "warning", f"Source metadata still holds a `builder new` placeholder ({TODO_MARK}, "
+         f"{PLACEHOLDER_URL}, date {PLACEHOLDER_DATE})."),
+    Rule("W204", "warning", "A cloze deletion is still `builder new`'s placeholder "
+         f"`{{{{c1::word::{TODO_MARK}}}}}`: mark the key term instead."),
+    Rule("W205", "warning", "`lint: {ignore: [...]}` names a code that no lint rule has (E-codes cannot be "
+         "silenced)."),
+    Rule("L301", "error", f"A field is still a {TODO_MARK} placeholder (`answer: {TODO_MARK}`, "
+         f"`{TODO_MARK}: ...`)."),
+    Rule("L302", "error", "Two notes ask the same question (or have the same cloze text), ignoring case "
+         "and spacing."),
+    Rule("L303", "error", "A cloze deletion covers the whole text, so the card's front shows nothing."),
+)
+RULES = {rule.code: rule for rule in LOADER_RULES + LINT_RULES}
+
+_STOPWORDS = frozenset((
+    "a", "an", "the", "of", "to", "in", "on", "at", "by", "for", "from", "with", "as", "and", "or",
+    "but", "not", "no", "is", "are", "was", "were", "be", "been", "being", "it", "its", "this", "that",
+    "these", "those", "what", "which", "who", "whom", "whose", "how", "why", "when", "where", "do",
+    "does", "did", "can", "could", "should", "would", "will", "shall", "may", "might", "must", "has",
+    "have", "had", "into", "about", "than", "then", "there", "their", "they", "them",
+))
+_DELETION = re.compile(r"\{\{c(\d+)::(.*?)\}\}", re.DOTALL)
+_TODO_FIELD = re.compile(rf"^{TODO_MARK}\b")
+_TODO_WORD = re.compile(rf"\b{TODO_MARK}\b")
+_WORD = re.compile(r"[^\W_]+")
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    problems: tuple[Problem, ...]
+    sources: int
+
+    @property
+    def errors(self) -> int:
+        return sum(problem.severity == "error" for problem in self.problems)
+
+    @property
+    def warnings(self) -> int:
+        return len(self.problems) - self.errors
+
+    def failed(self, *, strict: bool = False) -> bool:
+        return bool(self.errors or (strict and self.warnings))
+
+
+def check_sources(paths: Iterable[Path]) -> CheckReport:
+    """Check every source; problems of all files come back in file, line, column order."""
+    problems: list[Problem] = []
+    count = 0
+    for path in paths:
+        problems += check_source(path)
+        count += 1
+    return CheckReport(tuple(sorted(problems, key=_order)), count)
+
+
+def check_source(path: Path) -> list[Problem]:
+    try:
+        text = read_source_text(path)
+        root = parse(text, path)
+        deck = deck_from_tree(root, path)
+    except InvalidSource as error:
+        return list(error.problems)
+    except SourceError as error:
+        return [Problem(error.where or Location(path), "E100", error.message)]
+    return lint_deck(deck, _Places(root, text.splitlines()))
+
+
+def words(text: str) -> list[str]:
+    """Lowercase words of ``text``, punctuation and Markdown marks dropped."""
+    return _WORD.findall(text.casefold())
+
+
+def significant(text: str) -> list[str]:
+    return [word for word in words(text) if word not in _STOPWORDS]
+
+
+def deletions(text: str) -> list[tuple[int, str, str | None]]:
+    """Each cloze deletion as (number, content, hint)."""
+    found: list[tuple[int, str, str | None]] = []
+    for match in _DELETION.finditer(text):
+        content, _, hint = match.group(2).partition("::")
+        found.append((int(match.group(1)), content, hint if _ else None))
+    return found
+
+
+class _Places:
+    """Lines and columns of notes, fields and source keys, from the parsed tree."""
+
+    def __init__(self, root: Node, lines: list[str]) -> None:
+        assert isinstance(root, Mapping)  # the deck validated
+        self.root = root
+        self.lines = lines
+        notes = root.items.get("notes")
+        self.notes: dict[str, Mapping] = {}
+        for item in notes.items if isinstance(notes, Sequence) else ():
+            note_id = item.items.get("id") if isinstance(item, Mapping) else None
+            if isinstance(item, Mapping) and isinstance(note_id, Scalar):
+                self.notes[note_id.text] = item
+
+    def note(self, deck: Deck, note: Note) -> Location:
+        item = self.notes[note.id]
+        return Location(deck.path, item.line, item.column)
+
+    def field(self, deck: Deck, note: Note, name: str) -> Location:
+        value = self.notes[note.id].items[name]
+        assert isinstance(value, Scalar)
+        return self._scalar(deck, value)
+
+    def key(self, deck: Deck, *names: str, note: Note | None = None) -> Location:
+        """Where the value of ``root[names[0]][names[1]]...`` (or of a note's keys) starts."""
+        node: Node = self.root if note is None else self.notes[note.id]
+        for name in names:
+            assert isinstance(node, Mapping)
+            node = node.items[name]
+        if isinstance(node, Scalar):
+            return self._scalar(deck, node)
+        return Location(deck.path, node.line, node.column)
+
+    def _scalar(self, deck: Deck, value: Scalar) -> Location:
+        if value.content_line == value.line:
+            return Location(deck.path, value.line, value.column)
+        line = self.lines[value.content_line - 1] if value.content_line <= len(self.lines) else ""
+        return Location(deck.path, value.content_line, len(line) - len(line.lstrip(" ")) + 1)
+
+
+def lint_deck(deck: Deck, places: _Places) -> list[Problem]:
+    found = list(_deck_problems(deck, places))
+    for note in deck.notes:
+        ignored = note.lint_ignore | deck.lint_ignore
+        found += [problem for problem in _note_problems(deck, note, places) if problem.code not in ignored]
+    found += [found_ for found_ in _duplicate_questions(deck, places) if found_.code not in deck.lint_ignore]
+    return found
+
+
+def _problem(where: Location, code: str, message: str) -> Problem:
+    return Problem(where, code, message, RULES[code].severity)
+
+
+def _deck_problems(deck: Deck, places: _Places) -> Iterator[Problem]:
+    if deck.lint_ignore and "W205" not in deck.lint_ignore:
+        yield from _unknown_codes(deck.lint_ignore, places.key(deck, "lint", "ignore"), "the deck")
+    if "W203" in deck.lint_ignore:
+        return
+    source = deck.source
+    for name in ("title", "author", "url"):
+        value = getattr(source, name)
+        if _TODO_WORD.search(value) or (name == "url" and _is_placeholder_url(value)):
+            yield _problem(places.key(deck, "source", name), "W203",
+                           f"source {name} is still a placeholder ('{value}'): fill in the article's {name}")
+    if source.date == PLACEHOLDER_DATE:
+        yield _problem(places.key(deck, "source", "date"), "W203",
+                       f"source date {PLACEHOLDER_DATE} is builder new's placeholder: "
+                       "write the publication date")
+
+
+def _is_placeholder_url(url: str) -> bool:
+    host = re.sub(r"^https?://", "", url).split("/", 1)[0].split(":", 1)[0]
+    return host == "invalid" or host.endswith(".invalid")
+
+
+def _unknown_codes(codes: frozenset[str], where: Location, owner: str) -> Iterator[Problem]:
+    for code in sorted(codes):
+        if code not in RULES:
+            yield _problem(where, "W205", f"lint ignore of {owner} names {code}, which is not a lint rule")
+        elif code.startswith("E"):
+            yield _problem(where, "W205", f"lint ignore of {owner} names {code}, a loader error that "
+                                          "cannot be silenced: fix the source instead")
+
+
+def _note_problems(deck: Deck, note: Note, places: _Places) -> Iterator[Problem]:
+    if note.lint_ignore:
+        where = places.key(deck, "lint", "ignore", note=note)
+        yield from _unknown_codes(note.lint_ignore, where, f"note '{note.id}'")
+    for name, field in note.fields.items():
+        if _TODO_FIELD.match(field.text.strip()):
+            yield _problem(places.field(deck, note, name), "L301",
+                           f"'{name}' of note '{note.id}' is still {TODO_MARK}: write the {name}")
+    limit = deck.answer_max_words or DEFAULT_ANSWER_MAX_WORDS
+    if note.is_cloze:
+        yield from _cloze_problems(deck, note, places, limit)
+        return
+    answer, question = note.fields["answer"], note.fields["question"]
+    answer_words = len(answer.text.split())
+    if answer_words > limit:
+        yield _problem(places.field(deck, note, "answer"), "W201",
+                       f"answer of note '{note.id}' has {answer_words} words (more than {limit}): "
+                       "keep it to what a learner can recall, move the rest to 'extra'")
+    if significant(answer.text) and _contains(question.text, answer.text):
+        yield _problem(places.field(deck, note, "question"), "W202",
+                       f"question of note '{note.id}' already contains its answer: reword one of them")
+
+
+def _cloze_problems(deck: Deck, note: Note, places: _Places, limit: int) -> Iterator[Problem]:
+    text = note.fields["text"].text
+    where = places.field(deck, note, "text")
+    found = deletions(text)
+    if not _WORD.search(_DELETION.sub(" ", text)):
+        yield _problem(where, "L303", f"note '{note.id}' is one cloze deletion with no text around it: "
+                                      "the card would show nothing, delete only the key term")
+    for number, content, hint in found:
+        if hint == TODO_MARK:
+            yield _problem(where, "W204", f"note '{note.id}' still has the placeholder deletion "
+                                          f"'{{{{c{number}::{content}::{hint}}}}}': mark the key term "
+                                          f"as {{{{c{number}::...}}}} and drop '::{TODO_MARK}'")
+        size = len(content.split())
+        if size > limit:
+            yield _problem(where, "W201", f"deletion c{number} of note '{note.id}' has {size} words "
+                                          f"(more than {limit}): delete a shorter key term")
+    for number in sorted({number for number, _, _ in found}):
+        visible = _card_front(text, number)
+        if any(significant(content) and _contains(visible, content)
+               for n, content, _ in found if n == number):
+            yield _problem(where, "W202", f"card c{number} of note '{note.id}' shows its own answer "
+                                          "outside the deletion: reword the text or delete that too")
+
+
+def _card_front(text: str, number: int) -> str:
+    """What card ``number`` shows: its deletions hidden, the other deletions as plain text."""
+    def show(match: re.Match[str]) -> str:
+        return " " if int(match.group(1)) == number else match.group(2).partition("::")[0]
+
+    return _DELETION.sub(show, text)
+
+
+def _contains(haystack: str, needle: str) -> bool:
+    phrase = " ".join(words(needle))
+    return bool(phrase) and f" {phrase} " in f" {' '.join(words(haystack))} "
+
+
+def _duplicate_questions(deck: Deck, places: _Places) -> Iterator[Problem]:
+    first: dict[tuple[str, str], Note] = {}
+    for note in deck.notes:
+        name = "text" if note.is_cloze else "question"
+        key = (name, " ".join(note.fields[name].text.casefold().split()))
+        earlier = first.setdefault(key, note)
+        if earlier is not note and "L302" not in note.lint_ignore:
+            what = "cloze text" if note.is_cloze else "question"
+            yield _problem(places.field(deck, note, name), "L302",
+                           f"note '{note.id}' repeats the {what} of note '{earlier.id}' "
+                           f"(line {earlier.fields[name].line}): merge them or reword one")
+
+
+def _order(problem: Problem) -> tuple[str, int, int, str, str]:
+    where = problem.where
+    return (str(where.path), where.line, where.column, problem.code, problem.message)

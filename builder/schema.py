@@ -1,0 +1,137 @@
+"""JSON Schema (draft 2020-12) for deck sources, generated from ``builder.source``.
+
+Editors (yaml-language-server) use it to complete and check keys as you type;
+``schema/deck.schema.json`` is a generated copy and a test keeps the two equal.
+
+The schema describes the same documents the loader accepts, seen two ways:
+our loader reads every scalar as text, and so does ``yaml.BaseLoader``, which
+the agreement test uses; an editor types ``true``, ``40`` or ``2.5`` as YAML
+1.2 booleans and numbers. So each type also admits the editor's typing of the
+same text (booleans for ``true``/``false``, integers for counts, numbers and
+booleans where any text goes). What JSON Schema cannot say is left to the
+loader: unique note ids (E110), balanced cloze braces (E131), duplicate keys,
+anchors and tags (E100), and a quoted ``"null"`` (text to the loader, null to
+a plain-text reader).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from .source import (
+    DECK_KEYS,
+    LANG_RE,
+    LINT_CODE_RE,
+    NOTE_KEYS,
+    NOTE_KINDS,
+    SLUG_RE,
+    TAG_RE,
+    VERSION_RE,
+    Key,
+)
+
+SCHEMA_DRAFT = "https://json-schema.org/draft/2020-12/schema"
+NULL_WORDS = ("~", "null", "Null", "NULL")
+"""Plain scalars YAML reads as null (the empty one fails every pattern anyway)."""
+
+_ANY_TEXT = ["string", "number", "boolean"]
+_DECK_NAME = r"^(?!\s)(?!::)(?!.*::::)(?!.*\s::)(?!.*::\s)(?!.*::$)(?!.*\s$)[^\n]+$"
+_DATE = r"^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])$"
+
+_TYPES: dict[str, dict[str, Any]] = {
+    "text": {"type": _ANY_TEXT, "pattern": r"\S"},
+    "slug": {"type": "string", "pattern": SLUG_RE.pattern},
+    "deckname": {"type": "string", "pattern": _DECK_NAME},
+    "version": {"type": "string", "pattern": VERSION_RE.pattern},
+    "url": {"type": "string", "pattern": r"^https?://[^\s]+$"},
+    "lang": {"type": "string", "pattern": LANG_RE.pattern},
+    "kind": {"enum": list(NOTE_KINDS)},
+    "date": {"type": "string", "pattern": _DATE, "format": "date"},
+    "bool": {"anyOf": [{"type": "boolean"}, {"enum": ["true", "false"]}]},
+    "count": {
+        "anyOf": [
+            {"type": "integer", "minimum": 1, "maximum": 99999},
+            {"type": "string", "pattern": r"^[1-9]\d{0,4}$"},
+        ]
+    },
+    "tag": {"type": _ANY_TEXT, "pattern": TAG_RE.pattern},
+    "code": {"type": "string", "pattern": LINT_CODE_RE.pattern},
+}
+_LISTS = {"tags": "tag", "codes": "code"}
+
+
+def deck_schema() -> dict[str, Any]:
+    """The schema as a JSON-ready dict, built from ``DECK_KEYS``."""
+    defs: dict[str, Any] = {name: _refusing_null(spec) for name, spec in _TYPES.items()}
+    for listed, item in _LISTS.items():
+        one = {"$ref": f"#/$defs/{item}"}
+        defs[listed] = {"anyOf": [one, {"type": "array", "items": one}]}
+    defs["clozeNote"] = {
+        "description": "A cloze note: 'text' with deletions, no question or answer.",
+        "required": ["text"],
+        "properties": {"text": {"pattern": r"\{\{c\d+::"}},
+        "not": {"anyOf": [{"required": ["question"]}, {"required": ["answer"]}]},
+    }
+    defs["qaNote"] = {
+        "description": "A question/answer note: 'question' and 'answer', no 'text'.",
+        "required": ["question", "answer"],
+        "not": {"required": ["text"]},
+    }
+    defs["note"] = {
+        **_mapping(NOTE_KEYS, "One note; its id is its identity in Anki forever."),
+        "oneOf": [{"$ref": "#/$defs/clozeNote"}, {"$ref": "#/$defs/qaNote"}],
+        "allOf": [
+            _when_kind("learning", "clozeNote"),
+            _when_kind("quiz", "qaNote"),
+        ],
+    }
+    return {
+        "$schema": SCHEMA_DRAFT,
+        "title": "builder deck source",
+        **_mapping(DECK_KEYS, "One Anki deck: metadata and notes. Run 'builder check' for the rest."),
+        "$defs": defs,
+    }
+
+
+def schema_text() -> str:
+    """The schema as shipped in ``schema/deck.schema.json``."""
+    return json.dumps(deck_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+def _mapping(keys: tuple[Key, ...], description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "type": "object",
+        "properties": {key.name: _key(key) for key in keys},
+        **({"required": required} if (required := [key.name for key in keys if key.required]) else {}),
+        "additionalProperties": False,
+    }
+
+
+def _key(key: Key) -> dict[str, Any]:
+    if key.type == "map":
+        return _mapping(key.keys, key.doc)
+    if key.type == "notes":
+        return {"description": key.doc, "type": "array", "items": {"$ref": "#/$defs/note"}}
+    return {"description": key.doc, "$ref": f"#/$defs/{key.type}"}
+
+
+def _refusing_null(spec: dict[str, Any]) -> dict[str, Any]:
+    """``spec``, refusing YAML's null words where its pattern would let one through.
+
+    The loader reports a plain ``~`` or ``null`` as empty (E120); a plain-text
+    YAML reader hands them over as the strings ``"~"`` and ``"null"``.
+    """
+    pattern = spec.get("pattern")
+    if pattern is None or not any(re.search(pattern, word) for word in NULL_WORDS):
+        return dict(spec)
+    return {**spec, "not": {"enum": list(NULL_WORDS)}}
+
+
+def _when_kind(kind: str, shape: str) -> dict[str, Any]:
+    return {
+        "if": {"properties": {"kind": {"const": kind}}, "required": ["kind"]},
+        "then": {"$ref": f"#/$defs/{shape}"},
+    }

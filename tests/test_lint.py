@@ -1,0 +1,213 @@
+"""``builder check``: one fixture per rule with the exact line, column and code it reports."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from builder.cli import cli
+from builder.lint import LINT_RULES, LOADER_RULES, RULES, check_source, deletions, significant
+from tests.conftest import REPO, SMALL_SOURCE, write_source
+
+LINT = "tests/fixtures/lint"
+BAD = "tests/fixtures/sources/bad"
+
+
+@pytest.fixture
+def in_repo(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run from the repository root so reported paths are the short relative ones."""
+    monkeypatch.chdir(REPO)
+
+
+def check(*args: str) -> tuple[int, list[str], str]:
+    result = CliRunner().invoke(cli, ["check", *args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result.exit_code, result.stdout.splitlines(), result.stderr
+
+
+LINT_CASES = [
+    ("w201-answer-too-long", 0, [
+        "18:7: W201 answer of note 'long-answer' has 41 words (more than 40): "
+        "keep it to what a learner can recall, move the rest to 'extra'",
+    ]),
+    ("w201-deck-limit", 0, [
+        "18:13: W201 answer of note 'wordy-answer' has 4 words (more than 3): "
+        "keep it to what a learner can recall, move the rest to 'extra'",
+        "21:11: W201 deletion c1 of note 'wordy-deletion' has 4 words (more than 3): delete a shorter key term",
+    ]),
+    ("w202-question-contains-answer", 0, [
+        "16:15: W202 question of note 'giveaway-question' already contains its answer: reword one of them",
+        "21:7: W202 card c1 of note 'giveaway-cloze' shows its own answer outside the deletion: "
+        "reword the text or delete that too",
+    ]),
+    ("w203-placeholder-metadata", 0, [
+        "7:11: W203 source author is still a placeholder ('TODO'): fill in the article's author",
+        "8:9: W203 source date 1970-01-01 is builder new's placeholder: write the publication date",
+        "9:8: W203 source url is still a placeholder ('https://example.invalid/TODO'): "
+        "fill in the article's url",
+    ]),
+    ("w204-placeholder-cloze", 0, [
+        "16:11: W204 note 'placeholder-cloze' still has the placeholder deletion '{{c1::advances::TODO}}': "
+        "mark the key term as {{c1::...}} and drop '::TODO'",
+    ]),
+    ("w205-unknown-ignored-code", 0, [
+        "18:15: W205 lint ignore of note 'odd-ignore' names E110, a loader error that cannot be silenced: "
+        "fix the source instead",
+        "18:15: W205 lint ignore of note 'odd-ignore' names W299, which is not a lint rule",
+    ]),
+    ("l301-todo-answer", 1, [
+        "17:13: L301 'answer' of note 'todo-answer' is still TODO: write the answer",
+        "20:15: L301 'question' of note 'todo-question' is still TODO: write the question",
+    ]),
+    ("l302-duplicate-question", 1, [
+        "21:7: L302 note 'second-question' repeats the question of note 'first-question' (line 16): "
+        "merge them or reword one",
+    ]),
+    ("l303-whole-deletion", 1, [
+        "16:11: L303 note 'whole-deletion' is one cloze deletion with no text around it: "
+        "the card would show nothing, delete only the key term",
+    ]),
+    ("ignored-per-note", 0, []),
+    ("ignored-per-deck", 0, []),
+]
+
+# The loader's own findings for the rules the issue lists, through ``builder check``.
+LOADER_CASES = [
+    ("e110-duplicate-id", [
+        "14:5: E110 duplicate note id 'first-note' (first on line 11): ids must be unique, give this note a new one",
+    ]),
+    ("e104-bad-note-id", [
+        "11:9: E104 'id' in note 'First_Note' is 'First_Note': use lowercase letters, digits and single dashes, "
+        "e.g. 'linchpin-dsl'",
+    ]),
+    ("e140-tag-with-space", [
+        "13:12: E140 'tags' entry 'machine learning' in note 'first-note' is not a valid Anki tag: "
+        "no spaces or quotes (use - or ::)",
+    ]),
+    ("e101-unknown-note-key", [
+        "14:5: E102 note 'second-note' is missing 'answer': write it",
+        "17:5: E101 unknown key 'anwser' in note 'second-note': did you mean 'answer'?",
+    ]),
+    ("e130-no-deletion", ["13: E130 note 'first-note' has no cloze deletion: mark a key term as {{c1::term}}"]),
+    ("e131-unbalanced-braces", [
+        "13: E131 note 'first-note' has unbalanced cloze braces: every '{{' needs a '}}'",
+    ]),
+    ("e120-null-answer", ["17:13: E120 'answer' in note 'second-note' is empty: give it a value or remove the key"]),
+    ("e102-quiz-missing-answer", ["14:5: E102 note 'second-note' is missing 'answer': write it"]),
+    ("e100-duplicate-key", [
+        "18:5: E100 duplicate key 'answer' (first on line 17): remove or rename one, "
+        "YAML would silently keep only the last",
+    ]),
+]
+
+
+@pytest.mark.usefixtures("in_repo")
+@pytest.mark.parametrize(("name", "exit_code", "lines"), LINT_CASES, ids=[case[0] for case in LINT_CASES])
+def test_lint_rule_fixture(name: str, exit_code: int, lines: list[str]) -> None:
+    path = f"{LINT}/{name}.yaml"
+    code, stdout, _ = check(path)
+    assert stdout == [f"{path}:{line}" for line in lines]
+    assert code == exit_code
+
+
+@pytest.mark.usefixtures("in_repo")
+@pytest.mark.parametrize(("name", "lines"), LOADER_CASES, ids=[case[0] for case in LOADER_CASES])
+def test_loader_problems_are_reported_with_their_codes(name: str, lines: list[str]) -> None:
+    path = f"{BAD}/{name}.yaml"
+    code, stdout, stderr = check(path)
+    assert stdout == [f"{path}:{line}" for line in lines]
+    assert code == 1
+    assert stderr == f"Found {len(lines)} error{'s' * (len(lines) > 1)} and 0 warnings in 1 source.\n"
+
+
+def test_every_lint_rule_has_a_fixture() -> None:
+    reported = {re.search(r": ([WL]\d{3}) ", line)[1] for _, _, lines in LINT_CASES for line in lines}  # type: ignore[index]
+    assert reported == {rule.code for rule in LINT_RULES}
+
+
+@pytest.mark.usefixtures("in_repo")
+def test_clean_source_passes() -> None:
+    code, stdout, stderr = check("cardsrc/pinterest-ai-platform.yaml")
+    assert (code, stdout, stderr) == (0, [], "All checks passed (1 source).\n")
+
+
+@pytest.mark.usefixtures("in_repo")
+def test_warnings_fail_only_with_strict() -> None:
+    path = f"{LINT}/w204-placeholder-cloze.yaml"
+    assert check(path)[0] == 0
+    code, stdout, stderr = check("--strict", path)
+    assert code == 1
+    assert len(stdout) == 1
+    assert stderr == "Found 0 errors and 1 warning in 1 source.\n"
+
+
+@pytest.mark.usefixtures("in_repo")
+def test_problems_of_several_sources_are_sorted_by_file_line_column() -> None:
+    paths = [f"{LINT}/w203-placeholder-metadata.yaml", f"{LINT}/l301-todo-answer.yaml", f"{BAD}/e110-duplicate-id.yaml"]
+    code, stdout, stderr = check(*paths)
+    assert [line.split(": ")[0] for line in stdout] == [
+        f"{LINT}/l301-todo-answer.yaml:17:13",
+        f"{LINT}/l301-todo-answer.yaml:20:15",
+        f"{LINT}/w203-placeholder-metadata.yaml:7:11",
+        f"{LINT}/w203-placeholder-metadata.yaml:8:9",
+        f"{LINT}/w203-placeholder-metadata.yaml:9:8",
+        f"{BAD}/e110-duplicate-id.yaml:14:5",
+    ]
+    assert code == 1
+    assert stderr == "Found 3 errors and 3 warnings in 3 sources.\n"
+
+
+def test_unreadable_source_is_an_e100_finding_and_the_others_are_still_checked(tmp_path: Path) -> None:
+    good = write_source(tmp_path)
+    missing = tmp_path / "missing.yaml"
+    result = CliRunner().invoke(cli, ["check", str(missing), str(good)])
+    assert result.stdout == f"{missing}: E100 no such file: check the path\n"
+    assert result.exit_code == 1
+
+
+def test_check_defaults_to_cardsrc(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_source(tmp_path / "cardsrc", SMALL_SOURCE.replace('answer: "2015"', "answer: TODO"))
+    monkeypatch.chdir(tmp_path)
+    code, stdout, _ = check()
+    assert code == 1
+    assert stdout == ["cardsrc/small.yaml:28:13: L301 'answer' of note 'quiz-two' is still TODO: write the answer"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("A {{c1::term}} and {{c2::another term::hint}}.", [(1, "term", None), (2, "another term", "hint")]),
+    ("{{c3::multi\nline}}", [(3, "multi\nline", None)]),
+    ("no deletion", []),
+])
+def test_deletions(text: str, expected: list[tuple[int, str, str | None]]) -> None:
+    assert deletions(text) == expected
+
+
+@pytest.mark.parametrize(("question", "answer", "flagged"), [
+    ("What is the answer?", "The.", False),  # stopwords alone never count
+    ("Which system replaced Linchpin?", "UFR", False),
+    ("Which system, UFR, replaced Linchpin?", "**UFR**", True),  # Markdown marks are ignored
+    ("Was it ufr or not?", "UFR", True),  # case-insensitive
+    ("Which team used UFRs?", "UFR", False),  # whole words only
+])
+def test_question_containing_its_answer(tmp_path: Path, question: str, answer: str, flagged: bool) -> None:
+    source = write_source(tmp_path, SMALL_SOURCE.replace(
+        "question: Who built Linchpin?\n    answer: A senior staff engineer in Home Feed.",
+        f"question: {question}\n    answer: {answer!r}",
+    ))
+    codes = [problem.code for problem in check_source(source)]
+    assert codes == (["W202"] if flagged else [])
+
+
+def test_significant_words_drop_stopwords_and_punctuation() -> None:
+    assert significant("What is *the* DSL of Home-Feed?") == ["dsl", "home", "feed"]
+
+
+def test_readme_documents_every_rule() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Lint rules"):]
+    for rule in LOADER_RULES + LINT_RULES:
+        assert f"| {rule.code} | {rule.severity} | {rule.summary} |" in section, rule.code
+    assert len(RULES) == len(LOADER_RULES) + len(LINT_RULES)

@@ -1,0 +1,184 @@
+"""The JSON Schema: generated from the format tables, shipped as a file, and agreeing with the loader."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from jsonschema import Draft202012Validator, FormatChecker
+
+from builder.cli import cli
+from builder.errors import InvalidSource, SourceError
+from builder.schema import deck_schema, schema_text
+from builder.source import DECK_KEYS, NOTE_KEYS, load_deck
+from tests.conftest import REPO, SHIPPED_SOURCE
+
+FIXTURES = REPO / "tests" / "fixtures" / "sources"
+SHIPPED_SCHEMA = REPO / "schema" / "deck.schema.json"
+BOTH = "both"
+"""The schema rejects the source as well as the loader."""
+
+# name, the loader's code and line, and whether the schema rejects it too (BOTH) or
+# why JSON Schema cannot say it (then only the loader does).
+BAD = [
+    ("e100-yaml-syntax", "E100", 15, BOTH),  # no YAML reader can parse it
+    ("e100-duplicate-key", "E100", 18, "YAML readers keep the last duplicate key: no document shows it"),
+    ("e100-anchor-alias", "E100", 6, "YAML readers resolve aliases: the document looks normal"),
+    ("e101-unknown-deck-key", "E101", 2, BOTH),
+    ("e101-unknown-note-key", "E101", 17, BOTH),
+    ("e101-unknown-source-key", "E101", 7, BOTH),
+    ("e102-missing-source", "E102", 2, BOTH),
+    ("e102-learning-with-question", "E102", 11, BOTH),
+    ("e102-quiz-with-text", "E102", 14, BOTH),
+    ("e102-quiz-missing-answer", "E102", 14, BOTH),
+    ("e102-deep-dive-both", "E102", 14, BOTH),
+    ("e103-title-is-list", "E103", 2, BOTH),
+    ("e103-notes-not-list", "E103", 11, BOTH),
+    ("e103-note-not-mapping", "E103", 14, BOTH),
+    ("e103-tag-is-mapping", "E103", 13, BOTH),
+    ("e104-bad-slug", "E104", 3, BOTH),
+    ("e104-bad-note-id", "E104", 11, BOTH),
+    ("e104-bad-version", "E104", 4, BOTH),
+    ("e104-bad-url", "E104", 9, BOTH),
+    ("e104-bad-date-format", "E104", 8, BOTH),
+    ("e104-impossible-date", "E104", 8, BOTH),  # the "date" format, checked by editors and jsonschema
+    ("e104-bad-kind", "E104", 12, BOTH),
+    ("e104-bad-bool", "E104", 5, BOTH),
+    ("e104-bad-lang", "E104", 5, BOTH),
+    ("e104-bad-deck-name", "E104", 4, BOTH),
+    ("e104-bad-lint-code", "E104", 13, BOTH),
+    ("e104-bad-count", "E104", 5, BOTH),
+    ("e110-duplicate-id", "E110", 14, "JSON Schema cannot compare a property across array items"),
+    ("e120-empty-title", "E120", 2, BOTH),
+    ("e120-null-answer", "E120", 17, BOTH),
+    ("e130-no-deletion", "E130", 13, BOTH),
+    ("e131-unbalanced-braces", "E131", 13, "counting braces is beyond a regular expression"),
+    ("e140-tag-with-space", "E140", 13, BOTH),
+]
+GOOD = sorted(path.stem for path in (FIXTURES / "good").glob("*.yaml"))
+
+
+def validator() -> Draft202012Validator:
+    return Draft202012Validator(deck_schema(), format_checker=FormatChecker())
+
+
+def plain_text_document(path: Path) -> Any:
+    """The source as a YAML reader that keeps every scalar as text sees it, like our loader."""
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
+
+
+def schema_errors(path: Path) -> list[str]:
+    try:
+        document = plain_text_document(path)
+    except yaml.YAMLError as error:
+        return [f"unparseable: {error}"]
+    return [error.message for error in validator().iter_errors(document)]
+
+
+def loader_problems(path: Path) -> list[tuple[str, int]]:
+    try:
+        load_deck(path)
+    except InvalidSource as error:
+        return [(problem.code, problem.where.line) for problem in error.problems]
+    except SourceError as error:
+        return [("E100", error.where.line if error.where else 0)]
+    return []
+
+
+def test_shipped_schema_is_the_generated_one() -> None:
+    assert SHIPPED_SCHEMA.read_text(encoding="utf-8") == schema_text(), (
+        "schema/deck.schema.json is stale: run 'builder schema > schema/deck.schema.json'"
+    )
+
+
+def test_schema_is_a_valid_draft_2020_12_schema() -> None:
+    Draft202012Validator.check_schema(deck_schema())
+    assert deck_schema()["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+
+
+def test_schema_follows_the_format_tables() -> None:
+    schema = deck_schema()
+    assert list(schema["properties"]) == [key.name for key in DECK_KEYS]
+    assert schema["required"] == [key.name for key in DECK_KEYS if key.required]
+    note = schema["$defs"]["note"]
+    assert list(note["properties"]) == [key.name for key in NOTE_KEYS]
+    assert note["properties"]["id"]["description"] == NOTE_KEYS[0].doc
+    assert note["additionalProperties"] is False
+
+
+def test_builder_schema_prints_it() -> None:
+    result = CliRunner().invoke(cli, ["schema"])
+    assert result.exit_code == 0
+    assert result.stdout == schema_text()
+    assert json.loads(result.stdout) == deck_schema()
+
+
+def test_shipped_source_points_editors_at_the_schema() -> None:
+    first_line = SHIPPED_SOURCE.read_text(encoding="utf-8").splitlines()[0]
+    assert first_line == "# yaml-language-server: $schema=../schema/deck.schema.json"
+    assert (SHIPPED_SOURCE.parent / "../schema/deck.schema.json").resolve() == SHIPPED_SCHEMA
+
+
+def test_fixture_tables_cover_every_file_and_code() -> None:
+    assert sorted(name for name, *_ in BAD) == sorted(path.stem for path in (FIXTURES / "bad").glob("*.yaml"))
+    assert {code for _, code, *_ in BAD} >= {f"E1{n:02}" for n in (0, 1, 2, 3, 4, 10, 20, 30, 31, 40)}
+    assert len(GOOD) >= 8
+    assert len(BAD) >= 20
+
+
+@pytest.mark.parametrize("name", GOOD)
+def test_good_fixture_passes_loader_and_schema(name: str) -> None:
+    path = FIXTURES / "good" / f"{name}.yaml"
+    assert loader_problems(path) == []
+    assert schema_errors(path) == []
+
+
+def test_shipped_source_passes_the_schema() -> None:
+    assert schema_errors(SHIPPED_SOURCE) == []
+
+
+@pytest.mark.parametrize(("name", "code", "line", "schema"), BAD, ids=[case[0] for case in BAD])
+def test_bad_fixture_fails_loader_and_schema(name: str, code: str, line: int, schema: str) -> None:
+    path = FIXTURES / "bad" / f"{name}.yaml"
+    assert (code, line) in loader_problems(path)
+    if schema == BOTH:
+        assert schema_errors(path) != []
+    else:
+        assert schema_errors(path) == [], f"the schema now catches this: mark it {BOTH!r}"
+
+
+@pytest.mark.parametrize(("value", "valid"), [
+    ("Parent::Child", True),
+    ("Parent:::Child", True),
+    ("A deck: subtitle", True),
+    ("::Child", False),
+    ("Parent::", False),
+    ("Parent::::Child", False),
+    ("Parent:: Child", False),
+    ("Parent ::Child", False),
+    (" Parent", False),
+    ("Parent ", False),
+])
+def test_deck_name_pattern_matches_the_loader(tmp_path: Path, value: str, valid: bool) -> None:
+    text = (FIXTURES / "good" / "minimal.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "deck.yaml"
+    path.write_text(text.replace("deck: Fixture deck", f"deck: {json.dumps(value)}"), encoding="utf-8")
+    assert (loader_problems(path) == []) is valid
+    assert (schema_errors(path) == []) is valid
+
+
+@pytest.mark.parametrize(("document", "valid"), [
+    ({"allow_html": True, "lint": {"answer_max_words": 40}}, True),  # an editor's YAML 1.2 typing
+    ({"allow_html": "true", "lint": {"answer_max_words": "40"}}, True),  # our text-only reading
+    ({"allow_html": None}, False),
+    ({"lint": {"answer_max_words": 0}}, False),
+    ({"title": None}, False),
+    ({"title": 2025}, True),  # the loader reads it as the text "2025"
+])
+def test_editor_typing_of_the_same_text(document: dict[str, Any], valid: bool) -> None:
+    base = plain_text_document(FIXTURES / "good" / "minimal.yaml")
+    assert validator().is_valid({**base, **document}) is valid
