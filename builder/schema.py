@@ -21,6 +21,7 @@ import re
 from typing import Any
 
 from .source import (
+    CLOZE_RE,
     DECK_KEYS,
     LANG_RE,
     LINT_CODE_RE,
@@ -28,6 +29,8 @@ from .source import (
     NOTE_KINDS,
     SLUG_RE,
     TAG_RE,
+    UNHELD_RE,
+    URL_RE,
     VERSION_RE,
     Key,
 )
@@ -37,15 +40,18 @@ NULL_WORDS = ("~", "null", "Null", "NULL")
 """Plain scalars YAML reads as null (the empty one fails every pattern anyway)."""
 
 _ANY_TEXT = ["string", "number", "boolean"]
-_DECK_NAME = r"^(?!\s)(?!::)(?!.*::::)(?!.*\s::)(?!.*::\s)(?!.*::$)(?!.*\s$)[^\n]+$"
+_UNHELD = UNHELD_RE.pattern.removeprefix("[").removesuffix("]")
+_TEXT = rf"^(?=[\s\S]*\S)[^{_UNHELD}]*$"
+"""Some non-space character, and none the loader refuses (``UNHELD_RE``)."""
+_DECK_NAME = rf"^(?!\s)(?!::)(?!.*::::)(?!.*\s::)(?!.*::\s)(?!.*::$)(?!.*\s$)[^\n{_UNHELD}]+$"
 _DATE = r"^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])$"
 
 _TYPES: dict[str, dict[str, Any]] = {
-    "text": {"type": _ANY_TEXT, "pattern": r"\S"},
+    "text": {"type": _ANY_TEXT, "pattern": _TEXT},
     "slug": {"type": "string", "pattern": SLUG_RE.pattern},
     "deckname": {"type": "string", "pattern": _DECK_NAME},
     "version": {"type": "string", "pattern": VERSION_RE.pattern},
-    "url": {"type": "string", "pattern": r"^https?://[^\s]+$"},
+    "url": {"type": "string", "pattern": URL_RE.pattern},
     "lang": {"type": "string", "pattern": LANG_RE.pattern},
     "kind": {"enum": list(NOTE_KINDS)},
     "date": {"type": "string", "pattern": _DATE, "format": "date"},
@@ -71,7 +77,7 @@ def deck_schema() -> dict[str, Any]:
     defs["clozeNote"] = {
         "description": "A cloze note: 'text' with deletions, no question or answer.",
         "required": ["text"],
-        "properties": {"text": {"pattern": r"\{\{c\d+::"}},
+        "properties": {"text": {"pattern": CLOZE_RE.pattern}},
         "not": {"anyOf": [{"required": ["question"]}, {"required": ["answer"]}]},
     }
     defs["qaNote"] = {

@@ -30,6 +30,7 @@ VERSION_RE = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 LANG_RE = re.compile(r"^[a-z]{2,3}(?:_[A-Z]{2})?$")
 CLOZE_RE = re.compile(r"\{\{c(\d+)::")
 LINT_CODE_RE = re.compile(r"^[A-Z]\d{3}$")
+URL_RE = re.compile(r"^https?://[^\s\x00-\x1f\x7f]+$")
 UNHELD_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 """Characters a field cannot hold: Anki drops these controls on import, and U+001F splits fields."""
 
@@ -398,7 +399,7 @@ _CHECKERS: dict[str, Callable[[_Validator, Node, Key, str], object]] = {
     ),
     "version": lambda v, n, k, w: v.matching(n, k, w, VERSION_RE, "write a semantic version such as 1.0.0"),
     "url": lambda v, n, k, w: v.matching(
-        n, k, w, re.compile(r"^https?://[^\s\x00-\x1f\x7f]+$"), "write a full http:// or https:// link"
+        n, k, w, URL_RE, "write a full http:// or https:// link"
     ),
     "lang": lambda v, n, k, w: v.matching(n, k, w, LANG_RE, "write a language code such as en_US"),
     "kind": lambda v, n, k, w: v.matching(

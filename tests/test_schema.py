@@ -52,6 +52,7 @@ BAD = [
     ("e104-bad-deck-name", "E104", 4, BOTH),
     ("e104-bad-lint-code", "E104", 13, BOTH),
     ("e104-bad-count", "E104", 5, BOTH),
+    ("e104-control-character", "E104", 17, BOTH),
     ("e110-duplicate-id", "E110", 14, "JSON Schema cannot compare a property across array items"),
     ("e120-empty-title", "E120", 2, BOTH),
     ("e120-null-answer", "E120", 17, BOTH),
