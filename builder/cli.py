@@ -173,5 +173,47 @@ def schema() -> None:
     click.echo(schema_text(), nl=False)
 
 
+def _slug_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from .source import SLUG_RE
+
+    if value is not None and not SLUG_RE.match(value):
+        raise click.BadParameter(f"'{value}' is not a slug: use lowercase letters, digits and single dashes")
+    return value
+
+
+@cli.command()
+@click.argument("summary", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--title", help="Start an empty skeleton with this title instead of a summary page.")
+@click.option("--slug", callback=_slug_option, help="The deck's slug (file name, ids)  [default: from the title]")
+@click.option("--dir", "folder", type=click.Path(path_type=Path, file_okay=False), default=Path("cardsrc"),
+              show_default=True, help="Folder for the new source.")
+def new(summary: Path | None, title: str | None, slug: str | None, folder: Path) -> None:
+    """Start a source from a SUMMARY page, or an empty one with --title.
+
+    The page's title, summary, key learnings and questions become the deck's
+    metadata and notes; what the page lacks is left as TODO placeholders that
+    'builder check' lists. An existing source is never overwritten.
+
+    \b
+    Example:
+        builder new summary-page.txt --slug pinterest-ai-platform
+        builder new --title "A Decade of AI Platform at Pinterest"
+    """
+    if (summary is None) == (title is None):
+        raise click.UsageError(
+            "give a SUMMARY page or --title, not both" if summary else "give a SUMMARY page, or --title for a skeleton"
+        )
+    from .scaffold import new_from_summary, new_skeleton
+
+    try:
+        created = new_from_summary(summary, folder, slug) if summary else new_skeleton(str(title), folder, slug)
+    except BuilderError as error:
+        report(error)
+        sys.exit(1)
+    click.echo(f"Created {created.path}: {_plural(created.learnings, 'learning')}, "
+               f"{_plural(created.questions, 'question')}.")
+    click.echo(f"Next: fill in what 'builder check {created.path}' lists, then run 'builder build'.")
+
+
 def main() -> None:
     cli(prog_name="builder")

@@ -248,7 +248,8 @@ def _note_problems(deck: Deck, note: Note, places: _Places) -> Iterator[Problem]
         yield _problem(places.field(deck, note, "answer"), "W201",
                        f"answer of note '{note.id}' has {answer_words} words (more than {limit}): "
                        "keep it to what a learner can recall, move the rest to 'extra'")
-    if significant(answer.text) and _contains(question.text, answer.text):
+    placeholder = _TODO_FIELD.match(answer.text.strip())
+    if significant(answer.text) and not placeholder and _contains(question.text, answer.text):
         yield _problem(places.field(deck, note, "question"), "W202",
                        f"question of note '{note.id}' already contains its answer: reword one of them")
 
