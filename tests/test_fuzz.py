@@ -120,7 +120,7 @@ def cli_outcome(data: bytes) -> str:
 
 
 # --- strategies -------------------------------------------------------------------
-YAML_PUNCTUATION = list(":-[]{}#&*!|>'\"%@`,?~ \n\t\\") + ["\r\n", "---", "...", "- ", ": ", "  ", "{{c1::", "}}"]
+YAML_PUNCTUATION = [*":-[]{}#&*!|>'\"%@`,?~ \n\t\\", "\r\n", "---", "...", "- ", ": ", "  ", "{{c1::", "}}"]
 yaml_text = st.lists(
     st.one_of(st.sampled_from(YAML_PUNCTUATION), st.characters(codec="utf-8"), st.sampled_from(list("abcxyz01"))),
     max_size=120,
