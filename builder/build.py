@@ -94,6 +94,7 @@ _WRITE_HINTS = {
     errno.EROFS: "the file system is read-only: build into another folder",
     errno.ENOSPC: "no space left on the device: free some space and build again",
     errno.EDQUOT: "the disk quota is used up: free some space and build again",
+    errno.ENOTDIR: "part of the path is a file, not a folder: build into another folder",
 }
 
 

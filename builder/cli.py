@@ -22,7 +22,8 @@ DEFAULT_SOURCES = Path("cardsrc")
 
 def sources_argument(func: F) -> F:
     return click.argument(
-        "sources", nargs=-1, type=click.Path(path_type=Path, dir_okay=True, exists=False)
+        # readable=False: an unreadable source is the core's one-line error (exit 1), not a usage error
+        "sources", nargs=-1, type=click.Path(path_type=Path, dir_okay=True, exists=False, readable=False)
     )(func)
 
 
