@@ -216,5 +216,44 @@ def new(summary: Path | None, title: str | None, slug: str | None, folder: Path)
     click.echo(f"Next: fill in what 'builder check {created.path}' lists, then run 'builder build'.")
 
 
+@cli.command()
+@sources_argument
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("dist"),
+              show_default=True, help="Folder for the .apkg files and changelogs.")
+def watch(sources: tuple[Path, ...], out_dir: Path) -> None:
+    """Rebuild each SOURCE (default: cardsrc/*.yaml) whenever it, or an image beside it, is saved.
+
+    Prints one line per rebuild, or the problems that stopped it; keeps
+    watching either way. Ctrl-C stops. Needs the watch extra:
+    pip install 'builder[watch]'.
+
+    \b
+    Example:
+        builder watch cardsrc/pinterest-ai-platform.yaml
+    """
+    from .watch import Failed, Outcome, WatchSet, describe, file_changes, rebuild_source, watch_loop
+
+    watched = WatchSet(named=sources) if sources else WatchSet(folder=DEFAULT_SOURCES)
+    for folder in watched.roots():
+        if not folder.is_dir():
+            raise click.ClickException(f"{folder}/ does not exist: name a source in an existing folder")
+
+    def show(outcome: Outcome) -> None:
+        for line in describe(outcome):
+            click.echo(line, err=isinstance(outcome, Failed))
+
+    def ready() -> None:
+        names = ", ".join(map(str, sources)) if sources else f"{DEFAULT_SOURCES}/*.yaml"
+        click.echo(f"Watching {names} (Ctrl-C to stop)")
+
+    try:
+        watch_loop(file_changes(watched.roots(), ready), watched, lambda source: rebuild_source(source, out_dir), show)
+    except BuilderError as error:
+        report(error)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo("Stopped watching.")
+
+
 def main() -> None:
     cli(prog_name="builder")

@@ -121,11 +121,16 @@ def check_source(path: Path) -> list[Problem]:
         text = read_source_text(path)
         root = parse(text, path)
         deck = deck_from_tree(root, path)
-    except InvalidSource as error:
-        return list(error.problems)
     except SourceError as error:
-        return [Problem(error.where or Location(path), "E100", error.message)]
+        return problems_of(error, path)
     return lint_deck(deck, _Places(root, text.splitlines()))
+
+
+def problems_of(error: SourceError, path: Path) -> list[Problem]:
+    """A loader failure as check findings: its own problems, or one E100 when the file is unreadable."""
+    if isinstance(error, InvalidSource):
+        return list(error.problems)
+    return [Problem(error.where or Location(path), "E100", error.message)]
 
 
 def words(text: str) -> list[str]:

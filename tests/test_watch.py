@@ -1,0 +1,196 @@
+"""``builder watch``: the loop driven by lists of changes, and once for real with file events and Ctrl-C."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from builder import watch as watch_module
+from builder.cli import cli
+from builder.errors import BuilderError
+from builder.watch import Failed, Outcome, Rebuilt, WatchSet, describe, file_changes, rebuild_source, watch_loop
+from tests.conftest import REPO, SMALL_SOURCE, write_source
+
+QUIZ_ANSWER = "    answer: Answers.\n"
+SECOND_QUIZ = "    kind: quiz\n    question: Which"
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    write_source(tmp_path / "cardsrc")
+    (tmp_path / "cardsrc" / "images").mkdir()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    return tmp_path
+
+
+SMALL = Path("cardsrc/small.yaml")
+
+
+@pytest.mark.usefixtures("project")
+@pytest.mark.parametrize(("watched", "changed", "expected"), [
+    (WatchSet(named=(SMALL,)), ["cardsrc/small.yaml"], [SMALL]),
+    (WatchSet(named=(SMALL,)), ["cardsrc/small.yaml", "cardsrc/small.yaml"], [SMALL]),
+    (WatchSet(named=(SMALL,)), ["cardsrc/images/chart.PNG"], [SMALL]),  # an image beside it
+    (WatchSet(named=(SMALL,)), ["cardsrc/other.yaml"], []),  # not a named source
+    (WatchSet(named=(SMALL,)), ["cardsrc/small.lock"], []),  # what a build writes
+    (WatchSet(named=(SMALL,)), ["cardsrc/.small.lock.builder-tmp-42"], []),
+    (WatchSet(named=(SMALL,)), ["cardsrc/notes.txt"], []),
+    (WatchSet(folder=Path("cardsrc")), ["cardsrc/small.yaml"], [SMALL]),
+    (WatchSet(folder=Path("cardsrc")), ["cardsrc/new.yaml"], [Path("cardsrc/new.yaml")]),  # created meanwhile
+    (WatchSet(folder=Path("cardsrc")), ["cardsrc/.#small.yaml"], []),  # an editor's lock file
+    (WatchSet(folder=Path("cardsrc")), ["cardsrc/images/deck.yaml"], []),  # not a source folder
+    (WatchSet(folder=Path("cardsrc")), ["elsewhere/x.png"], []),
+])
+def test_which_sources_a_change_rebuilds(watched: WatchSet, changed: list[str], expected: list[Path]) -> None:
+    assert watched.affected([Path(path).absolute() for path in changed]) == expected
+
+
+def test_loop_builds_everything_first_then_what_each_batch_touches(project: Path) -> None:
+    write_source(project / "cardsrc", SMALL_SOURCE.replace("slug: small", "slug: other"), name="other.yaml")
+    built: list[str] = []
+    reported: list[str] = []
+
+    def rebuild(source: Path) -> Outcome:
+        built.append(source.name)
+        return Failed(source, (), 0.0)
+
+    batches = [set(), {project / "cardsrc/other.yaml"}, {project / "cardsrc/images/x.svg"}, {project / "dist/x"}]
+    watch_loop(batches, WatchSet(folder=Path("cardsrc")), rebuild, lambda outcome: reported.append(outcome.source.name))
+    assert built == ["other.yaml", "small.yaml", "other.yaml", "other.yaml", "small.yaml"]
+    assert reported == built
+
+
+def fixed_time(outcome: Outcome) -> Outcome:
+    return dataclasses.replace(outcome, seconds=0.25)
+
+
+def test_loop_rebuilds_and_survives_an_invalid_source(
+    project: Path, edit_source: Callable[[Path, str, str], None]
+) -> None:
+    source = project / SMALL
+    saves: list[tuple[str, str]] = [
+        (QUIZ_ANSWER, "    answer: Better answers.\n"),
+        ("title: Small deck", "title: [Small deck"),  # half-way through an edit
+        ("title: [Small deck", "title: Small deck"),
+        ("  - id: quiz-two\n", "  - id: quiz-one\n"),  # a duplicate id
+        (f"  - id: quiz-one\n{SECOND_QUIZ}", f"  - id: quiz-two\n{SECOND_QUIZ}"),  # fixed again
+    ]
+
+    def batches() -> Iterator[set[Path]]:
+        yield set()
+        for old, new in saves:
+            edit_source(source, old, new)
+            yield {source}
+
+    lines: list[str] = []
+    watch_loop(batches(), WatchSet(named=(SMALL,)), lambda path: rebuild_source(path, Path("dist")),
+               lambda outcome: lines.extend(describe(fixed_time(outcome))))
+    assert lines == [
+        "Rebuilt small 1.0.0: 6 added, 0 changed, 0 removed (0.25 s) -> dist/small-1.0.0.apkg",
+        "Rebuilt small 1.0.1: 0 added, 1 changed, 0 removed (0.25 s) -> dist/small-1.0.1.apkg",
+        "cardsrc/small.yaml:2:5: E100 invalid YAML: did not find expected ',' or ']'",
+        "Not rebuilt cardsrc/small.yaml (0.25 s): fix it and save again",
+        "Unchanged small 1.0.1: 0 added, 0 changed, 0 removed (0.25 s) -> dist/small-1.0.1.apkg",
+        "cardsrc/small.yaml:25:5: E110 duplicate note id 'quiz-one' (first on line 20): "
+        "ids must be unique, give this note a new one",
+        "Not rebuilt cardsrc/small.yaml (0.25 s): fix it and save again",
+        "Unchanged small 1.0.1: 0 added, 0 changed, 0 removed (0.25 s) -> dist/small-1.0.1.apkg",
+    ]
+
+
+@pytest.mark.parametrize(("outcome", "expected"), [
+    (Rebuilt(SMALL, "small", "2.0.0", Path("dist/small-2.0.0.apkg"), 1, 2, 3, 1.234, True),
+     ["Rebuilt small 2.0.0: 1 added, 2 changed, 3 removed (1.23 s) -> dist/small-2.0.0.apkg"]),
+    (Rebuilt(SMALL, "small", "2.0.0", Path("dist/small-2.0.0.apkg"), 0, 0, 0, 0.004, False),
+     ["Unchanged small 2.0.0: 0 added, 0 changed, 0 removed (0.00 s) -> dist/small-2.0.0.apkg"]),
+    (Failed(SMALL, ("Error: cardsrc/small.yaml: no such file: check the path",), 0.5),
+     ["Error: cardsrc/small.yaml: no such file: check the path",
+      "Not rebuilt cardsrc/small.yaml (0.50 s): fix it and save again"]),
+])
+def test_describe(outcome: Outcome, expected: list[str]) -> None:
+    assert describe(outcome) == expected
+
+
+def test_missing_watchfiles_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setitem(sys.modules, "watchfiles", None)
+    with pytest.raises(BuilderError, match=r"^builder watch needs the 'watchfiles' package: "
+                                           r"pip install 'builder\[watch\]'$"):
+        next(file_changes([tmp_path], lambda: None))
+
+
+def test_cli_watch_prints_rebuilds_and_stops_on_ctrl_c(project: Path, monkeypatch: pytest.MonkeyPatch,
+                                                       edit_source: Callable[[Path, str, str], None]) -> None:
+    def fake_changes(roots: list[Path], ready: Callable[[], None]) -> Iterator[set[Path]]:
+        assert roots == [Path("cardsrc")]
+        ready()
+        yield set()
+        edit_source(project / SMALL, QUIZ_ANSWER, "    answer: Better answers.\n")
+        yield {project / SMALL}
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(watch_module, "file_changes", fake_changes)
+    result = CliRunner().invoke(cli, ["watch"])
+    assert result.exit_code == 0, result.output
+    assert re.sub(r"\(\d+\.\d\d s\)", "(T)", result.stdout).splitlines() == [
+        "Watching cardsrc/*.yaml (Ctrl-C to stop)",
+        "Rebuilt small 1.0.0: 6 added, 0 changed, 0 removed (T) -> dist/small-1.0.0.apkg",
+        "Rebuilt small 1.0.1: 0 added, 1 changed, 0 removed (T) -> dist/small-1.0.1.apkg",
+        "Stopped watching.",
+    ]
+    assert result.stderr == ""
+
+
+def test_cli_watch_needs_an_existing_folder(project: Path) -> None:
+    result = CliRunner().invoke(cli, ["watch", "nowhere/deck.yaml"])
+    assert result.exit_code == 1
+    assert result.stderr == "Error: nowhere/ does not exist: name a source in an existing folder\n"
+
+
+def test_real_watch_rebuilds_on_save_and_exits_cleanly_on_sigint(project: Path) -> None:
+    """The one test with real file events: a subprocess, an edit, a rebuild line, then Ctrl-C."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "builder", "watch", str(SMALL)], cwd=project, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    reader = threading.Thread(target=lambda: [lines.put(line.rstrip("\n")) for line in process.stdout or ()])
+    reader.start()
+
+    def next_line() -> str:
+        try:
+            return lines.get(timeout=120)  # a hang guard, not a speed requirement
+        except queue.Empty:
+            process.kill()
+            raise AssertionError(f"builder watch printed nothing more; stderr: {process.communicate()[1]}") from None
+
+    try:
+        assert next_line() == "Watching cardsrc/small.yaml (Ctrl-C to stop)"
+        assert next_line().startswith("Rebuilt small 1.0.0: 6 added, 0 changed, 0 removed (")
+        source = project / SMALL
+        source.write_text(source.read_text(encoding="utf-8").replace(QUIZ_ANSWER, "    answer: Saved.\n"),
+                          encoding="utf-8")
+        assert re.fullmatch(r"Rebuilt small 1\.0\.1: 0 added, 1 changed, 0 removed \(\d+\.\d\d s\) "
+                            r"-> dist/small-1\.0\.1\.apkg", next_line())
+        process.send_signal(signal.SIGINT)
+        assert next_line() == "Stopped watching."
+        stderr = process.communicate(timeout=120)[1]
+    finally:
+        if process.poll() is None:
+            process.kill()
+        reader.join()
+    assert process.returncode == 0
+    assert "Traceback" not in stderr
+    assert (project / "dist" / "small-1.0.1.apkg").is_file()
