@@ -121,10 +121,9 @@ def rebuild_source(source: Path, out_dir: Path) -> Outcome:
     except BuilderError as error:
         return Failed(source, (f"Error: {error}",), time.perf_counter() - started)
     seconds = time.perf_counter() - started
+    slug, version = result.apkg.stem.rsplit("-", 1)  # <slug>-<version>.apkg; a version has no dash
     plan = result.plan
-    version = plan.version if plan is not None else result.version
-    slug = plan.deck.slug if plan is not None else result.apkg.name.removesuffix(f"-{version}.apkg")
-    if plan is None:  # reused: nothing changed since the last build
+    if plan is None:  # the last build was reused: nothing changed since
         added = changed = removed = 0
     elif plan.previous is None:
         added, changed, removed = len(plan.deck.notes), 0, 0
