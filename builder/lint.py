@@ -123,7 +123,7 @@ def check_source(path: Path) -> list[Problem]:
         deck = deck_from_tree(root, path)
     except SourceError as error:
         return problems_of(error, path)
-    return lint_deck(deck, _Places(root, text.splitlines()))
+    return _lint_deck(deck, _Places(root, text.splitlines()))
 
 
 def problems_of(error: SourceError, path: Path) -> list[Problem]:
@@ -146,8 +146,8 @@ def deletions(text: str) -> list[tuple[int, str, str | None]]:
     """Each cloze deletion as (number, content, hint)."""
     found: list[tuple[int, str, str | None]] = []
     for match in _DELETION.finditer(text):
-        content, _, hint = match.group(2).partition("::")
-        found.append((int(match.group(1)), content, hint if _ else None))
+        content, separator, hint = match.group(2).partition("::")
+        found.append((int(match.group(1)), content, hint if separator else None))
     return found
 
 
@@ -164,15 +164,6 @@ class _Places:
             note_id = item.items.get("id") if isinstance(item, Mapping) else None
             if isinstance(item, Mapping) and isinstance(note_id, Scalar):
                 self.notes[note_id.text] = item
-
-    def note(self, deck: Deck, note: Note) -> Location:
-        item = self.notes[note.id]
-        return Location(deck.path, item.line, item.column)
-
-    def field(self, deck: Deck, note: Note, name: str) -> Location:
-        value = self.notes[note.id].items[name]
-        assert isinstance(value, Scalar)
-        return self._scalar(deck, value)
 
     def key(self, deck: Deck, *names: str, note: Note | None = None) -> Location:
         """Where the value of ``root[names[0]][names[1]]...`` (or of a note's keys) starts."""
@@ -191,12 +182,11 @@ class _Places:
         return Location(deck.path, value.content_line, len(line) - len(line.lstrip(" ")) + 1)
 
 
-def lint_deck(deck: Deck, places: _Places) -> list[Problem]:
-    found = list(_deck_problems(deck, places))
+def _lint_deck(deck: Deck, places: _Places) -> list[Problem]:
+    found = [problem for problem in _deck_problems(deck, places) if problem.code not in deck.lint_ignore]
     for note in deck.notes:
-        ignored = note.lint_ignore | deck.lint_ignore
-        found += [problem for problem in _note_problems(deck, note, places) if problem.code not in ignored]
-    found += [found_ for found_ in _duplicate_questions(deck, places) if found_.code not in deck.lint_ignore]
+        silenced = note.lint_ignore | deck.lint_ignore
+        found += [problem for problem in _note_problems(deck, note, places) if problem.code not in silenced]
     return found
 
 
@@ -205,10 +195,9 @@ def _problem(where: Location, code: str, message: str) -> Problem:
 
 
 def _deck_problems(deck: Deck, places: _Places) -> Iterator[Problem]:
-    if deck.lint_ignore and "W205" not in deck.lint_ignore:
+    if deck.lint_ignore:
         yield from _unknown_codes(deck.lint_ignore, places.key(deck, "lint", "ignore"), "the deck")
-    if "W203" in deck.lint_ignore:
-        return
+    yield from _duplicate_questions(deck, places)
     source = deck.source
     for name in ("title", "author", "url"):
         value = getattr(source, name)
@@ -241,7 +230,7 @@ def _note_problems(deck: Deck, note: Note, places: _Places) -> Iterator[Problem]
         yield from _unknown_codes(note.lint_ignore, where, f"note '{note.id}'")
     for name, field in note.fields.items():
         if _TODO_FIELD.match(field.text.strip()):
-            yield _problem(places.field(deck, note, name), "L301",
+            yield _problem(places.key(deck, name, note=note), "L301",
                            f"'{name}' of note '{note.id}' is still {TODO_MARK}: write the {name}")
     limit = deck.answer_max_words or DEFAULT_ANSWER_MAX_WORDS
     if note.is_cloze:
@@ -250,18 +239,18 @@ def _note_problems(deck: Deck, note: Note, places: _Places) -> Iterator[Problem]
     answer, question = note.fields["answer"], note.fields["question"]
     answer_words = len(answer.text.split())
     if answer_words > limit:
-        yield _problem(places.field(deck, note, "answer"), "W201",
+        yield _problem(places.key(deck, "answer", note=note), "W201",
                        f"answer of note '{note.id}' has {answer_words} words (more than {limit}): "
                        "keep it to what a learner can recall, move the rest to 'extra'")
     placeholder = _TODO_FIELD.match(answer.text.strip())
     if significant(answer.text) and not placeholder and _contains(question.text, answer.text):
-        yield _problem(places.field(deck, note, "question"), "W202",
+        yield _problem(places.key(deck, "question", note=note), "W202",
                        f"question of note '{note.id}' already contains its answer: reword one of them")
 
 
 def _cloze_problems(deck: Deck, note: Note, places: _Places, limit: int) -> Iterator[Problem]:
     text = note.fields["text"].text
-    where = places.field(deck, note, "text")
+    where = places.key(deck, "text", note=note)
     found = deletions(text)
     if not _WORD.search(_DELETION.sub(" ", text)):
         yield _problem(where, "L303", f"note '{note.id}' is one cloze deletion with no text around it: "
@@ -304,7 +293,7 @@ def _duplicate_questions(deck: Deck, places: _Places) -> Iterator[Problem]:
         earlier = first.setdefault(key, note)
         if earlier is not note and "L302" not in note.lint_ignore:
             what = "cloze text" if note.is_cloze else "question"
-            yield _problem(places.field(deck, note, name), "L302",
+            yield _problem(places.key(deck, name, note=note), "L302",
                            f"note '{note.id}' repeats the {what} of note '{earlier.id}' "
                            f"(line {earlier.fields[name].line}): merge them or reword one")
 
