@@ -55,7 +55,7 @@ class WatchSet:
                 if _is_source_name(path.name):
                     hit.add(self.folder / path.name)  # a new source, or one deleted meanwhile
             elif path.suffix.lower() in IMAGE_SUFFIXES:
-                hit.update(source for source in sources if place.is_relative_to(_place(source.parent)))
+                hit.update(source for source in sources if _shown_under(place, _place(source.parent)))
         return sorted(hit, key=lambda source: (_place(source.parent), source.name))
 
 
@@ -167,6 +167,13 @@ def file_changes(roots: list[Path], ready: Callable[[], None]) -> Iterator[set[P
 def _place(path: Path) -> Path:
     """An absolute form to compare paths by, whether or not the file exists now."""
     return path.resolve()
+
+
+def _shown_under(path: Path, folder: Path) -> bool:
+    """``path`` is inside ``folder`` and not in a hidden folder there (``.builder-cache/``, ``.git/``)."""
+    return path.is_relative_to(folder) and not any(
+        part.startswith(".") for part in path.relative_to(folder).parts[:-1]
+    )
 
 
 def _is_source_name(name: str) -> bool:

@@ -47,6 +47,7 @@ SMALL = Path("cardsrc/small.yaml")
     (WatchSet(named=(SMALL,)), ["cardsrc/small.lock"], []),  # what a build writes
     (WatchSet(named=(SMALL,)), ["cardsrc/.small.lock.builder-tmp-42"], []),
     (WatchSet(named=(SMALL,)), ["cardsrc/notes.txt"], []),
+    (WatchSet(named=(SMALL,)), ["cardsrc/.builder-cache/chart.png"], []),  # hidden folders hold no sources' images
     (WatchSet(folder=Path("cardsrc")), ["cardsrc/small.yaml"], [SMALL]),
     (WatchSet(folder=Path("cardsrc")), ["cardsrc/new.yaml"], [Path("cardsrc/new.yaml")]),  # created meanwhile
     (WatchSet(folder=Path("cardsrc")), ["cardsrc/.#small.yaml"], []),  # an editor's lock file
