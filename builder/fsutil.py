@@ -33,10 +33,15 @@ def temporary_for(path: Path) -> Path:
 
 
 def _write_synced(path: Path, data: bytes) -> None:
-    with open(path, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
+    try:
+        with open(path, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as exc:
+        if exc.filename is None:  # a failed write (a full disk) names no file: say which one
+            exc.filename = os.fspath(path)
+        raise
 
 
 def _sync_folder(folder: Path) -> None:
