@@ -21,6 +21,11 @@ lint: $(VENV)/.installed-test
 fuzz: $(VENV)/.installed-test
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/test_fuzz.py -q
 
+# builder against its floors and markdown-anki-decks (P1-P4 of issue 7): prints the
+# table and writes bench/RESULTS.md. About 10 minutes; bench/work/ holds its scratch.
+bench: $(VENV)/.installed
+	$(BIN)/python bench/run.py
+
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 

@@ -13,13 +13,18 @@ import html
 import json
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from .cache import Renderer
 from .errors import Location
 from .identity import note_guid
-from .render import MediaFile, render_field
 from .source import Deck, Note
 from .templates import CLOZE_FIELDS, QA_FIELDS
+
+if TYPE_CHECKING:
+    from .render import MediaFile
 
 RETIRED_TAG = "builder::retired"
 _FIELD_KEYS = {
@@ -93,7 +98,8 @@ def note_tags(deck: Deck, note: Note) -> tuple[str, ...]:
     return tuple(dict.fromkeys((deck.slug, note.kind, *deck.tags, *note.tags)))
 
 
-def assemble_note(deck: Deck, note: Note, source_html: str) -> AnkiNote:
+def assemble_note(deck: Deck, note: Note, source_html: str, renderer: Renderer | None = None) -> AnkiNote:
+    renderer = renderer or Renderer()
     type_kind = "cloze" if note.is_cloze else "qa"
     base_dir = deck.path.parent
     values: list[str] = []
@@ -103,7 +109,7 @@ def assemble_note(deck: Deck, note: Note, source_html: str) -> AnkiNote:
         if field is None:
             values.append("")
             continue
-        rendered = render_field(
+        rendered = renderer.field(
             field.text, Location(deck.path, field.line), base_dir=base_dir, allow_html=deck.allow_html
         )
         values.append(nfc(rendered.html))
@@ -121,10 +127,19 @@ def assemble_note(deck: Deck, note: Note, source_html: str) -> AnkiNote:
     )
 
 
-def assemble(deck: Deck) -> tuple[AnkiNote, ...]:
+def assemble(
+    deck: Deck, *, renderer: Renderer | None = None, progress: Callable[[str, int, int], None] | None = None
+) -> tuple[AnkiNote, ...]:
     """Every note of the deck, in source order (which is also the new-card order)."""
+    renderer = renderer or Renderer()
     source_html = nfc(source_field(deck))
-    return tuple(assemble_note(deck, note, source_html) for note in deck.notes)
+    notes: list[AnkiNote] = []
+    total = len(deck.notes)
+    for note in deck.notes:
+        notes.append(assemble_note(deck, note, source_html, renderer))
+        if progress is not None and not len(notes) % 500:
+            progress("rendering", len(notes), total)
+    return tuple(notes)
 
 
 def tombstone(note_id: str, guid: str, type_kind: str, deck: str, summary: str, version: str) -> AnkiNote:

@@ -7,9 +7,10 @@ turns a ``BuilderError`` into ``Error: file:line: message`` with exit code 1.
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TextIO, TypeVar
 
 import click
 
@@ -71,8 +72,13 @@ def cli() -> None:
               show_default=True, help="Folder for the .apkg files and changelogs.")
 @click.option("--allow-schema-change", is_flag=True,
               help="Allow renaming note-type fields or templates (users must import with 'Merge note types').")
-def build(sources: tuple[Path, ...], out_dir: Path, allow_schema_change: bool) -> None:
+@click.option("--no-cache", is_flag=True,
+              help="Build in full, without reading or updating the cache in .builder-cache/ beside each source.")
+def build(sources: tuple[Path, ...], out_dir: Path, allow_schema_change: bool, no_cache: bool) -> None:
     """Build each SOURCE (default: cardsrc/*.yaml) into OUT/<slug>-<version>.apkg.
+
+    A rebuild with nothing changed is recognised from hashes and writes nothing;
+    unchanged fields come from the render cache. Either way the output is the same.
 
     \b
     Example:
@@ -83,19 +89,72 @@ def build(sources: tuple[Path, ...], out_dir: Path, allow_schema_change: bool) -
     failed = False
     for source in each_source(sources):
         try:
-            result = build_deck(source, out_dir, allow_schema_change=allow_schema_change)
+            with ProgressBar(source.stem, sys.stderr) as progress:
+                result = build_deck(source, out_dir, allow_schema_change=allow_schema_change,
+                                    reuse=not no_cache, progress=progress)
         except BuilderError as error:
             report(error)
             failed = True
             continue
-        plan = result.plan
-        for warning in plan.warnings:
+        for warning in result.warnings:
             click.echo(f"Warning: {source}: {warning}", err=True)
         verb = "Built" if result.apkg in result.written else "Unchanged"
-        counts = f"{len(plan.notes)} notes, {plan.card_count} cards"
-        click.echo(f"{verb} {result.apkg}: {counts} (version {plan.version})")
+        counts = f"{result.note_count} notes, {result.card_count} cards"
+        click.echo(f"{verb} {result.apkg}: {counts} (version {result.version})")
     if failed:
         sys.exit(1)
+
+
+class ProgressBar:
+    """A one-line progress bar on ``stream`` for builds that run over ``delay`` seconds.
+
+    Only on a terminal, so logs and pipes stay clean. The core reports
+    ``(stage, done, total)``; a background thread draws, so the bar appears on
+    time even during a long step that reports nothing, and is erased at the end.
+    """
+
+    def __init__(self, label: str, stream: TextIO, delay: float = 1.0, width: int = 30) -> None:
+        self.label, self.stream, self.delay, self.width = label, stream, delay, width
+        self.state: tuple[str, int, int] = ("reading", 0, 0)
+        self.shown = False
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        self.state = (stage, done, total)
+
+    def line(self) -> str:
+        stage, done, total = self.state
+        if not total:
+            return f"{self.label}: {stage}..."
+        filled = self.width * done // total
+        return f"{self.label}: [{'#' * filled}{'.' * (self.width - filled)}] {stage} {done:,}/{total:,} notes"
+
+    def _draw(self) -> None:
+        if self._stop.wait(self.delay):
+            return
+        while True:
+            self.stream.write(f"\r\x1b[K{self.line()}")
+            self.stream.flush()
+            self.shown = True
+            if self._stop.wait(0.2):
+                return
+
+    def __enter__(self) -> ProgressBar:
+        isatty = getattr(self.stream, "isatty", None)
+        if isatty is not None and isatty():
+            self._thread = threading.Thread(target=self._draw, daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._thread is None:
+            return
+        self._stop.set()
+        self._thread.join()
+        if self.shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
 
 
 @cli.command()
@@ -109,12 +168,13 @@ def diff(sources: tuple[Path, ...], exit_code: bool) -> None:
         builder diff --exit-code && echo "nothing to release"
     """
     from .build import plan_deck
+    from .cache import CachedRenderer
     from .diffing import describe_plan
 
     changed = failed = False
     for source in each_source(sources):
         try:
-            plan = plan_deck(source)
+            plan = plan_deck(source, renderer=CachedRenderer.for_source(source))  # read, never written
         except BuilderError as error:
             report(error)
             failed = True

@@ -15,16 +15,18 @@ import json
 import sqlite3
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import genanki
 
 from .assemble import AnkiNote
 from .identity import anki_card_id, anki_note_id
-from .render import MediaFile
+
+if TYPE_CHECKING:
+    from .render import MediaFile
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 """Earliest time a zip entry can hold; any fixed value makes builds repeatable."""
@@ -114,8 +116,11 @@ def build_package(
     note_types: tuple[NoteType, ...],
     decks: tuple[DeckEntry, ...],
     notes: tuple[PackagedNote, ...],
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> bytes:
     """The .apkg as bytes; nothing is written outside a private temporary folder."""
+    if progress is not None:
+        progress("packaging", 0, len(notes))
     models = {note_type.kind: _Model(note_type) for note_type in note_types}
     anki_decks = {entry.name: genanki.Deck(entry.id, entry.name, entry.description) for entry in decks}
     for note_type in note_types:  # every type is written even if no note uses it yet

@@ -25,11 +25,11 @@ import time
 from dataclasses import dataclass, replace
 
 from .assemble import AnkiNote, assemble_note_count, nfc, tombstone
+from .cache import Renderer
 from .errors import BuilderError, ReleaseError
 from .identity import deck_id, note_type_id, note_type_name
 from .lock import Lock, LockedNote, LockedNoteType, Release, bump, version_key
 from .packaging import DeckEntry, NoteType, PackagedNote
-from .render import highlight_css, render_field
 from .source import DEFAULT_VERSION, Deck
 from .templates import CSS, FROZEN_SCHEMA, templates
 
@@ -90,9 +90,9 @@ def _hash(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
 
 
-def _note_types(deck: Deck) -> dict[str, tuple[str, str, str, str]]:
+def _note_types(deck: Deck, renderer: Renderer) -> dict[str, tuple[str, str, str, str]]:
     """Name, front, back and CSS of each note type of this deck."""
-    css = CSS + highlight_css()
+    css = CSS + renderer.css()
     return {
         kind: (note_type_name(kind, deck.slug), *templates(kind, tts_lang=deck.tts), css)  # type: ignore[arg-type]
         for kind in ("cloze", "qa")
@@ -117,7 +117,10 @@ def make_plan(  # noqa: C901 - the rules read best in one place
     *,
     now: int,
     allow_schema_change: bool = False,
+    renderer: Renderer | None = None,
 ) -> Plan:
+    renderer = renderer or Renderer()
+
     def next_mod(before: int) -> int:
         return max(now, before + 1)
 
@@ -146,7 +149,7 @@ def make_plan(  # noqa: C901 - the rules read best in one place
     ]
     changes += [NoteChange(note_id, "removed") for note_id in newly_removed]
 
-    type_specs = _note_types(deck)
+    type_specs = _note_types(deck, renderer)
     schema_changes: list[str] = []
     type_changes: list[str] = []
     for kind, (name, front, back, css) in type_specs.items():
@@ -226,7 +229,7 @@ def make_plan(  # noqa: C901 - the rules read best in one place
         history = (*history, _release(version, now, tuple(changes), previous is None, [n.note_id for n in notes]))
     used_decks = sorted({p.note.deck for p in packaged} - {deck.deck_name})
     decks = (
-        DeckEntry(deck_id(deck.deck_name), deck.deck_name, _description(deck, version)),
+        DeckEntry(deck_id(deck.deck_name), deck.deck_name, _description(deck, version, renderer)),
         *(DeckEntry(deck_id(name), name, "") for name in used_decks),
     )
     lock = Lock(
@@ -271,7 +274,7 @@ def _release(version: str, now: int, changes: tuple[NoteChange, ...], first: boo
     return Release(version, date, added, changed, removed, summary[0].upper() + summary[1:])
 
 
-def _description(deck: Deck, version: str) -> str:
+def _description(deck: Deck, version: str, renderer: Renderer) -> str:
     src = deck.source
     text = (
         f"<p><b>{html.escape(deck.title)}</b> · version {html.escape(version)}</p>"
@@ -279,7 +282,7 @@ def _description(deck: Deck, version: str) -> str:
         f" by {html.escape(src.author)} ({html.escape(src.date)}).</p>"
     )
     if deck.description:
-        rendered = render_field(
+        rendered = renderer.field(
             deck.description.text, deck.where(deck.description.line), base_dir=deck.path.parent
         )
         text += f"<p>{rendered.html}</p>" if not rendered.html.startswith("<") else rendered.html

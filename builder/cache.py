@@ -1,0 +1,173 @@
+"""What earlier builds learned, kept beside the source so the next build is fast.
+
+Rendering Markdown is most of a build's time, and authors rebuild after every
+small edit, so rendered fields are remembered by a hash of their text in
+``<source folder>/.builder-cache/`` (never committed). The cache can only make
+a build faster, never different:
+
+* every file carries the builder's *code version* (its own source files and
+  the libraries whose output ends up in the package), so a new builder, a
+  patched renderer or an upgraded Pygments starts from an empty cache;
+* every file carries a sha256 of its body, so a truncated, half-written or
+  otherwise damaged file is ignored (and rewritten) rather than trusted;
+* only fields without images are kept: an image is packed by content, which
+  can change under an unchanged field.
+
+Reading or writing the cache never fails a build: a folder that cannot be
+written simply means no cache.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sys
+from functools import cache
+from importlib.util import find_spec
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+
+from .errors import Location
+
+if TYPE_CHECKING:
+    from .render import MediaFile
+
+CACHE_FOLDER = ".builder-cache"
+_MAGIC = b"builder-cache"
+_FORMAT = 1
+_OUTPUT_LIBRARIES = ("genanki", "markdown_it", "mdit_py_plugins", "pygments", "yaml")
+"""Libraries whose behaviour shapes what a build writes."""
+
+
+def cache_folder(source: Path) -> Path:
+    return source.parent / CACHE_FOLDER
+
+
+@cache
+def code_version() -> str:
+    """A hash of everything besides the inputs that decides a build's bytes.
+
+    Builder's own source files, where each output library is installed (path,
+    size and time of its ``__init__``, which an upgrade rewrites), and the
+    Python, SQLite and zlib versions. Found without importing the libraries.
+    """
+    import sqlite3
+    import zlib
+
+    digest = hashlib.sha256()
+    package = Path(__file__).parent
+    for path in sorted(package.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    for name in _OUTPUT_LIBRARIES:
+        spec = find_spec(name)
+        origin = spec.origin if spec is not None else None
+        stat = os.stat(origin) if origin else None
+        digest.update(f"{name}:{origin}:{stat and stat.st_size}:{stat and stat.st_mtime_ns}\0".encode())
+    digest.update(f"{sys.version}:{sqlite3.sqlite_version}:{zlib.ZLIB_RUNTIME_VERSION}".encode())
+    return digest.hexdigest()
+
+
+def read_checked(path: Path, kind: str) -> Any:
+    """The JSON body of a cache file written by :func:`write_checked`, or None if absent or damaged."""
+    try:
+        data = path.read_bytes()
+        header, body = data.split(b"\n", 1)
+        magic, found_kind, found_format, code, checksum = header.split(b" ")
+        if (magic, found_kind, found_format) != (_MAGIC, kind.encode(), str(_FORMAT).encode()):
+            return None
+        if code.decode() != code_version() or hashlib.sha256(body).hexdigest().encode() != checksum:
+            return None
+        return json.loads(body)
+    except (OSError, ValueError):  # missing, unreadable, truncated, not JSON, not UTF-8
+        return None
+
+
+def write_checked(path: Path, kind: str, payload: object) -> None:
+    """Write a cache file atomically (best effort: a cache that cannot be written is no cache)."""
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    header = b" ".join(
+        (_MAGIC, kind.encode(), str(_FORMAT).encode(), code_version().encode(),
+         hashlib.sha256(body).hexdigest().encode())
+    )
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(exist_ok=True)
+        temp.write_bytes(header + b"\n" + body)
+        os.replace(temp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+
+
+class RenderedLike(Protocol):
+    @property
+    def html(self) -> str: ...
+
+    @property
+    def media(self) -> tuple[MediaFile, ...]: ...
+
+
+class Remembered(NamedTuple):
+    html: str
+    media: tuple[MediaFile, ...] = ()
+
+
+class Renderer:
+    """Fields and code CSS from :mod:`builder.render`, imported only when first needed."""
+
+    def field(self, text: str, where: Location, *, base_dir: Path, allow_html: bool = False) -> RenderedLike:
+        from .render import render_field
+
+        return render_field(text, where, base_dir=base_dir, allow_html=allow_html)
+
+    def css(self) -> str:
+        from .render import highlight_css
+
+        return highlight_css()
+
+
+class CachedRenderer(Renderer):
+    """A :class:`Renderer` that remembers, across builds, what it rendered for one source."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        stored = read_checked(path, "renders")
+        fields = stored.get("fields") if isinstance(stored, dict) else None
+        valid = isinstance(fields, dict) and all(isinstance(html, str) for html in fields.values())
+        self._stored: dict[str, str] = fields if valid else {}  # type: ignore[assignment]
+        css = stored.get("css") if isinstance(stored, dict) else None
+        self._css: str | None = css if isinstance(css, str) else None
+        self._used: dict[str, str] = {}
+        self.hits = self.misses = 0
+
+    @classmethod
+    def for_source(cls, source: Path) -> CachedRenderer:
+        return cls(cache_folder(source) / f"{source.name}.renders")
+
+    def field(self, text: str, where: Location, *, base_dir: Path, allow_html: bool = False) -> RenderedLike:
+        key = hashlib.blake2b(f"{allow_html:d}{text}".encode(), digest_size=16).hexdigest()
+        html = self._used.get(key)
+        if html is None:
+            html = self._stored.get(key)
+        if html is not None:
+            self.hits += 1
+            self._used[key] = html
+            return Remembered(html)
+        self.misses += 1
+        rendered = super().field(text, where, base_dir=base_dir, allow_html=allow_html)
+        if not rendered.media:
+            self._used[key] = rendered.html
+        return rendered
+
+    def css(self) -> str:
+        if self._css is None:
+            self._css = super().css()
+            self.misses += 1
+        return self._css
+
+    def save(self) -> None:
+        """Keep exactly what this build used, so the file never grows past the deck."""
+        if self.misses or self._used.keys() != self._stored.keys():
+            write_checked(self.path, "renders", {"css": self._css, "fields": self._used})

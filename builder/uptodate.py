@@ -1,0 +1,104 @@
+"""Recognise a rebuild with nothing to do, without parsing or rendering anything.
+
+A build is a pure function of the source bytes, the lock, the images its
+fields pack and the builder's code (:func:`builder.cache.code_version`). After
+each build we record a hash of exactly those inputs and what the build left in
+the output folder. The next build with the same inputs would release the same
+files byte for byte (the lock a build writes is its own fixed point), so when
+the hash matches *and* the released .apkg and changelog are still there with
+the recorded sha256, there is nothing to do. Anything else, a missing,
+damaged or stale record included, means a full build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .cache import cache_folder, code_version, read_checked, write_checked
+from .fsutil import read_bytes_or_none
+
+
+@dataclass(frozen=True)
+class Released:
+    """What the last build of a source released, as a build summary needs it."""
+
+    apkg: Path
+    sha256: str
+    version: str
+    note_count: int
+    card_count: int
+
+
+@dataclass(frozen=True)
+class _LastBuild:
+    inputs: str
+    apkg_name: str
+    sha256: str
+    version: str
+    note_count: int
+    card_count: int
+    changelog_name: str
+    changelog_sha256: str
+    media: tuple[str, ...]
+
+
+def record_path(source: Path) -> Path:
+    return cache_folder(source) / f"{source.name}.last-build"
+
+
+def _sha256(path: Path) -> str | None:
+    data = read_bytes_or_none(path)
+    return None if data is None else hashlib.sha256(data).hexdigest()
+
+
+def inputs_hash(source_bytes: bytes, lock_file: Path, out_dir: Path, media: tuple[str, ...]) -> str:
+    digest = hashlib.sha256(code_version().encode())
+    for part in (source_bytes, read_bytes_or_none(lock_file) or b"", str(out_dir.resolve()).encode()):
+        digest.update(len(part).to_bytes(8, "big") + part)
+    for name in media:  # stat, as the renderer does: an image edit changes size or time
+        try:
+            stat = os.stat(name)
+            digest.update(f"{name}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
+        except OSError:
+            digest.update(f"{name}\0missing\0".encode())
+    return digest.hexdigest()
+
+
+def _read(source: Path) -> _LastBuild | None:
+    data = read_checked(record_path(source), "last-build")
+    try:
+        return _LastBuild(
+            str(data["inputs"]), str(data["apkg"]), str(data["sha256"]), str(data["version"]),
+            int(data["notes"]), int(data["cards"]), str(data["changelog"]), str(data["changelog_sha256"]),
+            tuple(str(name) for name in data["media"]),
+        )
+    except (TypeError, KeyError, ValueError):
+        return None
+
+
+def unchanged_release(source: Path, source_bytes: bytes, lock_file: Path, out_dir: Path) -> Released | None:
+    """The last release when nothing changed since it and its files are intact, else None."""
+    last = _read(source)
+    if last is None or last.inputs != inputs_hash(source_bytes, lock_file, out_dir, last.media):
+        return None
+    apkg = out_dir / last.apkg_name
+    if _sha256(apkg) != last.sha256 or _sha256(out_dir / last.changelog_name) != last.changelog_sha256:
+        return None
+    return Released(apkg, last.sha256, last.version, last.note_count, last.card_count)
+
+
+def remember_release(source: Path, source_bytes: bytes, lock_file: Path, out_dir: Path, released: Released,
+                     changelog: Path, media: tuple[str, ...]) -> None:
+    """Note the inputs and outputs of a build that just finished, for :func:`unchanged_release`."""
+    changelog_sha256 = _sha256(changelog)
+    if changelog_sha256 is None or read_bytes_or_none(source) != source_bytes:
+        return  # the source was saved during the build: the next build must look again
+    write_checked(record_path(source), "last-build", {
+        "inputs": inputs_hash(source_bytes, lock_file, out_dir, media),
+        "apkg": released.apkg.name, "sha256": released.sha256, "version": released.version,
+        "notes": released.note_count, "cards": released.card_count,
+        "changelog": changelog.name, "changelog_sha256": changelog_sha256, "media": list(media),
+    })

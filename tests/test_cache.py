@@ -1,0 +1,131 @@
+"""The render cache: hits only for the very same text and code, never a different build."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from builder import cache as cache_module
+from builder.build import build_deck
+from builder.cache import CACHE_FOLDER, CachedRenderer, read_checked, write_checked
+from builder.errors import Location
+from tests.helpers.images import write_png
+
+T1 = 1_700_000_000
+Edit = Callable[[Path, str, str], None]
+FIELDS = ("One *emphasised* word.", "Plain text.", "- a list\n- of two", "```python\nx = 1\n```")
+
+
+def render_all(renderer: CachedRenderer, base_dir: Path) -> list[str]:
+    return [renderer.field(text, Location("x.yaml", 1), base_dir=base_dir).html for text in FIELDS]
+
+
+def test_a_second_renderer_takes_every_field_from_the_file(tmp_path: Path) -> None:
+    path = tmp_path / CACHE_FOLDER / "deck.yaml.renders"
+    first = CachedRenderer(path)
+    expected = render_all(first, tmp_path)
+    css = first.css()
+    first.save()
+    second = CachedRenderer(path)
+    assert render_all(second, tmp_path) == expected and second.css() == css
+    assert (second.hits, second.misses) == (len(FIELDS), 0)
+
+
+def test_html_setting_is_part_of_the_key(tmp_path: Path) -> None:
+    path = tmp_path / "renders"
+    first = CachedRenderer(path)
+    escaped = first.field("<b>x</b>", Location("x.yaml"), base_dir=tmp_path, allow_html=False).html
+    first.save()
+    second = CachedRenderer(path)
+    allowed = second.field("<b>x</b>", Location("x.yaml"), base_dir=tmp_path, allow_html=True).html
+    assert (escaped != allowed, second.misses) == (True, 1)
+
+
+def damage_truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[:-7])
+
+
+def damage_flip_body_byte(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[-3] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+def damage_garbage(path: Path) -> None:
+    path.write_bytes(b"\x00\xff not a cache at all")
+
+
+def damage_empty(path: Path) -> None:
+    path.write_bytes(b"")
+
+
+@pytest.mark.parametrize("damage", [damage_truncate, damage_flip_body_byte, damage_garbage, damage_empty])
+def test_a_damaged_file_is_ignored_and_rewritten(tmp_path: Path, damage: Callable[[Path], None]) -> None:
+    path = tmp_path / "renders"
+    first = CachedRenderer(path)
+    expected = render_all(first, tmp_path)
+    first.save()
+    damage(path)
+    assert read_checked(path, "renders") is None
+    again = CachedRenderer(path)
+    assert render_all(again, tmp_path) == expected
+    assert (again.hits, again.misses) == (0, len(FIELDS))
+    again.save()
+    healed = CachedRenderer(path)
+    assert render_all(healed, tmp_path) == expected and healed.misses == 0
+
+
+def test_entries_of_another_code_version_are_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "renders"
+    first = CachedRenderer(path)
+    render_all(first, tmp_path)
+    first.save()
+    monkeypatch.setattr(cache_module, "code_version", lambda: "another builder")
+    assert read_checked(path, "renders") is None
+    second = CachedRenderer(path)
+    render_all(second, tmp_path)
+    assert (second.hits, second.misses) == (0, len(FIELDS))
+
+
+def test_a_file_that_claims_another_kind_is_not_read(tmp_path: Path) -> None:
+    write_checked(tmp_path / "x", "last-build", {"fields": {}})
+    assert read_checked(tmp_path / "x", "renders") is None
+    assert read_checked(tmp_path / "x", "last-build") == {"fields": {}}
+
+
+def test_an_unwritable_cache_folder_only_means_no_cache(small_source: Path, tmp_path: Path) -> None:
+    (small_source.parent / CACHE_FOLDER).write_text("a file where the folder should be")
+    result = build_deck(small_source, tmp_path / "dist", now=T1, reuse=True)
+    plain = build_deck(small_source, tmp_path / "plain", now=T1)
+    assert result.sha256 == plain.sha256
+
+
+def test_fields_with_images_are_rendered_every_time(tmp_path: Path) -> None:
+    write_png(tmp_path / "pic.png", 2, 2)
+    path = tmp_path / "renders"
+    first = CachedRenderer(path)
+    before = first.field("![a](pic.png)", Location("x"), base_dir=tmp_path)
+    first.save()
+    write_png(tmp_path / "pic.png", 3, 3)
+    second = CachedRenderer(path)
+    after = second.field("![a](pic.png)", Location("x"), base_dir=tmp_path)
+    assert second.misses == 1
+    assert before.media[0].name != after.media[0].name and after.media[0].name in after.html
+
+
+def test_builds_with_and_without_the_cache_write_the_same_bytes(
+    small_source: Path, tmp_path: Path, edit_source: Edit
+) -> None:
+    cached = build_deck(small_source, tmp_path / "a", now=T1, reuse=True)
+    lock = small_source.with_name("small.lock").read_bytes()
+    small_source.with_name("small.lock").unlink()
+    plain = build_deck(small_source, tmp_path / "b", now=T1)
+    assert (cached.sha256, small_source.with_name("small.lock").read_bytes()) == (plain.sha256, lock)
+    edit_source(small_source, "answer: Answers.", "answer: Answers, **edited**.")
+    warm = build_deck(small_source, tmp_path / "a", now=T1 + 60, reuse=True)
+    small_source.with_name("small.lock").write_bytes(lock)
+    cold = build_deck(small_source, tmp_path / "c", now=T1 + 60)
+    assert warm.plan is not None and warm.plan.version == "1.0.1"
+    assert warm.sha256 == cold.sha256

@@ -1,0 +1,113 @@
+"""No-op rebuilds: skipped only while every input and released file is exactly as last built."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from builder.build import build_deck
+from builder.cache import CACHE_FOLDER
+from builder.errors import ReleaseError
+from builder.uptodate import record_path
+from tests.helpers.images import write_png
+
+T1 = 1_700_000_000
+T2 = T1 + 86_400
+Edit = Callable[[Path, str, str], None]
+
+
+def files_state(*folders: Path) -> dict[Path, tuple[bytes, int]]:
+    return {path: (path.read_bytes(), path.stat().st_mtime_ns)
+            for folder in folders for path in sorted(folder.iterdir()) if path.is_file()}
+
+
+def test_an_unchanged_rebuild_is_skipped_and_touches_nothing(small_source: Path, tmp_path: Path) -> None:
+    out = tmp_path / "dist"
+    first = build_deck(small_source, out, now=T1, reuse=True)
+    before = files_state(out, small_source.parent, small_source.parent / CACHE_FOLDER)
+    again = build_deck(small_source, out, now=T2, reuse=True)
+    assert again.plan is None, "the rebuild should have been skipped"
+    assert (again.apkg, again.sha256, again.written) == (first.apkg, first.sha256, ())
+    assert (again.version, again.note_count, again.card_count) == ("1.0.0", 6, 7)
+    assert files_state(out, small_source.parent, small_source.parent / CACHE_FOLDER) == before
+
+
+def remove_apkg(out: Path, source: Path) -> None:
+    next(out.glob("*.apkg")).unlink()
+
+
+def remove_changelog(out: Path, source: Path) -> None:
+    next(out.glob("*-CHANGELOG.md")).unlink()
+
+
+def damage_record(out: Path, source: Path) -> None:
+    record_path(source).write_bytes(record_path(source).read_bytes()[:-2])
+
+
+def edit_lock(out: Path, source: Path) -> None:
+    lock = source.with_name("small.lock")
+    lock.write_text(lock.read_text() + " ")
+
+
+def remove_cache(out: Path, source: Path) -> None:
+    for item in (source.parent / CACHE_FOLDER).iterdir():
+        item.unlink()
+
+
+@pytest.mark.parametrize("change", [remove_apkg, remove_changelog, damage_record, edit_lock, remove_cache])
+def test_anything_missing_or_different_means_a_full_build(
+    small_source: Path, tmp_path: Path, change: Callable[[Path, Path], None]
+) -> None:
+    out = tmp_path / "dist"
+    first = build_deck(small_source, out, now=T1, reuse=True)
+    change(out, small_source)
+    again = build_deck(small_source, out, now=T2, reuse=True)
+    assert again.plan is not None, "a full build was expected"
+    assert again.sha256 == first.sha256 and next(out.glob("*.apkg")).read_bytes() == first.apkg.read_bytes()
+    assert len(list(out.glob("*-CHANGELOG.md"))) == 1
+    assert build_deck(small_source, out, now=T2, reuse=True).plan is None, "and then a skip again"
+
+
+def test_a_released_file_changed_in_dist_is_still_refused(small_source: Path, tmp_path: Path) -> None:
+    out = tmp_path / "dist"
+    first = build_deck(small_source, out, now=T1, reuse=True)
+    first.apkg.write_bytes(first.apkg.read_bytes() + b"tampered")
+    with pytest.raises(ReleaseError, match="already exists with other content"):
+        build_deck(small_source, out, now=T2, reuse=True)
+
+
+def test_an_edited_source_is_built_and_released(small_source: Path, tmp_path: Path, edit_source: Edit) -> None:
+    out = tmp_path / "dist"
+    build_deck(small_source, out, now=T1, reuse=True)
+    edit_source(small_source, "answer: Answers.", "answer: Better answers.")
+    again = build_deck(small_source, out, now=T2, reuse=True)
+    assert again.plan is not None and again.version == "1.0.1" and again.apkg.name == "small-1.0.1.apkg"
+    assert build_deck(small_source, out, now=T2, reuse=True).plan is None
+
+
+def test_another_out_folder_is_a_full_build(small_source: Path, tmp_path: Path) -> None:
+    build_deck(small_source, tmp_path / "a", now=T1, reuse=True)
+    elsewhere = build_deck(small_source, tmp_path / "b", now=T2, reuse=True)
+    assert elsewhere.plan is not None and elsewhere.apkg.is_file()
+
+
+def test_an_edited_image_is_packed_again(small_source: Path, tmp_path: Path, edit_source: Edit) -> None:
+    out = tmp_path / "dist"
+    write_png(small_source.parent / "pic.png", 2, 2)
+    edit_source(small_source, "answer: Answers.", "answer: '![a pic](pic.png)'")
+    first = build_deck(small_source, out, now=T1, reuse=True)
+    assert build_deck(small_source, out, now=T1, reuse=True).plan is None
+    write_png(small_source.parent / "pic.png", 5, 5)
+    again = build_deck(small_source, out, now=T2, reuse=True)
+    assert again.plan is not None and again.version == "1.0.1" and again.sha256 != first.sha256
+
+
+def test_the_record_names_outputs_relative_to_the_out_folder(small_source: Path, tmp_path: Path) -> None:
+    build_deck(small_source, tmp_path / "dist", now=T1, reuse=True)
+    header, body = record_path(small_source).read_bytes().split(b"\n", 1)
+    record = json.loads(body)
+    assert (record["apkg"], record["changelog"]) == ("small-1.0.0.apkg", "small-CHANGELOG.md")
+    assert header.startswith(b"builder-cache last-build 1 ")
