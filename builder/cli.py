@@ -315,5 +315,57 @@ def watch(sources: tuple[Path, ...], out_dir: Path) -> None:
         click.echo("Stopped watching.")
 
 
+@cli.command()
+@sources_argument
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Gallery folder  [default: preview/<slug>]; takes one SOURCE.")
+@click.option("--png", is_flag=True, help="Also screenshot every card at 390x844 with headless Chromium into OUT/png/.")
+@click.option("--open/--no-open", "open_gallery", default=False, show_default=True,
+              help="Open the gallery in the web browser.")
+def preview(sources: tuple[Path, ...], out_dir: Path | None, png: bool, open_gallery: bool) -> None:
+    """Show every card of each SOURCE as a phone shows it, in a static HTML gallery.
+
+    Builds the deck like 'builder build' (without touching dist/ or the lock),
+    renders each card through Anki's engine and writes both sides in 390 px
+    frames, light and night mode, to OUT/index.html. Needs the preview extra:
+    pip install 'builder[preview]'.
+
+    \b
+    Example:
+        builder preview cardsrc/pinterest-ai-platform.yaml --png --open
+    """
+    from .preview import preview_deck, require_browser, require_engine
+
+    found = resolve_sources(sources)
+    if out_dir is not None and len(found) > 1:
+        raise click.UsageError("--out names one gallery folder: preview one SOURCE at a time, or leave out --out")
+    try:
+        require_engine()
+        if png:
+            require_browser()
+    except BuilderError as error:
+        report(error)
+        sys.exit(1)
+    failed = False
+    for source in found:
+        try:
+            result = preview_deck(source, out_dir, png=png)
+        except BuilderError as error:
+            report(error)
+            failed = True
+            continue
+        click.echo(f"Wrote {result.index}: {_plural(result.cards, 'card')} of {_plural(result.notes, 'note')}, "
+                   f"question and answer in light and night mode (version {result.version})")
+        if result.screenshots:
+            click.echo(f"Wrote {len(result.screenshots)} screenshots (390x844) to {result.index.parent / 'png'}/")
+        if open_gallery:
+            import webbrowser
+
+            if not webbrowser.open(result.index.resolve().as_uri()):
+                click.echo(f"Warning: no web browser could be started: open {result.index} yourself", err=True)
+    if failed:
+        sys.exit(1)
+
+
 def main() -> None:
     cli(prog_name="builder")
