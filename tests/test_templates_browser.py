@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import struct
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +34,8 @@ from tests.browser import (
     CardBrowser,
     Measurement,
 )
+from tests.helpers.images import write_png
+from tests.helpers.phone_checks import image_problems, phone_problems
 
 pytest_plugins = ("tests.browser",)
 pytestmark = pytest.mark.skipif(
@@ -43,9 +43,6 @@ pytestmark = pytest.mark.skipif(
     reason=f"{CHROMIUM} is not installed (run .ci/install-browser); under CI this fails instead",
 )
 
-MIN_FONT_PX = 16.0
-MIN_CONTRAST = 4.5  # WCAG AA, normal text
-MIN_RULE_CONTRAST = 3.0  # WCAG non-text contrast, for the answer separator
 IMAGE = "stress-3000x2000.png"
 IMAGE_SIZE = (3000, 2000)
 LONG_WORD = ("Donaudampfschifffahrtsgesellschaftskapitaenswitwe" * 7)[:300]
@@ -63,26 +60,6 @@ CARDS = ("cloze", "qa", "stress-qa", "stress-cloze")
 SIDES = ("question", "answer")
 IMAGES_SHOWN = {("stress-qa", "answer"): 1, ("stress-cloze", "question"): 1, ("stress-cloze", "answer"): 1}
 WIDE_BOXES = set(IMAGES_SHOWN)  # the sides that carry the wide table or pre
-
-
-def write_png(path: Path, width: int, height: int) -> None:
-    """A real, large PNG from zlib/struct alone, so no imaging library is needed."""
-    rows = bytearray()
-    for y in range(height):
-        shade = 40 + y * 180 // height
-        rows += b"\x00" + bytes((shade, 90, 200 - shade // 2)) * width
-
-    def chunk(tag: bytes, data: bytes) -> bytes:
-        body = tag + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    path.write_bytes(
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(bytes(rows), 6))
-        + chunk(b"IEND", b"")
-    )
 
 
 def _notes(cloze: genanki.Model, qa: genanki.Model) -> list[genanki.Note]:
@@ -183,66 +160,8 @@ def deck(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deck]:
 
 def problems(card: str, side: str, m: Measurement) -> list[str]:
     """Everything wrong with one rendered side, so a failure lists all of it at once."""
-    out: list[str] = []
-    if m.overflows:
-        out.append(f"page is {m.scroll_width}px wide in a {m.inner_width}px viewport: {m.offenders}")
-    if m.body_font_px < MIN_FONT_PX:
-        out.append(f"body font {m.body_font_px}px < {MIN_FONT_PX}px")
-    out += [f"{c.font_px}px text at {c.where}" for c in m.contrasts if c.font_px < MIN_FONT_PX]
-    out += [f"contrast {c.ratio} ({c.role} {c.fg} on {c.bg}) at {c.where}" for c in m.low_contrast(MIN_CONTRAST)]
-    if not m.contrasts:
-        out.append("no visible text found")
-    if m.requests or m.resource_hints:
-        out.append(f"network: {m.requests}, {m.resource_hints} resource hint(s)")
-    if m.script_ran or m.script_markers:
-        out.append(
-            f"script: markers={m.script_markers} console={m.console} dialogs={m.dialogs}"
-            f" errors={m.page_errors} pwned={m.pwned}"
-        )
-    if card.endswith("cloze"):
-        blank_shown = "[...]" in m.text and "[...]" in m.cloze_texts
-        if side == "question" and not blank_shown:
-            out.append(f"cloze blank not visible; cloze texts {m.cloze_texts}")
-        if side == "answer" and ("[...]" in m.text or not m.cloze_texts):
-            out.append(f"answer side should reveal the cloze; cloze texts {m.cloze_texts}")
-    out += _answer_layout_problems(side, m)
-    out += _media_problems(card, side, m)
-    return out
-
-
-def _answer_layout_problems(side: str, m: Measurement) -> list[str]:
-    sep = m.separator
-    if side == "question":
-        return [] if sep is None else ["separator shown on the question side"]
-    if sep is None:
-        return ["no answer separator (hr#answer)"]
-    out = []
-    if sep["thickness"] < 1 or sep["contrast"] < MIN_RULE_CONTRAST:
-        out.append(f"separator hard to see: {sep}")
-    if m.question_bottom is None or m.question_bottom > sep["top"] + 0.5:
-        out.append(f"question (bottom {m.question_bottom}) not above separator (top {sep['top']})")
-    if not m.question_visible_after_scroll:
-        out.append("question scrolled out of view when the reviewer jumps to #answer")
-    return out
-
-
-def _media_problems(card: str, side: str, m: Measurement) -> list[str]:
-    out = []
-    if len(m.images) != IMAGES_SHOWN.get((card, side), 0):
-        out.append(f"expected {IMAGES_SHOWN.get((card, side), 0)} image(s), got {m.images}")
-    for img in m.images:
-        ratio = IMAGE_SIZE[1] / IMAGE_SIZE[0]
-        if (img["natural_width"], img["natural_height"]) != IMAGE_SIZE or not img["complete"]:
-            out.append(f"image did not load from the media folder: {img}")
-        elif (
-            not (img["width"] >= 200 and img["right"] <= m.inner_width) or abs(img["height"] - img["width"] * ratio) > 2
-        ):
-            out.append(f"image not scaled to the screen: {img}")
-    for box in m.scrollers:
-        if box["right"] > m.inner_width + 0.5 or box["left"] < -0.5:
-            out.append(f"scroll box wider than the screen: {box}")
-        if box["scroll_width"] > box["client_width"] and box["overflow_x"] not in ("auto", "scroll"):
-            out.append(f"wide content clipped instead of scrolling: {box}")
+    out = phone_problems(m, side, cloze=card.endswith("cloze"))
+    out += image_problems(m, IMAGES_SHOWN.get((card, side), 0), IMAGE_SIZE)
     if (card, side) in WIDE_BOXES and not any(b["scroll_width"] > b["client_width"] for b in m.scrollers):
         out.append(f"stress content should scroll inside its own box: {m.scrollers}")
     return out
