@@ -38,16 +38,18 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
+from builder.preview import CHROMIUM as CHROMIUM  # the same browser and flags as builder preview --png
+from builder.preview import CHROMIUM_ARGS, PHONE
+
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, Dialog, Page, Request, Route, ViewportSize
 
-CHROMIUM = Path("/usr/bin/chromium")
 VIEWPORTS: dict[str, tuple[int, int]] = {
     "320x640": (320, 640),
     "360x740": (360, 740),
     "412x915": (412, 915),
 }
-SCREENSHOT_VIEWPORT = (390, 844)
+SCREENSHOT_VIEWPORT = PHONE
 # mode -> (classes on <html>, extra classes on <body class="card card1 ...">)
 MODES: dict[str, tuple[str, str]] = {
     "light": ("", ""),
@@ -55,18 +57,6 @@ MODES: dict[str, tuple[str, str]] = {
     "night-ankimobile": ("", "nightMode"),
     "night-ancestor": ("nightMode night_mode", ""),  # class only on an ancestor
 }
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--force-color-profile=srgb",
-    # Belt and braces: even a request that slipped past the route cannot resolve.
-    "--host-resolver-rules=MAP * ~NOTFOUND",
-]
 
 
 def wrap_card(inner_html: str, css: str, mode: str = "light", card_ord: int = 1) -> str:

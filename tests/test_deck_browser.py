@@ -29,7 +29,7 @@ from tests.ankitools import import_apkg, note_by_guid, open_collection
 from tests.browser import VIEWPORTS, CardBrowser
 from tests.conftest import SHIPPED_SOURCE, write_source
 from tests.helpers.images import write_png
-from tests.helpers.phone_checks import image_problems, phone_problems
+from tests.helpers.phone_checks import image_problems, phone_problems, render_side
 
 pytest_plugins = ("tests.browser",)
 pytestmark = pytest.mark.browser
@@ -142,14 +142,7 @@ def check_note(browser: CardBrowser, deck: BuiltDeck, note_id: str, viewports: l
         for card in cards:
             for side in SIDES:
                 for mode in MODES:
-                    m = browser.render(
-                        card.question if side == "question" else card.answer,
-                        card.css,
-                        viewport=VIEWPORTS[viewport],
-                        mode=mode,
-                        card_ord=card.ord + 1,
-                        base_dir=deck.media_dir,
-                    )
+                    m = render_side(browser, card, side, viewport=viewport, mode=mode, base_dir=deck.media_dir)
                     problems = phone_problems(m, side, cloze=card.cloze)
                     problems += image_problems(m, STRESS_IMAGES.get((note_id, side), 0), BIG_IMAGE)
                     if (note_id, side) in STRESS_WIDE_BOXES and not any(

@@ -35,7 +35,7 @@ from tests.browser import (
     Measurement,
 )
 from tests.helpers.images import write_png
-from tests.helpers.phone_checks import image_problems, phone_problems
+from tests.helpers.phone_checks import image_problems, phone_problems, render_side
 
 pytest_plugins = ("tests.browser",)
 pytestmark = pytest.mark.skipif(
@@ -172,15 +172,7 @@ def problems(card: str, side: str, m: Measurement) -> list[str]:
 @pytest.mark.parametrize("side", SIDES)
 @pytest.mark.parametrize("card", CARDS)
 def test_card_on_phone(card_browser: CardBrowser, deck: Deck, card: str, side: str, viewport: str, mode: str) -> None:
-    r = deck.cards[card]
-    m = card_browser.render(
-        r.question if side == "question" else r.answer,
-        r.css,
-        viewport=VIEWPORTS[viewport],
-        mode=mode,
-        card_ord=r.ord + 1,
-        base_dir=deck.media_dir,
-    )
+    m = render_side(card_browser, deck.cards[card], side, viewport=viewport, mode=mode, base_dir=deck.media_dir)
     found = problems(card, side, m)
     assert not found, "\n".join(found)
 

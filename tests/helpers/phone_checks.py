@@ -7,13 +7,42 @@ deck and stress cards (built through builder), so both hold cards to one standar
 from __future__ import annotations
 
 import re
+from pathlib import Path
+from typing import Protocol
 
-from tests.browser import Measurement
+from tests.browser import VIEWPORTS, CardBrowser, Measurement
 
 MIN_FONT_PX = 16.0
 MIN_CONTRAST = 4.5  # WCAG AA, normal text
 MIN_RULE_CONTRAST = 3.0  # WCAG non-text contrast, for the answer separator
 BLANK = re.compile(r"\[.+\]")  # "[...]", or "[hint]" for a deletion with a hint
+
+
+class RenderedCard(Protocol):
+    """A card as Anki's ``render_output()`` gave it; ``ord`` is 0-based."""
+
+    @property
+    def question(self) -> str: ...
+    @property
+    def answer(self) -> str: ...
+    @property
+    def css(self) -> str: ...
+    @property
+    def ord(self) -> int: ...
+
+
+def render_side(
+    browser: CardBrowser, card: RenderedCard, side: str, *, viewport: str, mode: str, base_dir: Path
+) -> Measurement:
+    """Show one side of ``card`` at a named phone size in one mode, with its media folder."""
+    return browser.render(
+        card.question if side == "question" else card.answer,
+        card.css,
+        viewport=VIEWPORTS[viewport],
+        mode=mode,
+        card_ord=card.ord + 1,
+        base_dir=base_dir,
+    )
 
 
 def phone_problems(m: Measurement, side: str, *, cloze: bool) -> list[str]:
