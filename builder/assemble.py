@@ -69,18 +69,13 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+_MARKUP = re.compile(r"<[^>]*(?:>|\Z)|>")
+"""A tag (or a ``<`` left open to the end), or a stray ``>``: nothing a reader sees."""
+
+
 def plain_summary(field_html: str, limit: int = 80) -> str:
     """Visible text of a field, tags removed, cut to ``limit`` characters."""
-    out: list[str] = []
-    inside = False
-    for char in field_html:
-        if char == "<":
-            inside = True
-        elif char == ">":
-            inside = False
-        elif not inside:
-            out.append(char)
-    text = " ".join(html.unescape("".join(out)).split())
+    text = " ".join(html.unescape(_MARKUP.sub("", field_html)).split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 

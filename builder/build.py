@@ -136,6 +136,8 @@ def _reuse_or_build(source: Path, source_bytes: bytes, out_dir: Path, now: int |
     result = _build_locked(source, out_dir, now, allow_schema_change, renderer, progress)
     renderer.save()
     assert result.plan is not None
+    if result.plan.deck.slug != slug:
+        return result  # the next build could not find this lock without parsing: nothing to remember
     media = sorted({str(item.source) for packaged in result.plan.notes for item in packaged.note.media})
     remember_release(
         source, source_bytes, lock_path(source, result.plan.deck.slug), out_dir,
@@ -145,7 +147,7 @@ def _reuse_or_build(source: Path, source_bytes: bytes, out_dir: Path, now: int |
     return result
 
 
-_SLUG_LINE = re.compile(rb"^slug:[ \t]*([a-z0-9-]+)[ \t]*(?:#.*)?$", re.MULTILINE)
+_SLUG_LINE = re.compile(rb"^slug:[ \t]*([a-z0-9-]+)[ \t]*(?:#[^\n]*)?\r?$", re.MULTILINE)
 
 
 def _slug_hint(source_bytes: bytes) -> str | None:

@@ -58,8 +58,8 @@ def code_version() -> str:
 
     digest = hashlib.sha256()
     package = Path(__file__).parent
-    for path in sorted(package.glob("*.py")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    for name in sorted(name for name in os.listdir(package) if name.endswith(".py")):
+        digest.update(name.encode() + b"\0" + (package / name).read_bytes() + b"\0")
     for name in _OUTPUT_LIBRARIES:
         spec = find_spec(name)
         origin = spec.origin if spec is not None else None

@@ -15,9 +15,11 @@ what makes the rest of the project safe and precise:
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Union
+from typing import Any, BinaryIO, NoReturn, Union
 
 import yaml
 
@@ -29,6 +31,7 @@ MAX_SOURCE_BYTES = 64 * 1024 * 1024
 MAX_DEPTH = 12
 """Deepest nesting accepted; the format itself needs five levels."""
 
+_TOO_LARGE = f"is larger than {MAX_SOURCE_BYTES // (1024 * 1024)} MiB: split it into several decks"
 _STR_TAG = "tag:yaml.org,2002:str"
 _NULL_WORDS = frozenset({"", "~", "null", "Null", "NULL"})
 
@@ -90,13 +93,14 @@ def read_source_text(path: Path) -> str:
     """Read a source as UTF-8 (a BOM is allowed) with errors a user can act on."""
     try:
         with open_source(path) as handle:
-            data = handle.read(MAX_SOURCE_BYTES + 1)
+            size = os.fstat(handle.fileno()).st_size  # 0 for pipes and the like: then read up to the limit
+            if size > MAX_SOURCE_BYTES:  # refused unread: no time, no memory
+                raise SourceError(_TOO_LARGE, path)
+            data = handle.read(min(size or MAX_SOURCE_BYTES, MAX_SOURCE_BYTES) + 1)
     except OSError as exc:  # e.g. EIO, or EISDIR where is_dir() raced
         raise SourceError(f"cannot read this file: {exc.strerror or exc}", path) from None
     if len(data) > MAX_SOURCE_BYTES:
-        raise SourceError(
-            f"is larger than {MAX_SOURCE_BYTES // (1024 * 1024)} MiB: split it into several decks", path
-        )
+        raise SourceError(_TOO_LARGE, path)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -115,8 +119,9 @@ def read_source_text(path: Path) -> str:
 
 def parse(text: str, path: Path) -> Node:
     """Parse one YAML document into located nodes, refusing anything unsafe."""
+    loader = _Loader(text)
     try:
-        return _build(yaml.parse(text, Loader=_Loader), path)
+        return _build(loader.get_event, path)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 0
@@ -127,6 +132,8 @@ def parse(text: str, path: Path) -> Node:
         raise _unprintable(text, exc.character, path) from None
     except yaml.YAMLError as exc:
         raise SourceError(f"invalid YAML: {' '.join(str(exc).split())}", path) from None
+    finally:
+        loader.dispose()
 
 
 def _unprintable(text: str, character: int | str, path: Path) -> SourceError:
@@ -145,59 +152,104 @@ def _here(path: Path, event: yaml.Event) -> Location:
     return Location(path, event.start_mark.line + 1, event.start_mark.column + 1)
 
 
-def _build(events: object, path: Path) -> Node:  # noqa: C901 - one flat state machine
+_SKIPPED = frozenset({yaml.StreamStartEvent, yaml.DocumentEndEvent})
+_ENDS = frozenset({yaml.SequenceEndEvent, yaml.MappingEndEvent})
+_BLOCK_STYLES = frozenset({"|", ">"})
+
+
+def _build(next_event: Callable[[], Any], path: Path) -> Node:  # noqa: C901 - one flat state machine
+    """The loop every byte of a source goes through, so it is written for speed.
+
+    Events are taken straight from the parser (no generator), dispatched on
+    their exact class with the commonest first, and a scalar is put into its
+    parent here rather than through :func:`_attach`; any unusual case (an
+    anchor, a tag, a key that is not text, a duplicate key) takes the slow,
+    explicit path that reports it.
+    """
     stack: list[Sequence | Mapping] = []
     pending_keys: list[str | None] = []
     root: Node | None = None
     documents = 0
-    for event in events:  # type: ignore[attr-defined]
-        if isinstance(event, (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentEndEvent)):
+    scalar_event, mapping_start, sequence_start = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
+    stream_end, document_start = yaml.StreamEndEvent, yaml.DocumentStartEvent
+    parent: Sequence | Mapping | None = None
+    while True:
+        event = next_event()
+        kind = type(event)
+        if kind is scalar_event:
+            tag = event.tag
+            if event.anchor or (tag is not None and tag != "!" and tag != _STR_TAG):
+                _refuse_anchor_or_tag(event, path)
+            mark = event.start_mark
+            line = mark.line + 1
+            style = event.style
+            value = event.value
+            node = Scalar(
+                value,
+                line,
+                mark.column + 1,
+                (style is None or style == "") and tag is None and value in _NULL_WORDS,
+                line + 1 if style in _BLOCK_STYLES else line,
+            )
+            if type(parent) is Mapping:
+                key = pending_keys[-1]
+                if key is None:
+                    if value in parent.items:
+                        _attach(stack, pending_keys, node, path)  # raises: duplicate key
+                    parent.key_lines[value] = (line, node.column)
+                    pending_keys[-1] = value
+                else:
+                    parent.items[key] = node
+                    pending_keys[-1] = None
+            elif type(parent) is Sequence:
+                parent.items.append(node)
+            else:
+                root = node
             continue
-        if isinstance(event, yaml.DocumentStartEvent):
+        if kind in _ENDS:
+            done = stack.pop()
+            pending_keys.pop()
+            parent = stack[-1] if stack else None
+            root = _attach(stack, pending_keys, done, path) or root
+            continue
+        if kind is mapping_start or kind is sequence_start:
+            if event.anchor or (event.tag is not None and event.tag != "!" and event.tag != _STR_TAG):
+                _refuse_anchor_or_tag(event, path)
+            if len(stack) >= MAX_DEPTH:
+                raise SourceError(
+                    f"nests deeper than {MAX_DEPTH} levels: the format never needs that", _here(path, event)
+                )
+            mark = event.start_mark
+            if kind is mapping_start:
+                parent = Mapping({}, mark.line + 1, mark.column + 1)
+            else:
+                parent = Sequence([], mark.line + 1, mark.column + 1)
+            stack.append(parent)
+            pending_keys.append(None)
+            continue
+        if kind in _SKIPPED:
+            continue
+        if kind is document_start:
             documents += 1
             if documents > 1:
                 raise SourceError("holds more than one YAML document: keep one deck per file", _here(path, event))
             continue
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            raise SourceError(
-                "uses a YAML anchor or alias (& or *): write the value out in full", _here(path, event)
-            )
-        if isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
-            done = stack.pop()
-            pending_keys.pop()
-            root = _attach(stack, pending_keys, done, path) or root
-            continue
-        tag = getattr(event, "tag", None)
-        if tag is not None and tag not in ("!", _STR_TAG):
-            raise SourceError(
-                f"uses the YAML tag {tag.replace('tag:yaml.org,2002:', '!!')}: "
-                "tags are not allowed, write plain values",
-                _here(path, event),
-            )
-        line, column = event.start_mark.line + 1, event.start_mark.column + 1
-        if isinstance(event, yaml.ScalarEvent):
-            plain = event.style is None or event.style == ""
-            node: Node = Scalar(
-                event.value,
-                line,
-                column,
-                is_null=plain and tag is None and event.value in _NULL_WORDS,
-                content_line=line + 1 if event.style in ("|", ">") else line,
-            )
-            root = _attach(stack, pending_keys, node, path) or root
-            continue
-        if len(stack) >= MAX_DEPTH:
-            raise SourceError(
-                f"nests deeper than {MAX_DEPTH} levels: the format never needs that", _here(path, event)
-            )
-        if isinstance(event, yaml.SequenceStartEvent):
-            stack.append(Sequence([], line, column))
-        else:
-            stack.append(Mapping({}, line, column))
-        pending_keys.append(None)
+        if kind is stream_end or event is None:
+            break
+        _refuse_anchor_or_tag(event, path)  # an alias: the only event left
     if root is None:
         raise SourceError("is empty: a source needs deck metadata and notes (see README)", path)
     return root
+
+
+def _refuse_anchor_or_tag(event: yaml.Event, path: Path) -> NoReturn:
+    if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+        raise SourceError("uses a YAML anchor or alias (& or *): write the value out in full", _here(path, event))
+    tag = str(getattr(event, "tag", ""))
+    raise SourceError(
+        f"uses the YAML tag {tag.replace('tag:yaml.org,2002:', '!!')}: tags are not allowed, write plain values",
+        _here(path, event),
+    )
 
 
 def _attach(

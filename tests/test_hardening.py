@@ -139,24 +139,22 @@ def test_every_bad_source_message_is_distinct() -> None:
 
 def test_billion_laughs_is_refused_at_the_first_anchor_without_expanding() -> None:
     """The refusal happens on the first event: nothing is ever expanded (figures: bench/reliability.py)."""
-    import yaml
-
+    from builder import yamlsafe
     from builder.yamlsafe import parse
 
     events = 0
-    real_parse = yaml.parse
 
-    def counting(text: str, Loader: type) -> Iterator[yaml.Event]:
-        nonlocal events
-        for event in real_parse(text, Loader=Loader):
+    class Counting(yamlsafe._Loader):  # type: ignore[name-defined,misc]
+        def get_event(self) -> object:  # the parser's one way out: every event passes here
+            nonlocal events
             events += 1
-            yield event
+            return super().get_event()
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("builder.yamlsafe.yaml.parse", counting)
+        patch.setattr("builder.yamlsafe._Loader", Counting)
         with pytest.raises(Exception, match="uses a YAML anchor or alias"):
             parse(BILLION_LAUGHS.decode(), Path("bomb.yaml"))
-    assert events <= 5  # stream, document, mapping, key, the anchored value
+    assert 0 < events <= 5  # stream, document, mapping, key, the anchored value
 
 
 def test_a_source_over_the_size_limit_is_refused_before_parsing(project: Path) -> None:

@@ -111,3 +111,23 @@ def test_the_record_names_outputs_relative_to_the_out_folder(small_source: Path,
     record = json.loads(body)
     assert (record["apkg"], record["changelog"]) == ("small-1.0.0.apkg", "small-CHANGELOG.md")
     assert header.startswith(b"builder-cache last-build 1 ")
+
+
+@pytest.mark.parametrize(
+    ("slug_line", "skipped"),
+    [("slug: small", True), ("slug: small  # never change it", True), ('slug: "small"', False),
+     ("slug: 'small'", False)],
+)
+def test_only_a_slug_found_without_parsing_lets_a_rebuild_be_skipped(
+    small_source: Path, tmp_path: Path, edit_source: Edit, slug_line: str, skipped: bool
+) -> None:
+    edit_source(small_source, "slug: small", slug_line)
+    first = build_deck(small_source, tmp_path / "dist", now=T1, reuse=True)
+    again = build_deck(small_source, tmp_path / "dist", now=T2, reuse=True)
+    assert (again.plan is None, again.sha256, again.written) == (skipped, first.sha256, ())
+
+
+def test_windows_line_endings_still_allow_a_skip(small_source: Path, tmp_path: Path) -> None:
+    small_source.write_bytes(small_source.read_bytes().replace(b"\n", b"\r\n"))
+    build_deck(small_source, tmp_path / "dist", now=T1, reuse=True)
+    assert build_deck(small_source, tmp_path / "dist", now=T2, reuse=True).plan is None
