@@ -149,7 +149,8 @@ def _unprintable(text: str, character: int | str, path: Path) -> SourceError:
 
 
 def _here(path: Path, event: yaml.Event) -> Location:
-    return Location(path, event.start_mark.line + 1, event.start_mark.column + 1)
+    mark = event.start_mark
+    return Location(path) if mark is None else Location(path, mark.line + 1, mark.column + 1)
 
 
 _SKIPPED = frozenset({yaml.StreamStartEvent, yaml.DocumentEndEvent})
