@@ -19,7 +19,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, NoReturn, Union
+from typing import Any, BinaryIO, NoReturn
 
 import yaml
 
@@ -68,7 +68,7 @@ class Mapping:
     key_lines: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
-Node = Union[Scalar, Sequence, Mapping]
+Node = Scalar | Sequence | Mapping
 
 
 def open_source(path: Path) -> BinaryIO:
