@@ -49,6 +49,7 @@ from pygments.token import STANDARD_TYPES, Text  # type: ignore[import-untyped]
 from pygments.util import ClassNotFound  # type: ignore[import-untyped]
 
 from .errors import Location, RenderError
+from .simplemd import simple_html
 
 
 @dataclass(frozen=True)
@@ -363,6 +364,8 @@ def _finish(tokens: list[Token], where: Location, base_dir: Path) -> tuple[Media
 def render_field(text: str, where: Location, *, base_dir: Path, allow_html: bool = False) -> RenderedField:
     """Field HTML for Anki; one paragraph comes back without ``<p>`` so it sits inline."""
     plain = _plain_html(text)
+    if plain is None:
+        plain = simple_html(text)  # one line or a "- " list with emphasis and code: see builder.simplemd
     return RenderedField(plain) if plain is not None else _render_markdown(text, where, base_dir, allow_html)
 
 
