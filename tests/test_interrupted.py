@@ -27,6 +27,7 @@ import pytest
 
 from builder.build import journal_path
 from builder.fsutil import JOURNAL_MARK, TEMP_MARK, finish_interrupted
+from tests.conftest import SMALL_SOURCE
 
 REPO = Path(__file__).resolve().parent.parent
 SOURCE = Path("cardsrc/deck.yaml")
@@ -34,17 +35,7 @@ T1, T2 = "1700000000", "1700100000"
 KILLS = 50
 Snapshot = dict[str, str]
 
-HEADER = """\
-title: Interrupted deck
-slug: interrupted
-deck: Interrupted
-source:
-  title: An Article
-  author: Ada Author
-  date: 2025-01-31
-  url: https://example.org/article
-notes:
-"""
+HEADER = SMALL_SOURCE[: SMALL_SOURCE.index("notes:\n")] + "notes:\n"
 
 
 def deck_text(notes: int, edited: bool) -> str:
