@@ -21,6 +21,7 @@ import html
 import re
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -276,7 +277,28 @@ CHROMIUM_ARGS = [
 
 
 def screenshot_pages(pages: list[tuple[Path, Path]]) -> None:
-    """Each (page, png) pair: the page at 390x844, device scale 1, as a phone-sized PNG."""
+    """Each (page, png) pair: the page at 390x844, device scale 1, as a phone-sized PNG.
+
+    Playwright's sync API refuses to start in a thread that already runs an
+    asyncio loop (a caller's, or another sync Playwright session), so the
+    browser is driven from a worker thread of its own.
+    """
+    failure: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            _screenshot_pages(pages)
+        except BaseException as exc:  # handed back to the calling thread
+            failure.append(exc)
+
+    worker = threading.Thread(target=work, name="builder-screenshots")
+    worker.start()
+    worker.join()
+    if failure:
+        raise failure[0]
+
+
+def _screenshot_pages(pages: list[tuple[Path, Path]]) -> None:
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import Route, sync_playwright
 
