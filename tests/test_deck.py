@@ -60,7 +60,7 @@ def test_counts_decks_and_note_types_arrive_in_anki(imported: tuple[object, obje
 
 
 def test_every_note_has_its_guid_tags_and_deck(imported: tuple[object, object]) -> None:
-    result, col = imported
+    col = imported[1]
     deck = load_deck(SHIPPED_SOURCE)
     for note in deck.notes:
         nid = col.db.scalar("select id from notes where guid=?", note_guid(deck.slug, note.id))  # type: ignore[attr-defined]
