@@ -79,6 +79,8 @@ def open_source(path: Path) -> BinaryIO:
     """
     if path.is_dir():
         raise SourceError("is a directory, not a YAML source: name a .yaml file", path)
+    if path.exists() and not path.is_file():  # a pipe would block the open forever, a device never end
+        raise SourceError("is not a regular file (a pipe, socket or device): name a .yaml file", path)
     try:
         return open(path, "rb")
     except FileNotFoundError:

@@ -167,8 +167,12 @@ def test_a_source_at_the_size_limit_is_read(project: Path) -> None:
         (lambda root: None, "nowhere/missing.yaml", "nowhere/missing.yaml: no such file: check the path"),
         (lambda root: (root / "cardsrc" / "link.yaml").symlink_to("gone.yaml"), "cardsrc/link.yaml",
          "cardsrc/link.yaml: no such file: check the path"),
+        (lambda root: os.mkfifo(root / "cardsrc" / "pipe.yaml"), "cardsrc/pipe.yaml",
+         "cardsrc/pipe.yaml: is not a regular file (a pipe, socket or device): name a .yaml file"),
+        (lambda root: None, "/dev/zero",
+         "/dev/zero: is not a regular file (a pipe, socket or device): name a .yaml file"),
     ],
-    ids=["directory", "missing-file", "missing-folder", "dangling-symlink"],
+    ids=["directory", "missing-file", "missing-folder", "dangling-symlink", "fifo", "device"],
 )
 def test_a_source_that_is_not_a_file(
     project: Path, setup: Callable[[Path], None], argument: str, message: str
