@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring as _encode_string  # json's C string encoder
 from pathlib import Path
 from typing import Any
 
@@ -115,7 +116,35 @@ class Lock:
             "notes": {note_id: self.notes[note_id].to_json() for note_id in sorted(self.notes)},
             "history": [release.to_json() for release in self.history],
         }
-        return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
+        return dumps_indented(data) + "\n"
+
+
+def dumps_indented(value: object, newline: str = "\n") -> str:
+    """Exactly ``json.dumps(value, indent=1, ensure_ascii=False)`` for what a lock holds, faster.
+
+    Given ``indent``, json drops to its pure-Python encoder, which yields
+    dozens of small pieces per note: on a 50,000-note deck that took over a
+    second and 150 MB. This builds each container in one join, with json's own
+    C string encoder; tests hold it to json.dumps.
+    """
+    kind = type(value)
+    if isinstance(value, str):
+        return _encode_string(value)
+    if kind is dict or kind is list or kind is tuple:
+        if not value:
+            return "{}" if kind is dict else "[]"
+        inner = newline + " "
+        if kind is dict:
+            body = [
+                f"{_encode_string(key)}: "
+                + (_encode_string(item) if type(item) is str else dumps_indented(item, inner))
+                for key, item in value.items()  # type: ignore[attr-defined]
+            ]
+            return "{" + inner + ("," + inner).join(body) + newline + "}"
+        body = [_encode_string(item) if type(item) is str else dumps_indented(item, inner)
+                for item in value]  # type: ignore[attr-defined]
+        return "[" + inner + ("," + inner).join(body) + newline + "]"
+    return json.dumps(value, ensure_ascii=False)  # a number, true, false or null
 
 
 def lock_path(source: Path, slug: str) -> Path:
