@@ -97,7 +97,7 @@ def build(sources: tuple[Path, ...], out_dir: Path, allow_schema_change: bool, n
             failed = True
             continue
         for warning in result.warnings:
-            click.echo(f"Warning: {source}: {warning}", err=True)
+            click.echo(printable(f"Warning: {source}: {warning}"), err=True)
         verb = "Built" if result.apkg in result.written else "Unchanged"
         counts = f"{result.note_count} notes, {result.card_count} cards"
         click.echo(f"{verb} {result.apkg}: {counts} (version {result.version})")
@@ -184,7 +184,7 @@ def diff(sources: tuple[Path, ...], exit_code: bool) -> None:
         for line in lines:
             click.echo(line)
         for warning in plan.warnings:
-            click.echo(f"Warning: {source}: {warning}", err=True)
+            click.echo(printable(f"Warning: {source}: {warning}"), err=True)
     if failed or (exit_code and changed):
         sys.exit(1)
 
