@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from .errors import BuilderError, ReleaseError
 from .fsutil import (
@@ -116,31 +116,31 @@ def build_deck(
                 finish_interrupted(journal_path(source))
                 if not reuse:
                     return _build_locked(source, out_dir, now, allow_schema_change, None, progress)
-                return _reuse_or_build(source, handle.read(), out_dir, now, allow_schema_change, progress)
+                return _reuse_or_build(source, handle, out_dir, now, allow_schema_change, progress)
         except OSError as exc:
             raise _write_error(exc, out_dir) from None
 
 
-def _reuse_or_build(source: Path, source_bytes: bytes, out_dir: Path, now: int | None,
+def _reuse_or_build(source: Path, handle: BinaryIO, out_dir: Path, now: int | None,
                     allow_schema_change: bool, progress: Progress | None) -> BuildResult:
     from .cache import CachedRenderer
     from .uptodate import Released, remember_release, unchanged_release
 
-    slug = _slug_hint(source_bytes)
+    source_bytes = handle.read()
+    slug, source_sha = _slug_hint(source_bytes), hashlib.sha256(source_bytes).digest()
+    del source_bytes  # not kept through a big build
     lock_file = lock_path(source, slug) if slug else None
-    released = unchanged_release(source, source_bytes, lock_file, out_dir) if lock_file else None
+    released = unchanged_release(source, source_sha, lock_file, out_dir) if lock_file else None
     if released is not None:
         return BuildResult(None, released.apkg, released.sha256, (), released.version, released.note_count,
                            released.card_count)
-    renderer = CachedRenderer.for_source(source)
-    result = _build_locked(source, out_dir, now, allow_schema_change, renderer, progress)
-    renderer.save()
+    result = _build_locked(source, out_dir, now, allow_schema_change, CachedRenderer.for_source(source), progress)
     assert result.plan is not None
     if result.plan.deck.slug != slug:
         return result  # the next build could not find this lock without parsing: nothing to remember
     media = sorted({str(item.source) for packaged in result.plan.notes for item in packaged.note.media})
     remember_release(
-        source, source_bytes, lock_path(source, result.plan.deck.slug), out_dir,
+        source, source_sha, lock_path(source, result.plan.deck.slug), out_dir,
         Released(result.apkg, result.sha256, result.version, result.note_count, result.card_count),
         out_dir / changelog_name(result.plan.deck.slug), tuple(media),
     )
@@ -210,6 +210,8 @@ def _build_locked(source: Path, out_dir: Path, now: int | None, allow_schema_cha
     with _collector_paused():
         plan = plan_deck(source, now=now, allow_schema_change=allow_schema_change, renderer=renderer,
                          progress=progress)
+        if renderer is not None:
+            renderer.save()  # now, while packaging's memory is not yet in use; the fields are right either way
         data = build_package(plan.note_types, plan.decks, plan.notes, progress=progress)
     sha256 = hashlib.sha256(data).hexdigest()
     plan = with_sha(plan, sha256)
@@ -228,7 +230,7 @@ def _build_locked(source: Path, out_dir: Path, now: int | None, allow_schema_cha
     remove_stale_temporaries(out_dir, re.compile(rf"{slug}-(?:\d+\.\d+\.\d+\.apkg|CHANGELOG\.md)"))
     journal = journal_path(source)
     remove_stale_temporaries(lock_file.parent, re.compile(rf"{slug}\.lock|{re.escape(journal.name)}"))
-    lock_data = plan.lock.to_text().encode("utf-8")
+    lock_data = plan.lock.to_bytes()
     wanted = [(lock_file, lock_data), (apkg, data), (changelog, changelog_text(plan).encode("utf-8"))]
     changed = [(path, content) for path, content in wanted if read_bytes_or_none(path) != content]
     if changed:

@@ -86,7 +86,8 @@ def read_checked(path: Path, kind: str) -> Any:
 
 def write_checked(path: Path, kind: str, payload: object) -> None:
     """Write a cache file atomically (best effort: a cache that cannot be written is no cache)."""
-    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    # ASCII JSON: a one-byte-per-character string, so a big deck's cache is not held three times over.
+    body = json.dumps(payload, separators=(",", ":")).encode("ascii")
     header = b" ".join(
         (_MAGIC, kind.encode(), str(_FORMAT).encode(), code_version().encode(),
          hashlib.sha256(body).hexdigest().encode())
@@ -94,7 +95,9 @@ def write_checked(path: Path, kind: str, payload: object) -> None:
     temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(exist_ok=True)
-        temp.write_bytes(header + b"\n" + body)
+        with open(temp, "wb") as handle:
+            handle.write(header + b"\n")
+            handle.write(body)
         os.replace(temp, path)
     except OSError:
         with contextlib.suppress(OSError):
@@ -126,6 +129,9 @@ class Renderer:
         from .render import highlight_css
 
         return highlight_css()
+
+    def save(self) -> None:
+        """Keep what was rendered for the next build; nothing to keep here."""
 
 
 class CachedRenderer(Renderer):

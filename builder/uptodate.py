@@ -54,9 +54,9 @@ def _sha256(path: Path) -> str | None:
     return None if data is None else hashlib.sha256(data).hexdigest()
 
 
-def inputs_hash(source_bytes: bytes, lock_file: Path, out_dir: Path, media: tuple[str, ...]) -> str:
+def inputs_hash(source_sha: bytes, lock_file: Path, out_dir: Path, media: tuple[str, ...]) -> str:
     digest = hashlib.sha256(code_version().encode())
-    for part in (source_bytes, read_bytes_or_none(lock_file) or b"", str(out_dir.resolve()).encode()):
+    for part in (source_sha, read_bytes_or_none(lock_file) or b"", str(out_dir.resolve()).encode()):
         digest.update(len(part).to_bytes(8, "big") + part)
     for name in media:  # stat, as the renderer does: an image edit changes size or time
         try:
@@ -79,10 +79,10 @@ def _read(source: Path) -> _LastBuild | None:
         return None
 
 
-def unchanged_release(source: Path, source_bytes: bytes, lock_file: Path, out_dir: Path) -> Released | None:
+def unchanged_release(source: Path, source_sha: bytes, lock_file: Path, out_dir: Path) -> Released | None:
     """The last release when nothing changed since it and its files are intact, else None."""
     last = _read(source)
-    if last is None or last.inputs != inputs_hash(source_bytes, lock_file, out_dir, last.media):
+    if last is None or last.inputs != inputs_hash(source_sha, lock_file, out_dir, last.media):
         return None
     apkg = out_dir / last.apkg_name
     if _sha256(apkg) != last.sha256 or _sha256(out_dir / last.changelog_name) != last.changelog_sha256:
@@ -90,14 +90,14 @@ def unchanged_release(source: Path, source_bytes: bytes, lock_file: Path, out_di
     return Released(apkg, last.sha256, last.version, last.note_count, last.card_count)
 
 
-def remember_release(source: Path, source_bytes: bytes, lock_file: Path, out_dir: Path, released: Released,
+def remember_release(source: Path, source_sha: bytes, lock_file: Path, out_dir: Path, released: Released,
                      changelog: Path, media: tuple[str, ...]) -> None:
     """Note the inputs and outputs of a build that just finished, for :func:`unchanged_release`."""
     changelog_sha256 = _sha256(changelog)
-    if changelog_sha256 is None or read_bytes_or_none(source) != source_bytes:
+    if changelog_sha256 is None or hashlib.sha256(read_bytes_or_none(source) or b"").digest() != source_sha:
         return  # the source was saved during the build: the next build must look again
     write_checked(record_path(source), "last-build", {
-        "inputs": inputs_hash(source_bytes, lock_file, out_dir, media),
+        "inputs": inputs_hash(source_sha, lock_file, out_dir, media),
         "apkg": released.apkg.name, "sha256": released.sha256, "version": released.version,
         "notes": released.note_count, "cards": released.card_count,
         "changelog": changelog.name, "changelog_sha256": changelog_sha256, "media": list(media),
