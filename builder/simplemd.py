@@ -24,36 +24,44 @@ import re
 
 from markdown_it.common.utils import escapeHtml
 
-_WORD = r"[^\W_]"
-_SEPARATOR = r"[ ,.;:?!'\"()/%=+@${}\-’‘“”–—…«»°×·€£]"
-_PHRASE = rf"{_WORD}+(?:{_SEPARATOR}+{_WORD}+)*"
-_SPAN = rf"\*\*(?P<strong>{_PHRASE})\*\*|\*(?P<em>{_PHRASE})\*|`(?P<code>[^`\s\\](?:[^`\n\\]*[^`\s\\])?)`"
-_ALONE = r"(?<![^\W_])(?<![*`])"
-"""Before a span: no letter, digit, ``*`` or backtick."""
-_APART = r"(?![^\W_])(?![*`])"
-"""After a span: the same."""
-_INLINE = rf"(?:{_ALONE}(?:{_SPAN}){_APART}|{_WORD}|{_SEPARATOR})+"
-_LINE = re.compile(rf"(?=[^\W\d_]|\*[^\W_]|\*\*[^\W_]|`){_INLINE}(?<! )")
-_SPANS = re.compile(_SPAN)
+_SEPARATORS = " ,.;:?!'\"()/%=+@${}\\-’‘“”–—…«»°×·€£"
+_PHRASE = rf"[^\W_]+(?:[{_SEPARATORS}]+[^\W_]+)*"
+"""Letters and digits, maybe with separators inside: what emphasis may hold."""
+_SPANS = re.compile(rf"\*\*(?P<strong>{_PHRASE})\*\*|\*(?P<em>{_PHRASE})\*|`(?P<code>[^`\s\\](?:[^`\n\\]*[^`\s\\])?)`")
+_OUTSIDE = re.compile(rf"[^\w{_SEPARATORS}]|_")
+"""A character no text outside a span may have (``*`` and backticks included)."""
+_STARTS = re.compile(r"[^\W\d_]|\*\*?[^\W_]|`")
+"""What a line may start with: a letter, or an emphasis or code span."""
 
 
-def _span_html(match: re.Match[str]) -> str:
-    strong, em, code = match.group("strong", "em", "code")
-    if strong is not None:
-        return f"<strong>{escapeHtml(strong)}</strong>"
-    if em is not None:
-        return f"<em>{escapeHtml(em)}</em>"
-    return f"<code>{escapeHtml(code)}</code>"
+def _touches(text: str, index: int) -> bool:
+    """Whether the character at ``index`` would join a span's ``*`` or backtick to its neighbour."""
+    return 0 <= index < len(text) and (text[index].isalnum() or text[index] in "*`")
 
 
-def _inline_html(line: str) -> str:
+def _inline_html(line: str) -> str | None:
+    if not _STARTS.match(line) or line.endswith(" "):
+        return None
     out: list[str] = []
     done = 0
     for match in _SPANS.finditer(line):
-        out.append(escapeHtml(line[done : match.start()]))
-        out.append(_span_html(match))
-        done = match.end()
-    out.append(escapeHtml(line[done:]))
+        start, end = match.span()
+        between = line[done:start]
+        if _OUTSIDE.search(between) or _touches(line, start - 1) or _touches(line, end):
+            return None
+        strong, em, code = match.group("strong", "em", "code")
+        if strong is not None:
+            span = f"<strong>{escapeHtml(strong)}</strong>"
+        elif em is not None:
+            span = f"<em>{escapeHtml(em)}</em>"
+        else:
+            span = f"<code>{escapeHtml(code)}</code>"
+        out += (escapeHtml(between), span)
+        done = end
+    rest = line[done:]
+    if _OUTSIDE.search(rest):
+        return None
+    out.append(escapeHtml(rest))
     return "".join(out)
 
 
@@ -61,8 +69,11 @@ def simple_html(text: str) -> str | None:
     """Field HTML for one simple line or ``- `` list, as markdown-it would give it; else None."""
     body = text.rstrip(" \n")
     if not body.startswith("- "):
-        return _inline_html(body) if "\n" not in body and _LINE.fullmatch(body) else None
-    items = body.split("\n")
-    if not all(item.startswith("- ") and _LINE.fullmatch(item, 2) for item in items):
-        return None
-    return "<ul>\n" + "".join(f"<li>{_inline_html(item[2:])}</li>\n" for item in items) + "</ul>"
+        return None if "\n" in body else _inline_html(body)
+    items = []
+    for line in body.split("\n"):
+        item = _inline_html(line[2:]) if line.startswith("- ") else None
+        if item is None:
+            return None
+        items.append(f"<li>{item}</li>\n")
+    return "<ul>\n" + "".join(items) + "</ul>"
