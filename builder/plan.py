@@ -125,6 +125,7 @@ def make_plan(  # noqa: C901 - the rules read best in one place
         return max(now, before + 1)
 
     old_notes = previous.notes if previous else {}
+    content_hashes = {note.note_id: note.content_hash() for note in notes}  # a JSON dump and a sha256 each
     changes: list[NoteChange] = []
     for note in notes:
         old = old_notes.get(note.note_id)
@@ -137,7 +138,7 @@ def make_plan(  # noqa: C901 - the rules read best in one place
                 "a note's type on import: keep its form, or give the new note a new id",
                 deck.where(next(n.line for n in deck.notes if n.id == note.note_id)),
             )
-        if old.hash != note.content_hash():
+        if old.hash != content_hashes[note.note_id]:
             new_fields = note.field_hashes()
             details = [name for name in note.field_names if new_fields.get(name) != old.fields.get(name)]
             details += ["tags"] * (tuple(old.tags) != note.tags) + ["deck"] * (old.deck != note.deck)
@@ -193,7 +194,7 @@ def make_plan(  # noqa: C901 - the rules read best in one place
 
     def keep(note: AnkiNote, due: int, retired_in: str | None = None) -> None:
         old = old_notes.get(note.note_id)
-        content = note.content_hash()
+        content = content_hashes.get(note.note_id) or note.content_hash()  # tombstones are not in notes
         mod = old.mod if old is not None and old.hash == content else next_mod(old.mod if old else 0)
         packaged.append(PackagedNote(note, mod, due))
         summary = old.summary if retired_in and old else note.summary()
