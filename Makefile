@@ -39,7 +39,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 
 clean:
 	rm -rf dist/*.apkg dist/*-CHANGELOG.md dist/.*.builder-tmp-* build *.egg-info builder.egg-info \
-		.pytest_cache .mypy_cache .ruff_cache .hypothesis
+		.pytest_cache .mypy_cache .ruff_cache .hypothesis cardsrc/.builder-cache
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
 
 distclean: clean

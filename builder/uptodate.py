@@ -14,15 +14,14 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from .cache import cache_folder, code_version, read_checked, write_checked
 from .fsutil import read_bytes_or_none
 
 
-@dataclass(frozen=True)
-class Released:
+class Released(NamedTuple):
     """What the last build of a source released, as a build summary needs it."""
 
     apkg: Path
@@ -32,8 +31,7 @@ class Released:
     card_count: int
 
 
-@dataclass(frozen=True)
-class _LastBuild:
+class _LastBuild(NamedTuple):
     inputs: str
     apkg_name: str
     sha256: str
