@@ -50,3 +50,20 @@ def test_a_whole_lock_is_written_as_json_dumps_would() -> None:
     assert lock.to_bytes() == lock.to_text().encode("utf-8")
     empty = Lock("s", "D", "1.0.0", "s-1.0.0.apkg", "", {}, {})
     assert json.loads(empty.to_text())["notes"] == {} and '"notes": {}' in empty.to_text()
+
+
+@given(
+    st.dictionaries(st.text(max_size=6), st.text(max_size=6), max_size=4),
+    st.lists(st.text(max_size=5), max_size=4).map(tuple),
+    st.none() | st.text(max_size=5),
+    st.text(max_size=10),
+    st.integers(min_value=0),
+)
+def test_a_note_is_written_as_its_json(
+    fields: dict[str, str], tags: tuple[str, ...], retired_in: str | None, summary: str, mod: int
+) -> None:
+    from builder.lock import LockedNote
+
+    note = LockedNote("g\u00e9", "qa", "h", fields, mod, summary, "Deck::\u2028Sub", tags, retired_in)
+    for newline in ("\n  ", "\n"):
+        assert note.json_text(newline) == dumps_indented(note.to_json(), newline)
