@@ -100,3 +100,21 @@ def test_progress_bar_line(state: tuple[str, int, int], line: str) -> None:
     bar = ProgressBar("deck", io.StringIO(), width=4)
     bar(*state)
     assert bar.line() == line
+
+
+def test_the_real_command_exits_with_its_output_and_code(project: Path) -> None:
+    """`builder build` ends its process without the interpreter's teardown: nothing may be lost."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)}
+    ok = subprocess.run([sys.executable, "-m", "builder", "build"], capture_output=True, text=True, env=env)
+    assert (ok.returncode, ok.stdout, ok.stderr) == (
+        0, "Built dist/small-1.0.0.apkg: 6 notes, 7 cards (version 1.0.0)\n", ""
+    )
+    assert (project / "cardsrc" / "small.lock").is_file() and (project / "dist" / "small-CHANGELOG.md").is_file()
+    bad = subprocess.run([sys.executable, "-m", "builder", "build", "cardsrc/small.yaml", "missing.yaml"],
+                         capture_output=True, text=True, env=env)
+    assert (bad.returncode, bad.stdout) == (1, "Unchanged dist/small-1.0.0.apkg: 6 notes, 7 cards (version 1.0.0)\n")
+    assert bad.stderr == "Error: missing.yaml: no such file: check the path\n"
