@@ -64,6 +64,15 @@ def small_source(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A folder laid out like the repository, as the working directory, with a fixed clock."""
+    write_source(tmp_path / "cardsrc")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    return tmp_path
+
+
+@pytest.fixture
 def shipped_copy(tmp_path: Path) -> Path:
     """The shipped deck (and its lock, if committed) copied into a scratch folder."""
     folder = tmp_path / "cardsrc"

@@ -17,15 +17,6 @@ def runner() -> CliRunner:
     return CliRunner()
 
 
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A folder laid out like the repository, as the working directory."""
-    write_source(tmp_path / "cardsrc")
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    return tmp_path
-
-
 def test_build_defaults_to_every_source_into_dist(runner: CliRunner, project: Path) -> None:
     result = runner.invoke(cli, ["build"])
     assert result.exit_code == 0, result.output

@@ -11,15 +11,6 @@ from click.testing import CliRunner
 
 from builder.cache import CACHE_FOLDER
 from builder.cli import ProgressBar, cli
-from tests.conftest import write_source
-
-
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    write_source(tmp_path / "cardsrc")
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    return tmp_path
 
 
 def test_build_keeps_its_cache_beside_the_source(project: Path) -> None:
