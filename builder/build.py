@@ -213,6 +213,8 @@ def _build_locked(source: Path, out_dir: Path, now: int | None, allow_schema_cha
         if renderer is not None:
             renderer.save()  # now, while packaging's memory is not yet in use; the fields are right either way
         data = build_package(plan.note_types, plan.decks, plan.notes, progress=progress)
+        if progress is not None:
+            progress("writing", 0, 0)
     sha256 = hashlib.sha256(data).hexdigest()
     plan = with_sha(plan, sha256)
     apkg = out_dir / plan.apkg_name

@@ -124,7 +124,7 @@ def build_package(
 ) -> bytes:
     """The .apkg as bytes; nothing is written outside a private temporary folder."""
     if progress is not None:
-        progress("packaging", 0, len(notes))
+        progress("packaging", 0, 0)
     models = {note_type.kind: _Model(note_type) for note_type in note_types}
     anki_decks = {entry.name: genanki.Deck(entry.id, entry.name, entry.description) for entry in decks}
     for note_type in note_types:  # every type is written even if no note uses it yet
