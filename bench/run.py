@@ -216,14 +216,22 @@ def peer_python() -> Path | None:
 
 
 def p4(paths: dict[str, Path], runs: int) -> list[Row]:
+    def not_measured(why: str) -> list[Row]:
+        print(f"bench: P4 not measured: {why}", file=sys.stderr)
+        return [Row("P4", f"{PEER_SIZE:,} Q/A cards", "", f"markdown-anki-decks {why}", "", ">= 5x faster", None,
+                    verdict="NOT MEASURED")]
+
     if peer_python() is None:
-        return [Row("P4", f"{PEER_SIZE:,} Q/A cards", "", "markdown-anki-decks could not be installed", "",
-                    ">= 5x faster", None, verdict="NOT MEASURED")]
+        return not_measured("could not be installed")
     markdown_dir = paths["qa-markdown"].parent
     out = WORK / "runs" / "peer-out"
     out.mkdir(parents=True, exist_ok=True)
     peer = lambda: timed([str(PEER_VENV / "bin" / "mdankideck"), str(markdown_dir), str(out)])  # noqa: E731
-    ours, theirs = alternate(runs, cold_build(paths["qa-yaml"], "p4"), peer)
+    try:
+        ours, theirs = alternate(runs, cold_build(paths["qa-yaml"], "p4"), peer)
+    except SystemExit as failure:  # the peer installed but does not run here
+        print(failure.code, file=sys.stderr)
+        return not_measured("failed to run (its output is above)")
     speedup = theirs.seconds / ours.seconds
     return [Row("P4", f"{PEER_SIZE:,} Q/A cards, from scratch", f"{ours.seconds:.2f} s",
                 f"{theirs.seconds:.2f} s (markdown-anki-decks)", f"{speedup:.1f}x faster", ">= 5x faster",
