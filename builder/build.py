@@ -165,8 +165,9 @@ def _collector_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while a build allocates its data.
 
     A big deck is millions of small objects that all live until the build ends
-    and form no cycles; the collector's repeated passes over them cost about a
-    fifth of the build and free nothing. Reference counting still frees the rest.
+    and form no cycles; the collector's repeated full passes over them added
+    seconds to a 50,000-note build and freed nothing. Reference counting still
+    frees everything else as usual.
     """
     was_enabled = gc.isenabled()
     gc.disable()
