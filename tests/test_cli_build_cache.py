@@ -109,3 +109,15 @@ def test_the_real_command_exits_with_its_output_and_code(project: Path) -> None:
                          capture_output=True, text=True, env=env)
     assert (bad.returncode, bad.stdout) == (1, "Unchanged dist/small-1.0.0.apkg: 6 notes, 7 cards (version 1.0.0)\n")
     assert bad.stderr == "Error: missing.yaml: no such file: check the path\n"
+
+
+def test_exit_handlers_still_run_after_a_build(project: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    script = ("import atexit, sys; atexit.register(lambda: print('exit handler ran', file=sys.stderr)); "
+              "from builder.cli import main; sys.argv = ['builder', 'build']; main()")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env)
+    assert (done.returncode, done.stderr) == (0, "exit handler ran\n")
