@@ -31,7 +31,7 @@ from .fsutil import (
     remove_stale_temporaries,
     replace_together,
 )
-from .lock import Lock, lock_path, read_lock
+from .lock import lock_path, read_lock
 from .yamlsafe import open_source
 
 if TYPE_CHECKING:  # the rest is imported when a build has work to do: see _build_locked
@@ -241,7 +241,3 @@ def _build_locked(source: Path, out_dir: Path, now: int | None, allow_schema_cha
         replace_together([wanted[0], *(item for item in changed if item[0] != lock_file)], journal)
     return BuildResult(plan, apkg, sha256, tuple(path for path, _ in changed), plan.version, len(plan.notes),
                        plan.card_count, plan.warnings)
-
-
-def is_reproduced(previous: Lock | None, sha256: str) -> bool:
-    return previous is None or previous.apkg_sha256 in ("", sha256)

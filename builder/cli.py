@@ -10,7 +10,7 @@ import atexit
 import os
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn, TextIO, TypeVar
 
@@ -52,10 +52,6 @@ def report(error: BuilderError) -> None:
         click.echo(f"Error: {error}", err=True)
 
 
-def each_source(sources: tuple[Path, ...]) -> Iterator[Path]:
-    yield from resolve_sources(sources)
-
-
 @click.group()
 @click.version_option(__version__, prog_name="builder")
 def cli() -> None:
@@ -89,7 +85,7 @@ def build(sources: tuple[Path, ...], out_dir: Path, allow_schema_change: bool, n
     from .build import build_deck
 
     failed = False
-    for source in each_source(sources):
+    for source in resolve_sources(sources):
         try:
             with ProgressBar(source.stem, sys.stderr) as progress:
                 result = build_deck(source, out_dir, allow_schema_change=allow_schema_change,
@@ -194,7 +190,7 @@ def diff(sources: tuple[Path, ...], exit_code: bool) -> None:
     from .diffing import describe_plan
 
     changed = failed = False
-    for source in each_source(sources):
+    for source in resolve_sources(sources):
         try:
             plan = plan_deck(source, renderer=CachedRenderer.for_source(source))  # read, never written
         except BuilderError as error:

@@ -107,7 +107,7 @@ def finish_interrupted(journal: Path) -> None:
         journal.unlink()  # a journal is only ever written whole: this one is not ours
         return
     commit_file = renames[0][1]
-    committed = _sha256_or_none(commit_file) == commit_sha
+    committed = sha256_or_none(commit_file) == commit_sha
     for temp, final in renames:
         if committed and temp.exists():
             os.replace(temp, final)
@@ -120,7 +120,7 @@ def finish_interrupted(journal: Path) -> None:
     _sync_folder(journal.parent)
 
 
-def _sha256_or_none(path: Path) -> str | None:
+def sha256_or_none(path: Path) -> str | None:
     data = read_bytes_or_none(path)
     return None if data is None else hashlib.sha256(data).hexdigest()
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .cache import cache_folder, code_version, read_checked, write_checked
-from .fsutil import read_bytes_or_none
+from .fsutil import read_bytes_or_none, sha256_or_none
 
 
 class Released(NamedTuple):
@@ -45,11 +45,6 @@ class _LastBuild(NamedTuple):
 
 def record_path(source: Path) -> Path:
     return cache_folder(source) / f"{source.name}.last-build"
-
-
-def _sha256(path: Path) -> str | None:
-    data = read_bytes_or_none(path)
-    return None if data is None else hashlib.sha256(data).hexdigest()
 
 
 def inputs_hash(source_sha: bytes, lock_file: Path, out_dir: Path, media: tuple[str, ...]) -> str:
@@ -83,7 +78,7 @@ def unchanged_release(source: Path, source_sha: bytes, lock_file: Path, out_dir:
     if last is None or last.inputs != inputs_hash(source_sha, lock_file, out_dir, last.media):
         return None
     apkg = out_dir / last.apkg_name
-    if _sha256(apkg) != last.sha256 or _sha256(out_dir / last.changelog_name) != last.changelog_sha256:
+    if sha256_or_none(apkg) != last.sha256 or sha256_or_none(out_dir / last.changelog_name) != last.changelog_sha256:
         return None
     return Released(apkg, last.sha256, last.version, last.note_count, last.card_count)
 
@@ -91,7 +86,7 @@ def unchanged_release(source: Path, source_sha: bytes, lock_file: Path, out_dir:
 def remember_release(source: Path, source_sha: bytes, lock_file: Path, out_dir: Path, released: Released,
                      changelog: Path, media: tuple[str, ...]) -> None:
     """Note the inputs and outputs of a build that just finished, for :func:`unchanged_release`."""
-    changelog_sha256 = _sha256(changelog)
+    changelog_sha256 = sha256_or_none(changelog)
     if changelog_sha256 is None or hashlib.sha256(read_bytes_or_none(source) or b"").digest() != source_sha:
         return  # the source was saved during the build: the next build must look again
     write_checked(record_path(source), "last-build", {
