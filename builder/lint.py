@@ -7,8 +7,9 @@ every finding can point at a line *and* a column, like a compiler.
 
 Codes: ``E1xx`` are the loader's (the build fails on them), ``L3xx`` are lint
 errors (the build still works but the card is broken or unfinished) and
-``W2xx`` are warnings. ``W2xx``/``L3xx`` can be silenced per note or per deck
-with ``lint: {ignore: [CODE]}``; ``E1xx`` cannot, the build rejects them.
+``W2xx`` are warnings (W206-W209 are flashcard craft, measured in ``craft.py``).
+``W2xx``/``L3xx`` can be silenced per note or per deck with ``lint: {ignore: [CODE]}``;
+``E1xx`` cannot, the build rejects them.
 """
 
 from __future__ import annotations
@@ -18,6 +19,18 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from .craft import (
+    DELETION,
+    MAX_SET_ITEMS,
+    answer_key,
+    card_answers,
+    common_word,
+    deletions,
+    set_size,
+    significant,
+    stale_time_words,
+    words,
+)
 from .errors import InvalidSource, Location, Problem, SourceError
 from .source import Deck, Note, deck_from_tree
 from .yamlsafe import Mapping, Node, Scalar, Sequence, parse, read_source_text
@@ -68,6 +81,18 @@ LINT_RULES = (
          f"`{{{{c1::word::{TODO_MARK}}}}}`: mark the key term instead."),
     Rule("W205", "warning", "`lint: {ignore: [...]}` names a code that no lint rule has (E-codes cannot be "
          "silenced)."),
+    Rule("W206", "warning", f"An answer is a set of more than {MAX_SET_ITEMS} items, which learners recall "
+         "badly: a Markdown list, an enumeration like `A, B, C and D`, or a cloze card hiding that many. "
+         "E.g. `answer: Spark, Ray, Airflow and Kubernetes`: ask for the one that matters, or one note per item."),
+    Rule("W207", "warning", "Two notes have the same answer (a cloze card's answer is its deletions), ignoring "
+         "case, spacing and punctuation. E.g. `answer: 16%` on two notes: the learner recalls the figure, "
+         "not which fact it belongs to; ask about different facts or merge the notes."),
+    Rule("W208", "warning", "A field uses a time word that goes stale: today, currently, recently, nowadays, "
+         "now, so far, this year and the like (quotations, code and URLs are skipped). E.g. "
+         "`question: How many GPUs does it use today?`: write `as of 2025` instead."),
+    Rule("W209", "warning", "A cloze deletion is a single very common word (builder's stop-word list, "
+         "`builder/stopwords.txt`), guessed from the grammar rather than recalled. E.g. "
+         "`Ray {{c1::and}} Spark`: delete the key term instead."),
     Rule("L301", "error", f"A field is still a {TODO_MARK} placeholder (`answer: {TODO_MARK}`, "
          f"`{TODO_MARK}: ...`)."),
     Rule("L302", "error", "Two notes ask the same question (or have the same cloze text), ignoring case "
@@ -75,18 +100,10 @@ LINT_RULES = (
     Rule("L303", "error", "A cloze deletion covers the whole text, so the card's front shows nothing."),
 )
 RULES = {rule.code: rule for rule in LOADER_RULES + LINT_RULES}
+_SET_ADVICE = "sets are hard to recall, ask for the one that matters or give each item its own note"
 
-_STOPWORDS = frozenset((
-    "a", "an", "the", "of", "to", "in", "on", "at", "by", "for", "from", "with", "as", "and", "or",
-    "but", "not", "no", "is", "are", "was", "were", "be", "been", "being", "it", "its", "this", "that",
-    "these", "those", "what", "which", "who", "whom", "whose", "how", "why", "when", "where", "do",
-    "does", "did", "can", "could", "should", "would", "will", "shall", "may", "might", "must", "has",
-    "have", "had", "into", "about", "than", "then", "there", "their", "they", "them",
-))
-_DELETION = re.compile(r"\{\{c(\d+)::(.*?)\}\}", re.DOTALL)
 _TODO_FIELD = re.compile(rf"^{TODO_MARK}\b")
 _TODO_WORD = re.compile(rf"\b{TODO_MARK}\b")
-_WORD = re.compile(r"[^\W_]+")
 
 
 @dataclass(frozen=True)
@@ -131,24 +148,6 @@ def problems_of(error: SourceError, path: Path) -> list[Problem]:
     if isinstance(error, InvalidSource):
         return list(error.problems)
     return [Problem(error.where or Location(path), "E100", error.message)]
-
-
-def words(text: str) -> list[str]:
-    """Lowercase words of ``text``, punctuation and Markdown marks dropped."""
-    return _WORD.findall(text.casefold())
-
-
-def significant(text: str) -> list[str]:
-    return [word for word in words(text) if word not in _STOPWORDS]
-
-
-def deletions(text: str) -> list[tuple[int, str, str | None]]:
-    """Each cloze deletion as (number, content, hint)."""
-    found: list[tuple[int, str, str | None]] = []
-    for match in _DELETION.finditer(text):
-        content, separator, hint = match.group(2).partition("::")
-        found.append((int(match.group(1)), content, hint if separator else None))
-    return found
 
 
 class _Places:
@@ -198,6 +197,9 @@ def _deck_problems(deck: Deck, places: _Places) -> Iterator[Problem]:
     if deck.lint_ignore:
         yield from _unknown_codes(deck.lint_ignore, places.key(deck, "lint", "ignore"), "the deck")
     yield from _duplicate_questions(deck, places)
+    yield from _duplicate_answers(deck, places)
+    if deck.description:
+        yield from _stale(deck, places.key(deck, "description"), "description", deck.description.text)
     source = deck.source
     for name in ("title", "author", "url"):
         value = getattr(source, name)
@@ -232,6 +234,7 @@ def _note_problems(deck: Deck, note: Note, places: _Places) -> Iterator[Problem]
         if _TODO_FIELD.match(field.text.strip()):
             yield _problem(places.key(deck, name, note=note), "L301",
                            f"'{name}' of note '{note.id}' is still {TODO_MARK}: write the {name}")
+        yield from _stale(deck, places.key(deck, name, note=note), f"{name} of note '{note.id}'", field.text)
     limit = deck.answer_max_words or DEFAULT_ANSWER_MAX_WORDS
     if note.is_cloze:
         yield from _cloze_problems(deck, note, places, limit)
@@ -246,13 +249,17 @@ def _note_problems(deck: Deck, note: Note, places: _Places) -> Iterator[Problem]
     if significant(answer.text) and not placeholder and _contains(question.text, answer.text):
         yield _problem(places.key(deck, "question", note=note), "W202",
                        f"question of note '{note.id}' already contains its answer: reword one of them")
+    items = set_size(answer.text)
+    if items > MAX_SET_ITEMS:
+        yield _problem(places.key(deck, "answer", note=note), "W206",
+                       f"answer of note '{note.id}' lists {items} items (more than {MAX_SET_ITEMS}): {_SET_ADVICE}")
 
 
 def _cloze_problems(deck: Deck, note: Note, places: _Places, limit: int) -> Iterator[Problem]:
     text = note.fields["text"].text
     where = places.key(deck, "text", note=note)
     found = deletions(text)
-    if not _WORD.search(_DELETION.sub(" ", text)):
+    if not words(DELETION.sub(" ", text)):
         yield _problem(where, "L303", f"note '{note.id}' is one cloze deletion with no text around it: "
                                       "the card would show nothing, delete only the key term")
     for number, content, hint in found:
@@ -264,6 +271,16 @@ def _cloze_problems(deck: Deck, note: Note, places: _Places, limit: int) -> Iter
         if size > limit:
             yield _problem(where, "W201", f"deletion c{number} of note '{note.id}' has {size} words "
                                           f"(more than {limit}): delete a shorter key term")
+        common = common_word(content)
+        if common:
+            yield _problem(where, "W209", f"deletion c{number} of note '{note.id}' hides only '{common}', "
+                                          "a very common word guessed from the grammar: delete the key term "
+                                          "instead")
+    for number, contents in card_answers(text).items():
+        items = sum(set_size(content) for content in contents)
+        if items > MAX_SET_ITEMS:
+            yield _problem(where, "W206", f"card c{number} of note '{note.id}' hides {items} items "
+                                          f"(more than {MAX_SET_ITEMS}): {_SET_ADVICE}")
     for number in sorted({number for number, _, _ in found}):
         visible = _card_front(text, number)
         if any(significant(content) and _contains(visible, content)
@@ -277,7 +294,7 @@ def _card_front(text: str, number: int) -> str:
     def show(match: re.Match[str]) -> str:
         return " " if int(match.group(1)) == number else match.group(2).partition("::")[0]
 
-    return _DELETION.sub(show, text)
+    return DELETION.sub(show, text)
 
 
 def _contains(haystack: str, needle: str) -> bool:
@@ -296,6 +313,41 @@ def _duplicate_questions(deck: Deck, places: _Places) -> Iterator[Problem]:
             yield _problem(places.key(deck, name, note=note), "L302",
                            f"note '{note.id}' repeats the {what} of note '{earlier.id}' "
                            f"(line {earlier.fields[name].line}): merge them or reword one")
+
+
+def _answers(note: Note) -> Iterator[tuple[str, str]]:
+    """Each card's answer with how to name it; placeholders (already L301/W204) left out."""
+    if not note.is_cloze:
+        answer = note.fields["answer"].text
+        if not _TODO_FIELD.match(answer.strip()):
+            yield f"note '{note.id}'", answer
+        return
+    text = note.fields["text"].text
+    for number, contents in card_answers(text).items():
+        if not any(n == number and hint == TODO_MARK for n, _, hint in deletions(text)):
+            yield f"card c{number} of note '{note.id}'", " ".join(contents)
+
+
+def _duplicate_answers(deck: Deck, places: _Places) -> Iterator[Problem]:
+    first: dict[str, tuple[Note, str, int]] = {}
+    for note in deck.notes:
+        name = "text" if note.is_cloze else "answer"
+        for label, answer in _answers(note):
+            key = answer_key(answer)
+            earlier, earlier_label, line = first.setdefault(key, (note, label, note.fields[name].line))
+            if key and earlier is not note and "W207" not in note.lint_ignore:
+                yield _problem(places.key(deck, name, note=note), "W207",
+                               f"{label} has the same answer as {earlier_label} (line {line}): "
+                               "ask each about a different fact, or merge them")
+
+
+def _stale(deck: Deck, where: Location, what: str, text: str) -> Iterator[Problem]:
+    terms = stale_time_words(text)
+    if terms:
+        quoted = " and ".join(", ".join(f"'{term}'" for term in terms).rsplit(", ", 1))
+        verb = "goes" if len(terms) == 1 else "go"
+        yield _problem(where, "W208", f"{what} says {quoted}, which {verb} stale: say when instead "
+                                      f"(e.g. 'as of {deck.source.date[:4]}')")
 
 
 def _order(problem: Problem) -> tuple[str, int, int, str, str]:

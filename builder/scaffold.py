@@ -26,8 +26,9 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from .craft import significant
 from .errors import BuilderError, InvalidSource, Location
-from .lint import PLACEHOLDER_DATE, PLACEHOLDER_URL, TODO_MARK, significant
+from .lint import PLACEHOLDER_DATE, PLACEHOLDER_URL, TODO_MARK
 from .source import SLUG_RE, deck_from_tree
 from .yamlsafe import parse
 
