@@ -53,7 +53,11 @@ class AnkiNote:
         return {name: _hash(value) for name, value in zip(self.field_names, self.fields, strict=True)}
 
     def content_hash(self) -> str:
-        """Hash of everything the note puts into Anki: a change here means "update it"."""
+        """Hash of everything the note puts into Anki, its deck included: a change here is a change to release.
+
+        Whether learners' notes must be updated for it is the plan's call
+        (:func:`builder.plan.same_in_anki`): a note that only moves is not.
+        """
         return _hash(json.dumps([self.type_kind, self.fields, self.tags, self.deck], ensure_ascii=False))
 
     def summary(self) -> str:

@@ -87,10 +87,12 @@ def changelog_text(plan: Plan) -> str:
     lines = [f"# Changelog: {plan.deck.title}", ""]
     for release in reversed(plan.lock.history):
         lines += [f"## {release.version} ({release.date})", "", release.summary, ""]
-        for label, ids in (("Added", release.added), ("Changed", release.changed), ("Retired", release.removed)):
+        listed = (("Added", release.added), ("Changed", release.changed),
+                  ("Moved to another deck", release.moved), ("Retired", release.removed))
+        for label, ids in listed:
             if ids:
                 lines.append(f"- {label}: {', '.join(ids)}")
-        if release.added or release.changed or release.removed:
+        if any(ids for _, ids in listed):
             lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .plan import Plan
 
-_MARKS = {"added": "+", "restored": "+", "changed": "~", "removed": "-"}
+_MARKS = {"added": "+", "restored": "+", "changed": "~", "moved": ">", "removed": "-"}
 
 
 def describe_plan(plan: Plan) -> tuple[list[str], bool]:
@@ -19,11 +19,18 @@ def describe_plan(plan: Plan) -> tuple[list[str], bool]:
     level = f", {plan.level}" if plan.level else ""
     lines = [f"{slug}: {before} -> {plan.version}{level}"]
     for change in plan.changes:
-        detail = f": {', '.join(change.details)}" if change.details else ""
-        suffix = {"removed": " (retired)", "restored": " (restored)"}.get(change.status, "")
+        details = [_deck_detail(change.deck_move) if name == "deck" and change.deck_move else name
+                   for name in change.details]
+        detail = f": {', '.join(details)}" if details else ""
+        suffix = {"removed": " (retired)", "restored": " (restored)",
+                  "moved": " (placement only: learners' notes are not updated)"}.get(change.status, "")
         lines.append(f"  {_MARKS[change.status]} {change.note_id}{detail}{suffix}")
     for kind in plan.note_type_changes:
         lines.append(f"  ~ note type {kind}: templates or CSS")
     for kind in plan.schema_changes:
         lines.append(f"  ! note type {kind}: field or template names (schema change)")
     return lines, True
+
+
+def _deck_detail(move: tuple[str, str]) -> str:
+    return f"deck '{move[0]}' -> '{move[1]}'"

@@ -99,16 +99,22 @@ class Release:
     changed: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     summary: str = ""
+    moved: tuple[str, ...] = ()
+    """Notes that only moved to another deck (so were not updated); written only when there are some,
+    which keeps locks from before this key byte for byte."""
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "version": self.version,
             "date": self.date,
             "added": list(self.added),
             "changed": list(self.changed),
             "removed": list(self.removed),
-            "summary": self.summary,
         }
+        if self.moved:
+            data["moved"] = list(self.moved)
+        data["summary"] = self.summary
+        return data
 
 
 @dataclass(frozen=True)
@@ -248,6 +254,7 @@ def read_lock(path: Path) -> Lock | None:
                     changed=tuple(item["changed"]),
                     removed=tuple(item["removed"]),
                     summary=item.get("summary", ""),
+                    moved=tuple(item.get("moved", ())),
                 )
                 for item in data["history"]
             ),

@@ -6,8 +6,11 @@ package contents. ``builder diff`` prints a plan; ``builder build`` writes one.
 
 Rules (why: Anki updates a matched note only when its ``mod`` is newer):
 
-* a note whose content hash is unchanged keeps its ``mod``, so a re-import
-  leaves it alone, including any edit the user made inside Anki;
+* a note whose fields, tags and note type are unchanged keeps its ``mod``, so a
+  re-import leaves it alone, including any edit the user made inside Anki. Its
+  deck is not part of that: Anki never moves a card it already has, so a note
+  that only moves to another (sub)deck gains nothing from an update, and an
+  update would replace the learner's own edits and tags;
 * a changed note gets ``max(build time, previous mod + 1)``, strictly newer even
   for two builds in the same second;
 * note types follow the same rule over a hash of their templates and CSS;
@@ -29,8 +32,9 @@ from .cache import Renderer
 from .errors import BuilderError, ReleaseError
 from .identity import deck_id, note_type_id, note_type_name
 from .lock import Lock, LockedNote, LockedNoteType, Release, bump, version_key
+from .notices import group_moves, move_warnings
 from .packaging import DeckEntry, NoteType, PackagedNote
-from .source import DEFAULT_VERSION, Deck
+from .source import DEFAULT_VERSION, NOTE_KINDS, Deck
 from .templates import CSS, FROZEN_SCHEMA, templates
 
 
@@ -38,9 +42,11 @@ from .templates import CSS, FROZEN_SCHEMA, templates
 class NoteChange:
     note_id: str
     status: str
-    """"added", "changed", "removed" or "restored"."""
+    """"added", "changed", "moved" (placement only), "removed" or "restored"."""
     details: tuple[str, ...] = ()
     """Changed field names, and "tags" or "deck" when those moved."""
+    deck_move: tuple[str, str] | None = None
+    """(old deck, new deck) when the note moves to another deck."""
 
 
 @dataclass(frozen=True)
@@ -99,6 +105,26 @@ def _note_types(deck: Deck, renderer: Renderer) -> dict[str, tuple[str, str, str
     }
 
 
+def same_in_anki(old: LockedNote, note: AnkiNote, content_hash: str) -> bool:
+    """Whether the note is the same for Anki apart from where it is: fields, tags and note type.
+
+    The lock's ``hash`` covers the deck too (so a move still shows as a change),
+    which is why a differing hash is checked again field by field. The kind tag
+    goes with the subdeck (``kind`` chooses both), so it counts as placement: a
+    learner's note keeps its old kind tag until the note next really changes.
+    """
+    if old.hash == content_hash:
+        return True
+    before = (old.type_kind, old.fields, _without_kind(tuple(old.tags)))
+    return before == (note.type_kind, note.field_hashes(), _without_kind(note.tags))
+
+
+def _without_kind(tags: tuple[str, ...]) -> tuple[str, ...]:
+    """The tags without the note's kind tag (the first tag that names a kind)."""
+    kind_at = next((index for index, tag in enumerate(tags) if tag in NOTE_KINDS), None)
+    return tags if kind_at is None else tags[:kind_at] + tags[kind_at + 1:]
+
+
 def _level(changes: tuple[NoteChange, ...], schema_changes: tuple[str, ...], other: bool) -> str | None:
     statuses = {change.status for change in changes}
     if schema_changes or "removed" in statuses:
@@ -141,9 +167,16 @@ def make_plan(  # noqa: C901 - the rules read best in one place
         if old.hash != content_hashes[note.note_id]:
             new_fields = note.field_hashes()
             details = [name for name in note.field_names if new_fields.get(name) != old.fields.get(name)]
-            details += ["tags"] * (tuple(old.tags) != note.tags) + ["deck"] * (old.deck != note.deck)
-            status = "restored" if old.retired_in else "changed"
-            changes.append(NoteChange(note.note_id, status, tuple(details)))
+            details += ["tags"] * (tuple(old.tags) != note.tags)
+            if old.retired_in:
+                status = "restored"
+            elif same_in_anki(old, note, content_hashes[note.note_id]):
+                status, details = "moved", []
+            else:
+                status = "changed"
+            deck_move = (old.deck, note.deck) if old.deck != note.deck else None
+            details += ["deck"] * (deck_move is not None)
+            changes.append(NoteChange(note.note_id, status, tuple(details), deck_move))
     current_ids = {note.note_id for note in notes}
     newly_removed = [
         note_id for note_id, old in sorted(old_notes.items()) if note_id not in current_ids and not old.retired_in
@@ -181,13 +214,8 @@ def make_plan(  # noqa: C901 - the rules read best in one place
         if explicit and version_key(explicit) > version_key(version):
             version = explicit
 
-    warnings: list[str] = []
-    if previous and previous.deck != deck.deck_name:
-        warnings.append(
-            f"the deck was renamed from '{previous.deck}' to '{deck.deck_name}': Anki matches decks by "
-            f"name, so new cards go to the new deck while existing cards stay in '{previous.deck}'; "
-            "in Anki's browser, select them and use Change Deck to move them"
-        )
+    moved = group_moves((change.note_id, change.deck_move) for change in changes)
+    warnings = move_warnings(previous.deck if previous else None, deck.deck_name, moved)
 
     packaged: list[PackagedNote] = []
     locked: dict[str, LockedNote] = {}
@@ -195,7 +223,7 @@ def make_plan(  # noqa: C901 - the rules read best in one place
     def keep(note: AnkiNote, due: int, retired_in: str | None = None) -> None:
         old = old_notes.get(note.note_id)
         content = content_hashes.get(note.note_id) or note.content_hash()  # tombstones are not in notes
-        mod = old.mod if old is not None and old.hash == content else next_mod(old.mod if old else 0)
+        mod = old.mod if old is not None and same_in_anki(old, note, content) else next_mod(old.mod if old else 0)
         packaged.append(PackagedNote(note, mod, due))
         summary = old.summary if retired_in and old else note.summary()
         locked[note.note_id] = LockedNote(
@@ -269,10 +297,12 @@ def _release(version: str, now: int, changes: tuple[NoteChange, ...], first: boo
         return tuple(change.note_id for change in changes if change.status in statuses)
 
     added, changed, removed = pick("added", "restored"), pick("changed"), pick("removed")
+    moved = pick("moved")
     parts = [f"{len(added)} added"] * bool(added) + [f"{len(changed)} changed"] * bool(changed)
+    parts += [f"{len(moved)} moved to another deck"] * bool(moved)
     parts += [f"{len(removed)} retired"] * bool(removed)
     summary = ", ".join(parts) + "." if parts else "Templates, styling or deck details updated."
-    return Release(version, date, added, changed, removed, summary[0].upper() + summary[1:])
+    return Release(version, date, added, changed, removed, summary[0].upper() + summary[1:], moved=moved)
 
 
 def _description(deck: Deck, version: str, renderer: Renderer) -> str:
