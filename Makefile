@@ -4,13 +4,17 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: deck test lint fuzz bench clean distclean
+.PHONY: deck test test-fast lint fuzz bench clean distclean
 
 deck: $(VENV)/.installed
 	$(BIN)/builder build
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
+
+# The inner loop: no browser (Chromium), kill or fuzz tests. `make test` runs everything.
+test-fast: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -q -m "not browser and not slow"
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -51,6 +51,13 @@ notes:
 """
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that drives Chromium is a browser test, so ``make test-fast`` can leave it out."""
+    for item in items:
+        if "card_browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+
+
 def write_source(folder: Path, text: str = SMALL_SOURCE, name: str = "small.yaml") -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name

@@ -171,6 +171,7 @@ CRASH_AT = textwrap.dedent("""\
 """)
 
 
+@pytest.mark.slow
 def test_a_crash_at_every_file_operation_leaves_the_old_or_the_new_release(
     small_project: Project, tmp_path: Path
 ) -> None:
@@ -205,6 +206,7 @@ def wait_for_writes(work: Path, process: subprocess.Popen[bytes], limit: float) 
     return time.monotonic()
 
 
+@pytest.mark.slow
 def test_sigkill_at_50_random_moments(big_project: Project, tmp_path: Path) -> None:
     """Half the kills fall anywhere in the run, half in its short write phase, where the danger is."""
     chance = random.Random(20261127)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -28,10 +28,15 @@ CARDS = ("learn-one-c1", "learn-one-c2", "learn-two-c1", "quiz-one", "quiz-two",
 FACES = [f"{card}-{side}-{mode}" for card in CARDS for side in ("question", "answer") for mode in ("light", "night")]
 WROTE = "Wrote {index}: 8 cards of 7 notes, question and answer in light and night mode (version 1.0.0)\n"
 ENGINE_MISSING = "Error: builder preview needs the Anki engine: pip install 'builder[preview]'\n"
-needs_browser = pytest.mark.skipif(
+_skip_without_browser = pytest.mark.skipif(
     browser_missing_reason() is not None and not os.environ.get("CI"),
     reason=f"{browser_missing_reason()}; under CI this fails instead",
 )
+
+
+def needs_browser(test: Callable[..., None]) -> Callable[..., None]:
+    """A screenshot test: skipped without Chromium outside CI, and left out of ``make test-fast``."""
+    return pytest.mark.browser(_skip_without_browser(test))
 
 
 def make_project(folder: Path) -> Path:
