@@ -69,7 +69,9 @@ def test_same_html_as_markdown_it_on_markdown_like_fields(text: str) -> None:
 # span, words and separators, emphasis bounded by letters or digits, code spans with no
 # backslash and no space at either end, one line or a list of one-line "- " items.
 claimed_words = st.text(alphabet="abcXYZ019éΩß", min_size=1, max_size=6).filter(lambda word: word[0].isalpha())
-claimed_separators = st.sampled_from([" ", ", ", ". ", "; ", ": ", " - ", " (", ") ", " / ", " = ", "'", " “", "” ", " — "])
+claimed_separators = st.sampled_from(
+    [" ", ", ", ". ", "; ", ": ", " - ", " (", ") ", " / ", " = ", "'", " “", "” ", " — "]
+)
 claimed_code = st.text(alphabet="ab<>&*_[]#|~ (){}:=-", min_size=1, max_size=8).filter(
     lambda code: code[0] != " " and code[-1] != " "
 )
