@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: deck test test-fast lint fuzz bench clean distclean
+.PHONY: deck test test-fast docs lint fuzz bench clean distclean
 
 deck: $(VENV)/.installed
 	$(BIN)/builder build
@@ -15,6 +15,10 @@ test: $(VENV)/.installed-test
 # The inner loop: no browser (Chromium), kill or fuzz tests. `make test` runs everything.
 test-fast: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q -m "not browser and not slow"
+
+# Rewrites docs/reference/ from the code's tables and --help; tests/test_docs.py fails when stale.
+docs: $(VENV)/.installed
+	$(BIN)/python docs/generate.py
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

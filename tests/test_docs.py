@@ -1,0 +1,63 @@
+"""The reference pages are generated from the code's own tables and stay in step with it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import pytest
+
+from builder.cli import cli
+from builder.lint import LINT_RULES, LOADER_RULES, Rule
+from builder.source import DECK_KEYS, NOTE_KEYS, Key
+from docs.generate import REFERENCE, TYPE_WORDS, main, pages
+
+
+def all_keys(keys: tuple[Key, ...]) -> list[Key]:
+    return [item for key in keys for item in (key, *all_keys(key.keys))]
+
+
+@pytest.mark.parametrize("page", sorted(path.name for path in pages()))
+def test_committed_page_is_what_make_docs_writes(page: str) -> None:
+    path = REFERENCE / page
+    assert path.exists(), f"docs/reference/{page} is missing: run 'make docs'"
+    assert path.read_text(encoding="utf-8") == pages()[path], f"docs/reference/{page} is stale: run 'make docs'"
+
+
+def test_check_mode_names_a_stale_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr("docs.generate.REFERENCE", tmp_path)
+    monkeypatch.setattr("docs.generate.pages", lambda: {tmp_path / "cli.md": "new\n"})
+    (tmp_path / "cli.md").write_text("old\n", encoding="utf-8")
+    assert main(["--check"]) == 1
+    assert "cli.md is stale: run 'make docs'" in capsys.readouterr().err
+    assert main([]) == 0
+    assert (tmp_path / "cli.md").read_text(encoding="utf-8") == "new\n"
+
+
+COMMANDS = cli.commands if isinstance(cli, click.Group) else {}
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_every_command_and_option_says_what_it_does(name: str) -> None:
+    command = COMMANDS[name]
+    assert command.help, f"builder {name} has no help text"
+    for param in command.params:
+        if isinstance(param, click.Option):
+            assert param.help, f"builder {name} {param.opts[0]} has no help text"
+    assert f"## builder {name}\n" in pages()[REFERENCE / "cli.md"]
+
+
+@pytest.mark.parametrize("key", all_keys(DECK_KEYS) + all_keys(NOTE_KEYS), ids=lambda key: key.name)
+def test_every_source_key_is_documented(key: Key) -> None:
+    assert key.doc.strip(), f"source key '{key.name}' has no description"
+    assert key.type in TYPE_WORDS, f"docs/generate.py has no words for the value type '{key.type}'"
+    if key.name != "notes":
+        page = pages()[REFERENCE / "format.md"]
+        assert f"`{key.name}`" in page or f".{key.name}`" in page
+
+
+@pytest.mark.parametrize("rule", LOADER_RULES + LINT_RULES, ids=lambda rule: rule.code)
+def test_every_check_code_is_documented(rule: Rule) -> None:
+    assert rule.summary.strip()
+    assert f"| {rule.code} | {rule.severity} |" in pages()[REFERENCE / "checks.md"]
