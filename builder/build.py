@@ -140,7 +140,9 @@ def _reuse_or_build(source: Path, handle: BinaryIO, out_dir: Path, now: int | No
     assert result.plan is not None
     if result.plan.deck.slug != slug:
         return result  # the next build could not find this lock without parsing: nothing to remember
-    media = sorted({str(item.source) for packaged in result.plan.notes for item in packaged.note.media})
+    plan = result.plan
+    media = sorted({str(item.source) for packaged in plan.notes for item in packaged.note.media}
+                   | {str(item.source) for entry in plan.decks for item in entry.media})
     remember_release(
         source, source_sha, lock_path(source, result.plan.deck.slug), out_dir,
         Released(result.apkg, result.sha256, result.version, result.note_count, result.card_count),

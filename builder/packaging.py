@@ -50,6 +50,8 @@ class DeckEntry:
     id: int
     name: str
     description: str
+    media: tuple[MediaFile, ...] = ()
+    """Images the description shows: packed like a note's, or Anki shows a broken image."""
 
 
 @dataclass(frozen=True)
@@ -129,7 +131,7 @@ def build_package(
     anki_decks = {entry.name: genanki.Deck(entry.id, entry.name, entry.description) for entry in decks}
     for note_type in note_types:  # every type is written even if no note uses it yet
         next(iter(anki_decks.values())).add_model(models[note_type.kind])
-    media: dict[str, MediaFile] = {}
+    media: dict[str, MediaFile] = {item.name: item for entry in decks for item in entry.media}
     for packaged in notes:
         anki_decks[packaged.note.deck].add_note(_NoteRows(models[packaged.note.type_kind], packaged))
         for item in packaged.note.media:

@@ -28,7 +28,7 @@ import time
 from dataclasses import dataclass, replace
 
 from .assemble import AnkiNote, assemble_note_count, nfc, tombstone
-from .cache import Renderer
+from .cache import Remembered, Renderer
 from .errors import BuilderError, ReleaseError
 from .identity import deck_id, note_type_id, note_type_name
 from .lock import Lock, LockedNote, LockedNoteType, Release, bump, version_key
@@ -203,7 +203,10 @@ def make_plan(  # noqa: C901 - the rules read best in one place
             deck.path,
         )
 
-    deck_extra = {"description": _hash(deck.title, deck.description.text if deck.description else "")}
+    description = _render_description(deck, renderer)
+    # Image names are hashes of the images' bytes: an image edited under the same text is a change too.
+    deck_extra = {"description": _hash(deck.title, deck.description.text if deck.description else "",
+                                       *(item.name for item in description.media))}
     extra_changed = previous is not None and previous.extra != deck_extra
     level = _level(tuple(changes), tuple(schema_changes), bool(type_changes) or extra_changed)
     explicit = deck.version
@@ -258,7 +261,8 @@ def make_plan(  # noqa: C901 - the rules read best in one place
         history = (*history, _release(version, now, tuple(changes), previous is None, [n.note_id for n in notes]))
     used_decks = sorted({p.note.deck for p in packaged} - {deck.deck_name})
     decks = (
-        DeckEntry(deck_id(deck.deck_name), deck.deck_name, _description(deck, version, renderer)),
+        DeckEntry(deck_id(deck.deck_name), deck.deck_name, _description(deck, version, description.html),
+                  description.media),
         *(DeckEntry(deck_id(name), name, "") for name in used_decks),
     )
     lock = Lock(
@@ -305,18 +309,31 @@ def _release(version: str, now: int, changes: tuple[NoteChange, ...], first: boo
     return Release(version, date, added, changed, removed, summary[0].upper() + summary[1:], moved=moved)
 
 
-def _description(deck: Deck, version: str, renderer: Renderer) -> str:
+def _render_description(deck: Deck, renderer: Renderer) -> Remembered:
+    """The deck's own description (Markdown, never raw HTML) and the images it shows, named ``_b-...``.
+
+    Anki's importer copies only the media that the imported notes' fields name,
+    and files whose name starts with ``_``, which Check Media also never deletes
+    as unused. A description is no note's field, so its images take that prefix.
+    """
+    if deck.description is None:
+        return Remembered("")
+    rendered = renderer.field(deck.description.text, deck.where(deck.description.line), base_dir=deck.path.parent)
+    text = rendered.html
+    for item in rendered.media:  # src="b-<sha>.<ext>" is only ever written by the renderer: text has &quot;
+        text = text.replace(f'src="{item.name}"', f'src="_{item.name}"')
+    return Remembered(text, tuple(replace(item, name=f"_{item.name}") for item in rendered.media))
+
+
+def _description(deck: Deck, version: str, description_html: str) -> str:
     src = deck.source
     text = (
         f"<p><b>{html.escape(deck.title)}</b> · version {html.escape(version)}</p>"
         f'<p>From <a href="{html.escape(src.url)}">{html.escape(src.title)}</a>'
         f" by {html.escape(src.author)} ({html.escape(src.date)}).</p>"
     )
-    if deck.description:
-        rendered = renderer.field(
-            deck.description.text, deck.where(deck.description.line), base_dir=deck.path.parent
-        )
-        text += f"<p>{rendered.html}</p>" if not rendered.html.startswith("<") else rendered.html
+    if description_html:
+        text += f"<p>{description_html}</p>" if not description_html.startswith("<") else description_html
     return nfc(text)
 
 

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import io
+import json
+import os
+import re
 import sqlite3
 import zipfile
 from pathlib import Path
 
 from builder.build import build_deck, plan_deck
 from builder.packaging import ZIP_DATE, build_package
+from tests.ankitools import import_apkg, open_collection
+from tests.helpers.images import write_png
 
 T1 = 1_700_000_000
 
@@ -45,3 +50,27 @@ def test_each_note_carries_its_own_mod_and_source_order_due(small_source: Path, 
         assert [due for _, due in order] == [1, 2, 3, 4, 5, 6]
     finally:
         connection.close()
+
+
+def test_an_image_in_the_description_is_packed_and_reaches_ankis_media_folder(
+    small_source: Path, tmp_path: Path
+) -> None:
+    write_png(small_source.parent / "logo.png", 3, 2)
+    text = small_source.read_text(encoding="utf-8")
+    small_source.write_text(text.replace("tags: [testing]", "tags: [testing]\ndescription: 'Our ![logo](logo.png)'"),
+                            encoding="utf-8")
+    result = build_deck(small_source, tmp_path / "dist", now=T1)
+    with zipfile.ZipFile(result.apkg) as archive:
+        packed = list(json.loads(archive.read("media")).values())
+    assert len(packed) == 1 and re.fullmatch(r"_b-[0-9a-f]{16}\.png", packed[0]), packed
+    col = open_collection(tmp_path / "collection.anki2")
+    try:
+        import_apkg(col, result.apkg)
+        description = col.decks.get(col.decks.id_for_name("Small Deck"))["desc"]
+        assert f'<img src="{packed[0]}" alt="logo" />' in description
+        media = Path(col.media.dir())
+        assert os.listdir(media) == packed
+        assert (media / packed[0]).read_bytes() == (small_source.parent / "logo.png").read_bytes()
+        assert list(col.media.check().unused) == []  # Check Media would delete an unused file
+    finally:
+        col.close()

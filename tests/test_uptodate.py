@@ -94,10 +94,17 @@ def test_another_out_folder_is_a_full_build(small_source: Path, tmp_path: Path) 
     assert elsewhere.plan is not None and elsewhere.apkg.is_file()
 
 
-def test_an_edited_image_is_packed_again(small_source: Path, tmp_path: Path, edit_source: Edit) -> None:
+IMAGE_PLACES = {
+    "answer": ("answer: Answers.", "answer: '![a pic](pic.png)'"),
+    "description": ("tags: [testing]", "tags: [testing]\ndescription: '![a pic](pic.png)'"),
+}
+
+
+@pytest.mark.parametrize("place", IMAGE_PLACES)
+def test_an_edited_image_is_packed_again(small_source: Path, tmp_path: Path, edit_source: Edit, place: str) -> None:
     out = tmp_path / "dist"
     write_png(small_source.parent / "pic.png", 2, 2)
-    edit_source(small_source, "answer: Answers.", "answer: '![a pic](pic.png)'")
+    edit_source(small_source, *IMAGE_PLACES[place])
     first = build_deck(small_source, out, now=T1, reuse=True)
     assert build_deck(small_source, out, now=T1, reuse=True).plan is None
     write_png(small_source.parent / "pic.png", 5, 5)
