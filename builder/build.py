@@ -32,6 +32,7 @@ from .fsutil import (
     replace_together,
 )
 from .lock import lock_path, read_lock
+from .siblings import SLUG_CACHE, refuse_shared_slug
 from .yamlsafe import open_source
 
 if TYPE_CHECKING:  # the rest is imported when a build has work to do: see _build_locked
@@ -70,6 +71,7 @@ def plan_deck(
     from .source import load_deck
 
     deck = load_deck(source)
+    refuse_shared_slug(source, deck.slug)
     previous = read_lock(lock_path(source, deck.slug))
     if previous is not None and previous.slug != deck.slug:
         raise BuilderError(f"the lock belongs to '{previous.slug}', not '{deck.slug}'", source)
@@ -125,7 +127,7 @@ def build_deck(
 
 def _reuse_or_build(source: Path, handle: BinaryIO, out_dir: Path, now: int | None,
                     allow_schema_change: bool, progress: Progress | None) -> BuildResult:
-    from .cache import CachedRenderer
+    from .cache import CachedRenderer, cache_folder
     from .uptodate import Released, remember_release, unchanged_release
 
     source_bytes = handle.read()
@@ -134,6 +136,8 @@ def _reuse_or_build(source: Path, handle: BinaryIO, out_dir: Path, now: int | No
     lock_file = lock_path(source, slug) if slug else None
     released = unchanged_release(source, source_sha, lock_file, out_dir) if lock_file else None
     if released is not None:
+        assert slug is not None
+        refuse_shared_slug(source, slug, cache_file=cache_folder(source) / SLUG_CACHE)
         return BuildResult(None, released.apkg, released.sha256, (), released.version, released.note_count,
                            released.card_count)
     result = _build_locked(source, out_dir, now, allow_schema_change, CachedRenderer.for_source(source), progress)

@@ -32,6 +32,7 @@ from .craft import (
     words,
 )
 from .errors import InvalidSource, Location, Problem, SourceError
+from .siblings import shared_slug_problem
 from .source import Deck, Note, deck_from_tree
 from .yamlsafe import Mapping, Node, Scalar, Sequence, parse, read_source_text
 
@@ -69,6 +70,8 @@ LOADER_RULES = (
     Rule("E130", "error", "A cloze text has no `{{c1::...}}` deletion."),
     Rule("E131", "error", "A cloze text has unbalanced `{{`/`}}` braces."),
     Rule("E140", "error", "A tag contains spaces or quotes (use `-` or `::`)."),
+    Rule("E150", "error", "Another source in the same folder has the same slug, so the two would share "
+         "a lock and their notes' identities."),
 )
 LINT_RULES = (
     Rule("W201", "warning", "An answer (or a cloze deletion) is longer than `lint: {answer_max_words: N}` "
@@ -140,7 +143,8 @@ def check_source(path: Path) -> list[Problem]:
         deck = deck_from_tree(root, path)
     except SourceError as error:
         return problems_of(error, path)
-    return _lint_deck(deck, _Places(root, text.splitlines()))
+    shared = shared_slug_problem(path, deck.slug)
+    return ([] if shared is None else [shared]) + _lint_deck(deck, _Places(root, text.splitlines()))
 
 
 def problems_of(error: SourceError, path: Path) -> list[Problem]:
