@@ -122,7 +122,7 @@ def build_deck(
                     return _build_locked(source, out_dir, now, allow_schema_change, None, progress)
                 return _reuse_or_build(source, handle, out_dir, now, allow_schema_change, progress)
         except OSError as exc:
-            raise _write_error(exc, out_dir) from None
+            raise write_error(exc, out_dir) from None
 
 
 def _reuse_or_build(source: Path, handle: BinaryIO, out_dir: Path, now: int | None,
@@ -201,7 +201,7 @@ _WRITE_HINTS = {
 }
 
 
-def _write_error(exc: OSError, fallback: Path) -> ReleaseError:
+def write_error(exc: OSError, fallback: Path) -> ReleaseError:
     """One line naming the file (never our temporary) and what to do about it."""
     target = Path(exc.filename) if exc.filename else fallback
     name = target.name

@@ -72,21 +72,32 @@ def cli() -> None:
               help="Allow renaming note-type fields or templates (users must import with 'Merge note types').")
 @click.option("--no-cache", is_flag=True,
               help="Build in full, without reading or updating the cache in .builder-cache/ beside each source.")
-def build(sources: tuple[Path, ...], out_dir: Path, allow_schema_change: bool, no_cache: bool) -> None:
-    """Build each SOURCE (default: cardsrc/*.yaml) into OUT/<slug>-<version>.apkg.
+@click.option("--draft", is_flag=True,
+              help="Write only OUT/<slug>-draft.apkg (own deck, note types and ids): no release, no lock.")
+def build(sources: tuple[Path, ...], out_dir: Path, allow_schema_change: bool, no_cache: bool, draft: bool) -> None:
+    """Release each SOURCE (default: cardsrc/*.yaml) as OUT/<slug>-<version>.apkg, or draft it.
 
     A rebuild with nothing changed is recognised from hashes and writes nothing;
     unchanged fields come from the render cache. Either way the output is the same.
+    --draft writes what the release would hold under a draft's own names and
+    ids, safe to import for a try, and never touches the lock or a release.
 
     \b
     Example:
         builder build cardsrc/pinterest-ai-platform.yaml --out dist
+        builder build --draft          # try unfinished work in Anki
     """
     from .build import build_deck
+    from .draft import build_draft
 
     failed = False
     for source in resolve_sources(sources):
         try:
+            if draft:
+                drafted = build_draft(source, out_dir, use_cache=not no_cache, allow_schema_change=allow_schema_change)
+                click.echo(f"Drafted {drafted.apkg}: {drafted.note_count} notes, {drafted.card_count} cards "
+                           f"(draft of version {drafted.plan.version}, not a release)")
+                continue
             with ProgressBar(source.stem, sys.stderr) as progress:
                 result = build_deck(source, out_dir, allow_schema_change=allow_schema_change,
                                     reuse=not no_cache, progress=progress)
@@ -297,19 +308,20 @@ def new(summary: Path | None, title: str | None, slug: str | None, folder: Path)
 @cli.command()
 @sources_argument
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("dist"),
-              show_default=True, help="Folder for the .apkg files and changelogs.")
+              show_default=True, help="Folder for the drafts.")
 def watch(sources: tuple[Path, ...], out_dir: Path) -> None:
-    """Rebuild each SOURCE (default: cardsrc/*.yaml) whenever it, or an image beside it, is saved.
+    """Draft each SOURCE (default: cardsrc/*.yaml) whenever it, or an image beside it, is saved.
 
-    Prints one line per rebuild, or the problems that stopped it; keeps
-    watching either way. Ctrl-C stops. Needs the watch extra:
-    pip install 'builder[watch]'.
+    Each save writes OUT/<slug>-draft.apkg like 'builder build --draft', never
+    the lock or a release: 'builder build' releases. Prints one line per draft,
+    or the problems that stopped it; keeps watching either way. Ctrl-C stops.
+    Needs the watch extra: pip install 'builder[watch]'.
 
     \b
     Example:
         builder watch cardsrc/pinterest-ai-platform.yaml
     """
-    from .watch import Failed, Outcome, WatchSet, describe, file_changes, rebuild_source, watch_loop
+    from .watch import Failed, Outcome, WatchSet, describe, draft_source, file_changes, watch_loop
 
     watched = WatchSet(named=sources) if sources else WatchSet(folder=DEFAULT_SOURCES)
     for folder in watched.roots():
@@ -325,7 +337,7 @@ def watch(sources: tuple[Path, ...], out_dir: Path) -> None:
         click.echo(f"Watching {names} (Ctrl-C to stop)")
 
     try:
-        watch_loop(file_changes(watched.roots(), ready), watched, lambda source: rebuild_source(source, out_dir), show)
+        watch_loop(file_changes(watched.roots(), ready), watched, lambda source: draft_source(source, out_dir), show)
     except BuilderError as error:
         report(error)
         sys.exit(1)

@@ -1,4 +1,9 @@
-"""``builder watch``: rebuild a deck each time its source, or an image beside it, is saved.
+"""``builder watch``: draft a deck each time its source, or an image beside it, is saved.
+
+Saving is not releasing: each save writes only the draft (:mod:`builder.draft`),
+never the lock, a changelog or a versioned package, so a burst of autosaves,
+a note added and removed again, or a typo made and fixed leave no trace in
+what learners get. ``builder build`` makes the release.
 
 The loop is a plain function over *batches of changed paths*, so tests drive
 it with lists; only :func:`file_changes` knows about ``watchfiles`` (the
@@ -60,17 +65,19 @@ class WatchSet:
 
 
 @dataclass(frozen=True)
-class Rebuilt:
+class Drafted:
     source: Path
     slug: str
     version: str
+    """The version the next release would get."""
     apkg: Path
     added: int
     changed: int
+    moved: int
     removed: int
     seconds: float
     wrote: bool
-    """False when the build found nothing new to write."""
+    """False when the draft on disk already had these bytes."""
 
 
 @dataclass(frozen=True)
@@ -81,7 +88,7 @@ class Failed:
     seconds: float
 
 
-Outcome = Rebuilt | Failed
+Outcome = Drafted | Failed
 
 
 def watch_loop(
@@ -107,43 +114,39 @@ def watch_loop(
             report(rebuild(source))
 
 
-def rebuild_source(source: Path, out_dir: Path) -> Outcome:
-    """Build one source like ``builder build``; a failure becomes a ``Failed``, never an exception."""
-    from .build import build_deck
+def draft_source(source: Path, out_dir: Path) -> Outcome:
+    """Draft one source like ``builder build --draft``; a failure becomes a ``Failed``, never an exception."""
+    from .draft import build_draft
     from .lint import problems_of
 
     started = time.perf_counter()
     try:
-        result = build_deck(source, out_dir)
+        draft = build_draft(source, out_dir)
     except SourceError as error:
         lines = tuple(str(problem) for problem in problems_of(error, source))
         return Failed(source, lines, time.perf_counter() - started)
     except BuilderError as error:
         return Failed(source, (f"Error: {error}",), time.perf_counter() - started)
     seconds = time.perf_counter() - started
-    slug, version = result.apkg.stem.rsplit("-", 1)  # <slug>-<version>.apkg; a version has no dash
-    plan = result.plan
-    if plan is None:  # the last build was reused: nothing changed since
-        added = changed = removed = 0
-    elif plan.previous is None:
-        added, changed, removed = len(plan.deck.notes), 0, 0
+    plan = draft.plan
+    if plan.previous is None:
+        added, changed, moved, removed = len(plan.deck.notes), 0, 0, 0
     else:
-        statuses = [change.status for change in plan.changes]
-        added = statuses.count("added") + statuses.count("restored")
-        changed, removed = statuses.count("changed"), statuses.count("removed")
-    return Rebuilt(source, slug, version, result.apkg, added, changed, removed, seconds,
-                   result.apkg in result.written)
+        added, changed = len(plan.ids("added", "restored")), len(plan.ids("changed"))
+        moved, removed = len(plan.ids("moved")), len(plan.ids("removed"))
+    return Drafted(source, plan.deck.slug, plan.version, draft.apkg, added, changed, moved, removed, seconds,
+                   draft.wrote)
 
 
 def describe(outcome: Outcome) -> list[str]:
-    """The lines ``builder watch`` prints for one rebuild."""
+    """The lines ``builder watch`` prints for one draft."""
     took = f"{outcome.seconds:.2f} s"
     if isinstance(outcome, Failed):
         return [*outcome.lines, f"Not rebuilt {outcome.source} ({took}): fix it and save again"]
-    verb = "Rebuilt" if outcome.wrote else "Unchanged"
+    verb = "Draft" if outcome.wrote else "Unchanged draft"
     return [
-        f"{verb} {outcome.slug} {outcome.version}: {outcome.added} added, {outcome.changed} changed, "
-        f"{outcome.removed} removed ({took}) -> {outcome.apkg}"
+        f"{verb} of {outcome.slug} {outcome.version}: {outcome.added} added, {outcome.changed} changed, "
+        f"{outcome.moved} moved, {outcome.removed} retired ({took}) -> {outcome.apkg}"
     ]
 
 

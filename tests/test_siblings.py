@@ -18,7 +18,7 @@ from builder import siblings
 from builder.cache import CACHE_FOLDER, write_checked
 from builder.cli import cli
 from builder.siblings import SLUG_CACHE, slug_in, sources_sharing_slug
-from builder.watch import WatchSet, describe, rebuild_source, watch_loop
+from builder.watch import WatchSet, describe, draft_source, watch_loop
 from tests.conftest import SMALL_SOURCE
 
 SLUGS = [
@@ -115,7 +115,7 @@ def test_check_reports_e150_at_the_slug(project: Path) -> None:
 def test_watch_reports_it_and_goes_on(project: Path) -> None:
     copy_of_small(project)
     lines: list[str] = []
-    watch_loop([set()], WatchSet(named=(SMALL,)), lambda path: rebuild_source(path, Path("dist")),
+    watch_loop([set()], WatchSet(named=(SMALL,)), lambda path: draft_source(path, Path("dist")),
                lambda outcome: lines.extend(describe(outcome)))
     assert lines[0] == message(SMALL, "cardsrc/copy.yaml", "2:7").replace(": slug", ": E150 slug", 1)
     assert lines[1].startswith("Not rebuilt cardsrc/small.yaml (")

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from builder import watch as watch_module
 from builder.cli import cli
 from builder.errors import BuilderError
-from builder.watch import Failed, Outcome, Rebuilt, WatchSet, describe, file_changes, rebuild_source, watch_loop
+from builder.watch import Drafted, Failed, Outcome, WatchSet, describe, draft_source, file_changes, watch_loop
 from tests.conftest import REPO, SMALL_SOURCE, write_source
 
 QUIZ_ANSWER = "    answer: Answers.\n"
@@ -96,26 +96,65 @@ def test_loop_rebuilds_and_survives_an_invalid_source(
             yield {source}
 
     lines: list[str] = []
-    watch_loop(batches(), WatchSet(named=(SMALL,)), lambda path: rebuild_source(path, Path("dist")),
+    watch_loop(batches(), WatchSet(named=(SMALL,)), lambda path: draft_source(path, Path("dist")),
                lambda outcome: lines.extend(describe(fixed_time(outcome))))
     assert lines == [
-        "Rebuilt small 1.0.0: 6 added, 0 changed, 0 removed (0.25 s) -> dist/small-1.0.0.apkg",
-        "Rebuilt small 1.0.1: 0 added, 1 changed, 0 removed (0.25 s) -> dist/small-1.0.1.apkg",
+        "Draft of small 1.0.0: 6 added, 0 changed, 0 moved, 0 retired (0.25 s) -> dist/small-draft.apkg",
+        "Draft of small 1.0.0: 6 added, 0 changed, 0 moved, 0 retired (0.25 s) -> dist/small-draft.apkg",
         "cardsrc/small.yaml:2:5: E100 invalid YAML: did not find expected ',' or ']'",
         "Not rebuilt cardsrc/small.yaml (0.25 s): fix it and save again",
-        "Unchanged small 1.0.1: 0 added, 0 changed, 0 removed (0.25 s) -> dist/small-1.0.1.apkg",
+        "Unchanged draft of small 1.0.0: 6 added, 0 changed, 0 moved, 0 retired (0.25 s) -> dist/small-draft.apkg",
         "cardsrc/small.yaml:25:5: E110 duplicate note id 'quiz-one' (first on line 20): "
         "ids must be unique, give this note a new one",
         "Not rebuilt cardsrc/small.yaml (0.25 s): fix it and save again",
-        "Unchanged small 1.0.1: 0 added, 0 changed, 0 removed (0.25 s) -> dist/small-1.0.1.apkg",
+        "Unchanged draft of small 1.0.0: 6 added, 0 changed, 0 moved, 0 retired (0.25 s) -> dist/small-draft.apkg",
     ]
+    assert sorted(path.name for path in Path("dist").iterdir()) == ["small-draft.apkg"]
+    assert not source.with_name("small.lock").exists()
+
+
+def test_ten_saves_under_watch_leave_the_lock_and_the_releases_byte_for_byte(
+    project: Path, edit_source: Callable[[Path, str, str], None]
+) -> None:
+    assert CliRunner().invoke(cli, ["build"]).exit_code == 0
+    source = project / SMALL
+    released = {path.name: path.read_bytes() for path in [source.with_name("small.lock"), *Path("dist").iterdir()]}
+    added = "  - id: draft-note\n    kind: quiz\n    question: Added for a moment?\n    answer: Yes.\n"
+    saves: list[tuple[str, str]] = [
+        (QUIZ_ANSWER, "    answer: Better answers.\n"),  # valid
+        ("title: Small deck", "title: [Small deck"),  # invalid, half-way through an edit
+        ("title: [Small deck", "title: Small deck"),
+        ("  - id: deep-one\n", added + "  - id: deep-one\n"),  # a note added...
+        (added, ""),  # ...and removed again
+        ("Scorpion was written", "Scorpoin was written"),  # a typo made...
+        ("Scorpoin was written", "Scorpion was written"),  # ...and fixed
+        ("  - id: quiz-two\n", "  - id: quiz-one\n"),  # a duplicate id
+        (f"  - id: quiz-one\n{SECOND_QUIZ}", f"  - id: quiz-two\n{SECOND_QUIZ}"),
+        ("tags: [alpha]", "tags: [alpha, beta]"),
+    ]
+
+    def batches() -> Iterator[set[Path]]:
+        yield set()
+        for old, new in saves:
+            edit_source(source, old, new)
+            yield {source}
+
+    outcomes: list[Outcome] = []
+    watch_loop(batches(), WatchSet(named=(SMALL,)), lambda path: draft_source(path, Path("dist")), outcomes.append)
+    kinds = [type(outcome).__name__ for outcome in outcomes]
+    assert kinds == ["Drafted"] * 2 + ["Failed"] + ["Drafted"] * 5 + ["Failed"] + ["Drafted"] * 2
+    assert {path.name: path.read_bytes() for path in [source.with_name("small.lock"), *Path("dist").iterdir()]
+            if path.name != "small-draft.apkg"} == released
+    assert (project / "cardsrc" / ".builder-cache" / "small.yaml.renders").is_file()  # drafts use the render cache
+    release = CliRunner().invoke(cli, ["diff"])
+    assert release.stdout == "small: 1.0.0 -> 1.0.1, patch\n  ~ learn-one: tags\n  ~ quiz-one: Answer\n"
 
 
 @pytest.mark.parametrize(("outcome", "expected"), [
-    (Rebuilt(SMALL, "small", "2.0.0", Path("dist/small-2.0.0.apkg"), 1, 2, 3, 1.234, True),
-     ["Rebuilt small 2.0.0: 1 added, 2 changed, 3 removed (1.23 s) -> dist/small-2.0.0.apkg"]),
-    (Rebuilt(SMALL, "small", "2.0.0", Path("dist/small-2.0.0.apkg"), 0, 0, 0, 0.004, False),
-     ["Unchanged small 2.0.0: 0 added, 0 changed, 0 removed (0.00 s) -> dist/small-2.0.0.apkg"]),
+    (Drafted(SMALL, "small", "2.0.0", Path("dist/small-draft.apkg"), 1, 2, 4, 3, 1.234, True),
+     ["Draft of small 2.0.0: 1 added, 2 changed, 4 moved, 3 retired (1.23 s) -> dist/small-draft.apkg"]),
+    (Drafted(SMALL, "small", "2.0.0", Path("dist/small-draft.apkg"), 0, 0, 0, 0, 0.004, False),
+     ["Unchanged draft of small 2.0.0: 0 added, 0 changed, 0 moved, 0 retired (0.00 s) -> dist/small-draft.apkg"]),
     (Failed(SMALL, ("Error: cardsrc/small.yaml: no such file: check the path",), 0.5),
      ["Error: cardsrc/small.yaml: no such file: check the path",
       "Not rebuilt cardsrc/small.yaml (0.50 s): fix it and save again"]),
@@ -146,8 +185,8 @@ def test_cli_watch_prints_rebuilds_and_stops_on_ctrl_c(project: Path, monkeypatc
     assert result.exit_code == 0, result.output
     assert re.sub(r"\(\d+\.\d\d s\)", "(T)", result.stdout).splitlines() == [
         "Watching cardsrc/*.yaml (Ctrl-C to stop)",
-        "Rebuilt small 1.0.0: 6 added, 0 changed, 0 removed (T) -> dist/small-1.0.0.apkg",
-        "Rebuilt small 1.0.1: 0 added, 1 changed, 0 removed (T) -> dist/small-1.0.1.apkg",
+        "Draft of small 1.0.0: 6 added, 0 changed, 0 moved, 0 retired (T) -> dist/small-draft.apkg",
+        "Draft of small 1.0.0: 6 added, 0 changed, 0 moved, 0 retired (T) -> dist/small-draft.apkg",
         "Stopped watching.",
     ]
     assert result.stderr == ""
@@ -179,12 +218,12 @@ def test_real_watch_rebuilds_on_save_and_exits_cleanly_on_sigint(project: Path) 
 
     try:
         assert next_line() == "Watching cardsrc/small.yaml (Ctrl-C to stop)"
-        assert next_line().startswith("Rebuilt small 1.0.0: 6 added, 0 changed, 0 removed (")
+        assert next_line().startswith("Draft of small 1.0.0: 6 added, 0 changed, 0 moved, 0 retired (")
         source = project / SMALL
         source.write_text(source.read_text(encoding="utf-8").replace(QUIZ_ANSWER, "    answer: Saved.\n"),
                           encoding="utf-8")
-        assert re.fullmatch(r"Rebuilt small 1\.0\.1: 0 added, 1 changed, 0 removed \(\d+\.\d\d s\) "
-                            r"-> dist/small-1\.0\.1\.apkg", next_line())
+        assert re.fullmatch(r"Draft of small 1\.0\.0: 6 added, 0 changed, 0 moved, 0 retired "
+                            r"\(\d+\.\d\d s\) -> dist/small-draft\.apkg", next_line())
         process.send_signal(signal.SIGINT)
         assert next_line() == "Stopped watching."
         stderr = process.communicate(timeout=120)[1]
@@ -194,4 +233,4 @@ def test_real_watch_rebuilds_on_save_and_exits_cleanly_on_sigint(project: Path) 
         reader.join()
     assert process.returncode == 0
     assert "Traceback" not in stderr
-    assert (project / "dist" / "small-1.0.1.apkg").is_file()
+    assert sorted(path.name for path in (project / "dist").iterdir()) == ["small-draft.apkg"]
