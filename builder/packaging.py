@@ -16,13 +16,12 @@ import sqlite3
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import genanki
 
-from .assemble import AnkiNote
+from .contents import DeckEntry, NoteType, PackagedNote
 from .identity import anki_card_id, anki_note_id
 
 if TYPE_CHECKING:
@@ -30,35 +29,6 @@ if TYPE_CHECKING:
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 """Earliest time a zip entry can hold; any fixed value makes builds repeatable."""
-
-
-@dataclass(frozen=True)
-class NoteType:
-    kind: str
-    id: int
-    name: str
-    fields: tuple[str, ...]
-    template_name: str
-    front: str
-    back: str
-    css: str
-    mod: int
-
-
-@dataclass(frozen=True)
-class DeckEntry:
-    id: int
-    name: str
-    description: str
-    media: tuple[MediaFile, ...] = ()
-    """Images the description shows: packed like a note's, or Anki shows a broken image."""
-
-
-@dataclass(frozen=True)
-class PackagedNote:
-    note: AnkiNote
-    mod: int
-    due: int
 
 
 class _Model(genanki.Model):  # type: ignore[misc]

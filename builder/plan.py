@@ -29,11 +29,11 @@ from dataclasses import dataclass, replace
 
 from .assemble import AnkiNote, assemble_note_count, nfc, tombstone
 from .cache import Remembered, Renderer
+from .contents import DeckEntry, NoteType, PackagedNote
 from .errors import BuilderError, ReleaseError
 from .identity import deck_id, note_type_id, note_type_name
 from .lock import Lock, LockedNote, LockedNoteType, Release, bump, version_key
 from .notices import group_moves, move_warnings
-from .packaging import DeckEntry, NoteType, PackagedNote
 from .source import DEFAULT_VERSION, NOTE_KINDS, Deck
 from .templates import CSS, FROZEN_SCHEMA, templates
 

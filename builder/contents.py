@@ -1,0 +1,45 @@
+"""What a release puts into the package: note types, decks, and notes with their ``mod``.
+
+Plain data, decided by :mod:`builder.plan` and written by :mod:`builder.packaging`.
+It lives apart from packaging so that planning (``builder diff``, ``check``)
+never loads genanki.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .assemble import AnkiNote
+
+if TYPE_CHECKING:
+    from .render import MediaFile
+
+
+@dataclass(frozen=True)
+class NoteType:
+    kind: str
+    id: int
+    name: str
+    fields: tuple[str, ...]
+    template_name: str
+    front: str
+    back: str
+    css: str
+    mod: int
+
+
+@dataclass(frozen=True)
+class DeckEntry:
+    id: int
+    name: str
+    description: str
+    media: tuple[MediaFile, ...] = ()
+    """Images the description shows: packed like a note's, or Anki shows a broken image."""
+
+
+@dataclass(frozen=True)
+class PackagedNote:
+    note: AnkiNote
+    mod: int
+    due: int

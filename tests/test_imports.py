@@ -1,0 +1,63 @@
+"""What each module and command loads: no import cycles, and no heavy library a command does not use.
+
+Every module is imported alone in a fresh interpreter (the pip-tools habit), which
+catches cycles and start-up side effects. The commands are run in a fresh
+interpreter too, and the libraries they loaded are read from ``sys.modules``.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, write_source
+
+MODULES = sorted(f"builder.{path.stem}" for path in (REPO / "builder").glob("*.py") if path.stem != "__main__")
+HEAVY = ("genanki", "anki", "markdown_it", "pygments", "click")
+PACKAGES = {"builder.packaging", "builder.preview"}
+"""Modules that write packages when imported: packaging itself, and preview, which packages to render."""
+
+
+def loaded_after(code: str, cwd: Path = REPO) -> set[str]:
+    """The top-level packages of ``HEAVY`` that running ``code`` in a fresh interpreter imported."""
+    probe = f"{code}\nimport json, sys\nprint(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}})))"
+    result = subprocess.run([sys.executable, "-c", probe], cwd=cwd, capture_output=True, text=True, check=True,
+                            env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin", "SOURCE_DATE_EPOCH": "1700000000"})
+    return set(json.loads(result.stdout.strip().splitlines()[-1])) & set(HEAVY)
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_every_module_imports_alone(module: str) -> None:
+    loaded = loaded_after(f"import {module}")
+    if module != "builder.cli":
+        assert "click" not in loaded, f"{module} loads Click: only builder.cli may"
+    if module not in PACKAGES:
+        assert "genanki" not in loaded, f"{module} loads genanki: only builder.packaging may"
+    assert "anki" not in loaded, f"{module} loads the Anki engine at import time"
+
+
+RUN = """
+from builder.cli import cli
+try:
+    cli.main({args!r}, standalone_mode=False)
+except SystemExit:
+    pass
+"""
+
+
+@pytest.mark.parametrize("command", [["diff"], ["check"], ["diff", "--exit-code"]])
+def test_planning_commands_never_load_genanki(tmp_path: Path, command: list[str]) -> None:
+    write_source(tmp_path / "cardsrc")
+    loaded = loaded_after(RUN.format(args=[*command, "cardsrc/small.yaml"]), cwd=tmp_path)
+    assert "genanki" not in loaded
+    assert "anki" not in loaded
+
+
+def test_build_loads_genanki(tmp_path: Path) -> None:
+    """The probe above is not blind: the command that packages does load genanki."""
+    write_source(tmp_path / "cardsrc")
+    assert "genanki" in loaded_after(RUN.format(args=["build", "cardsrc/small.yaml", "--no-cache"]), cwd=tmp_path)
