@@ -264,10 +264,10 @@ def schema() -> None:
 
 
 def _slug_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    from .source import SLUG_RE
+    from .formats import SLUG_RE
 
-    if value is not None and not SLUG_RE.match(value):
-        raise click.BadParameter(f"'{value}' is not a slug: use lowercase letters, digits and single dashes")
+    if value is not None and not SLUG_RE.fullmatch(value):
+        raise click.BadParameter(printable(f"'{value}' is not a slug: use lowercase letters, digits and single dashes"))
     return value
 
 

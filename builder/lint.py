@@ -64,12 +64,16 @@ LOADER_RULES = (
     Rule("E103", "error", "A value has the wrong shape: a list or mapping where text belongs, "
          "or the reverse."),
     Rule("E104", "error", "An invalid value: slug or note id that is not a slug, version, url, date, "
-         "language, kind, deck name, lint code, true/false or count."),
+         "language, kind, deck name (also one Anki would change: a tab or line break, `A:::B`), lint code, "
+         "true/false or count; values match whole (a trailing line break is refused)."),
     Rule("E110", "error", "Two notes share an id."),
     Rule("E120", "error", "A key is given but empty."),
     Rule("E130", "error", "A cloze text has no `{{c1::...}}` deletion."),
     Rule("E131", "error", "A cloze text has unbalanced `{{`/`}}` braces."),
-    Rule("E140", "error", "A tag contains spaces or quotes (use `-` or `::`)."),
+    Rule("E140", "error", "A tag contains spaces or quotes (use `-` or `::`), or an empty part between `::` "
+         "(`::x`, `a::::b`), which Anki would fill in as `blank`."),
+    Rule("E141", "error", "Two tags differ only in case (`ML`, `ml`; `straße`, `STRASSE`): Anki takes them "
+         "for one tag and keeps one spelling for both."),
     Rule("E150", "error", "Another source in the same folder has the same slug, so the two would share "
          "a lock and their notes' identities."),
 )

@@ -28,8 +28,9 @@ from pathlib import Path
 
 from .craft import significant
 from .errors import BuilderError, InvalidSource, Location
+from .formats import SLUG_RE
 from .lint import PLACEHOLDER_DATE, PLACEHOLDER_URL, TODO_MARK
-from .source import SLUG_RE, deck_from_tree
+from .source import deck_from_tree
 from .yamlsafe import parse
 
 SCHEMA_FILE = Path("schema/deck.schema.json")
@@ -253,7 +254,7 @@ def _schema_ref(folder: Path) -> str:
 
 
 def _create(page: SummaryPage, slug: str, folder: Path) -> Created:
-    if not SLUG_RE.match(slug):
+    if not SLUG_RE.fullmatch(slug):
         raise ScaffoldError(f"'{slug}' is not a valid slug: use lowercase letters, digits and single dashes")
     target = folder / f"{slug}.yaml"
     text = _render(page, slug, folder)

@@ -20,20 +20,8 @@ import json
 import re
 from typing import Any
 
-from .source import (
-    CLOZE_RE,
-    DECK_KEYS,
-    LANG_RE,
-    LINT_CODE_RE,
-    NOTE_KEYS,
-    NOTE_KINDS,
-    SLUG_RE,
-    TAG_RE,
-    UNHELD_RE,
-    URL_RE,
-    VERSION_RE,
-    Key,
-)
+from .formats import COUNT_RE, LANG_RE, LINT_CODE_RE, SLUG_RE, SPACE, TAG_RE, UNHELD_RE, URL_RE, VERSION_RE
+from .source import CLOZE_RE, DECK_KEYS, NOTE_KEYS, NOTE_KINDS, Key
 
 SCHEMA_DRAFT = "https://json-schema.org/draft/2020-12/schema"
 NULL_WORDS = ("~", "null", "Null", "NULL")
@@ -41,29 +29,44 @@ NULL_WORDS = ("~", "null", "Null", "NULL")
 
 _ANY_TEXT = ["string", "number", "boolean"]
 _UNHELD = UNHELD_RE.pattern.removeprefix("[").removesuffix("]")
-_TEXT = rf"^(?=[\s\S]*\S)[^{_UNHELD}]*$"
+_END = r"(?![\s\S])"
+"""The end of the value. ``$`` also matches before a final line break in Python, which
+jsonschema uses, and ``\\Z`` is not ECMA-262, which editors use; no next character is
+the end in both."""
+
+
+def _whole(pattern: str) -> str:
+    """``pattern`` as a JSON Schema pattern that must match the whole value, as ``fullmatch`` does."""
+    return f"^(?:{pattern}){_END}"
+
+
+_TEXT = rf"(?=[\s\S]*[^{SPACE}])[^{_UNHELD}]*"
 """Some non-space character, and none the loader refuses (``UNHELD_RE``)."""
-_DECK_NAME = rf"^(?!\s)(?!::)(?!.*::::)(?!.*\s::)(?!.*::\s)(?!.*::$)(?!.*\s$)[^\n{_UNHELD}]+$"
-_DATE = r"^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])$"
+_DECK_EDGE = rf"[^{SPACE}:{_UNHELD}]"
+_DECK_PART = rf"{_DECK_EDGE}(?:(?:(?!::)[^\t\r\n{_UNHELD}])*{_DECK_EDGE})?"
+_DECK_NAME = rf"{_DECK_PART}(?:::{_DECK_PART})*"
+"""What Anki keeps as written (``deck_name_refusal``): on one line without tabs, parts between
+``::`` neither empty nor starting or ending with a space or ``:``."""
+_DATE = r"[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
 
 _TYPES: dict[str, dict[str, Any]] = {
-    "text": {"type": _ANY_TEXT, "pattern": _TEXT},
-    "slug": {"type": "string", "pattern": SLUG_RE.pattern},
-    "deckname": {"type": "string", "pattern": _DECK_NAME},
-    "version": {"type": "string", "pattern": VERSION_RE.pattern},
-    "url": {"type": "string", "pattern": URL_RE.pattern},
-    "lang": {"type": "string", "pattern": LANG_RE.pattern},
+    "text": {"type": _ANY_TEXT, "pattern": _whole(_TEXT)},
+    "slug": {"type": "string", "pattern": _whole(SLUG_RE.pattern)},
+    "deckname": {"type": "string", "pattern": _whole(_DECK_NAME)},
+    "version": {"type": "string", "pattern": _whole(VERSION_RE.pattern)},
+    "url": {"type": "string", "pattern": _whole(URL_RE.pattern)},
+    "lang": {"type": "string", "pattern": _whole(LANG_RE.pattern)},
     "kind": {"enum": list(NOTE_KINDS)},
-    "date": {"type": "string", "pattern": _DATE, "format": "date"},
+    "date": {"type": "string", "pattern": _whole(_DATE), "format": "date"},
     "bool": {"anyOf": [{"type": "boolean"}, {"enum": ["true", "false"]}]},
     "count": {
         "anyOf": [
             {"type": "integer", "minimum": 1, "maximum": 99999},
-            {"type": "string", "pattern": r"^[1-9]\d{0,4}$"},
+            {"type": "string", "pattern": _whole(COUNT_RE.pattern)},
         ]
     },
-    "tag": {"type": _ANY_TEXT, "pattern": TAG_RE.pattern},
-    "code": {"type": "string", "pattern": LINT_CODE_RE.pattern},
+    "tag": {"type": _ANY_TEXT, "pattern": _whole(TAG_RE.pattern)},
+    "code": {"type": "string", "pattern": _whole(LINT_CODE_RE.pattern)},
 }
 _LISTS = {"tags": "tag", "codes": "code"}
 

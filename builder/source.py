@@ -18,21 +18,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import InvalidSource, Location, Problem
+from .formats import (
+    COUNT_RE,
+    DATE_RE,
+    LANG_RE,
+    LINT_CODE_RE,
+    SLUG_RE,
+    UNHELD_RE,
+    URL_RE,
+    VERSION_RE,
+    deck_name_refusal,
+    tag_key,
+    tag_refusal,
+)
 from .yamlsafe import Mapping, Node, Scalar, Sequence, load
 
 NOTE_KINDS = ("learning", "quiz", "deep-dive")
 SUBDECKS = {"learning": "Key learnings", "quiz": "Quiz", "deep-dive": "Deep dive"}
 DEFAULT_VERSION = "1.0.0"
-
-SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-TAG_RE = re.compile(r'^[^\s"\x00-\x1f\x7f]+$')
-VERSION_RE = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
-LANG_RE = re.compile(r"^[a-z]{2,3}(?:_[A-Z]{2})?$")
 CLOZE_RE = re.compile(r"\{\{c(\d+)::")
-LINT_CODE_RE = re.compile(r"^[A-Z]\d{3}$")
-URL_RE = re.compile(r"^https?://[^\s\x00-\x1f\x7f]+$")
-UNHELD_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-"""Characters a field cannot hold: Anki drops these controls on import, and U+001F splits fields."""
 
 
 @dataclass(frozen=True)
@@ -191,7 +195,7 @@ class _Validator:
         scalar = self.scalar(node, key, what)
         if scalar is None:
             return None
-        if not pattern.match(scalar.text):
+        if not pattern.fullmatch(scalar.text):
             self.problem("E104", f"'{key.name}' in {what} is '{scalar.text}': {hint}", scalar)
             return None
         return scalar.text
@@ -210,8 +214,9 @@ class _Validator:
         return Field(scalar.text.strip("\n"), scalar.content_line)
 
     def sequence_of(
-        self, node: Node, key: Key, what: str, pattern: re.Pattern[str], code: str, hint: str
+        self, node: Node, key: Key, what: str, refusal: Callable[[str], str | None], code: str
     ) -> tuple[str, ...] | None:
+        """A list (or one value) of text; ``refusal`` says what is wrong with an entry, or None."""
         if isinstance(node, Scalar):
             node = Sequence([node], node.line, node.column)  # a single tag may stand alone
         if not isinstance(node, Sequence):
@@ -221,8 +226,8 @@ class _Validator:
         for item in node.items:
             if not isinstance(item, Scalar) or item.is_null:
                 self.problem("E103", f"each entry of '{key.name}' in {what} must be text", item)
-            elif not pattern.match(item.text):
-                self.problem(code, f"'{key.name}' entry '{item.text}' in {what} {hint}", item)
+            elif (why := refusal(item.text)) is not None:
+                self.problem(code, f"'{key.name}' entry '{item.text}' in {what} {why}", item)
             else:
                 items.append(item.text)
         return tuple(dict.fromkeys(items))
@@ -230,6 +235,8 @@ class _Validator:
     def deck(self, root: Node) -> Deck:
         values = self.mapping(root, DECK_KEYS, "the deck") or {}
         notes = self.notes(values.get("notes"))
+        if isinstance(root, Mapping):
+            self.tag_spellings(root, values.get("slug"), {note.kind for note in notes})
         if self.problems:
             raise InvalidSource(self.problems)
         source = values["source"]
@@ -318,6 +325,18 @@ class _Validator:
             lint_ignore=frozenset(lint.get("ignore", ())),
         )
 
+    def tag_spellings(self, root: Mapping, slug: object, kinds: set[str]) -> None:
+        """Refuse two spellings of one tag (E141): Anki compares tags ignoring case and keeps one spelling."""
+        first: dict[str, tuple[str, str]] = {}
+        for implicit, who in [(slug, "every note"), *((kind, f"every {kind} note") for kind in sorted(kinds))]:
+            if isinstance(implicit, str):
+                first.setdefault(tag_key(implicit), (implicit, f"'{implicit}', the tag {who} gets"))
+        for tag in _tag_scalars(root):
+            spelling, earlier = first.setdefault(tag_key(tag.text), (tag.text, f"'{tag.text}' (line {tag.line})"))
+            if spelling != tag.text:
+                self.problem("E141", f"tag '{tag.text}' differs only in case from {earlier}: Anki takes them for "
+                                     "one tag and keeps one spelling for both; write them the same way", tag)
+
     def cloze_ok(self, text: Field, item: Node, what: str) -> bool:
         where = (text.line, 0)
         if not CLOZE_RE.search(text.text):
@@ -327,6 +346,19 @@ class _Validator:
             self.problem("E131", f"{what} has unbalanced cloze braces: every '{{{{' needs a '}}}}'", where)
             return False
         return True
+
+
+def _tag_scalars(root: Mapping) -> list[Scalar]:
+    """The deck's tags, then each note's, as written and valid: the order Anki meets them in."""
+    notes = root.items.get("notes")
+    owners = [root, *(notes.items if isinstance(notes, Sequence) else ())]
+    found: list[Scalar] = []
+    for owner in owners:
+        tags = owner.items.get("tags") if isinstance(owner, Mapping) else None
+        entries = tags.items if isinstance(tags, Sequence) else [tags] if isinstance(tags, Scalar) else []
+        found += [tag for tag in entries
+                  if isinstance(tag, Scalar) and not tag.is_null and tag_refusal(tag.text) is None]
+    return found
 
 
 def _given(item: Node, name: str) -> bool:
@@ -347,7 +379,7 @@ def _plain(value: object) -> str:
 
 
 def _check_date(v: _Validator, node: Node, key: Key, what: str) -> str | None:
-    text = v.matching(node, key, what, re.compile(r"^\d{4}-\d{2}-\d{2}$"), "write the date as YYYY-MM-DD")
+    text = v.matching(node, key, what, DATE_RE, "write the date as YYYY-MM-DD")
     if text is None:
         return None
     try:
@@ -369,23 +401,18 @@ def _check_bool(v: _Validator, node: Node, key: Key, what: str) -> bool | None:
 
 
 def _check_count(v: _Validator, node: Node, key: Key, what: str) -> int | None:
-    text = v.matching(node, key, what, re.compile(r"^[1-9]\d{0,4}$"), "write a whole number from 1 to 99999")
+    text = v.matching(node, key, what, COUNT_RE, "write a whole number from 1 to 99999")
     return None if text is None else int(text)
 
 
 def _check_deckname(v: _Validator, node: Node, key: Key, what: str) -> str | None:
-    field_ = v.text(node, key, what)
-    if field_ is None:
+    if v.text(node, key, what) is None:  # empty, or a character no field can hold: reported
         return None
-    parts = field_.text.split("::")
-    if "\n" in field_.text or any(not part.strip() or part != part.strip() for part in parts):
-        v.problem(
-            "E104",
-            f"'{key.name}' in {what} is '{field_.text}': one line, parts separated by '::', none empty",
-            node,
-        )
+    assert isinstance(node, Scalar)
+    if (why := deck_name_refusal(node.text)) is not None:
+        v.problem("E104", f"'{key.name}' in {what} is '{node.text}': {why}", node)
         return None
-    return field_.text
+    return node.text
 
 
 def _check_map(v: _Validator, node: Node, key: Key, what: str) -> dict[str, object] | None:
@@ -403,12 +430,12 @@ _CHECKERS: dict[str, Callable[[_Validator, Node, Key, str], object]] = {
     ),
     "lang": lambda v, n, k, w: v.matching(n, k, w, LANG_RE, "write a language code such as en_US"),
     "kind": lambda v, n, k, w: v.matching(
-        n, k, w, re.compile(f"^(?:{'|'.join(NOTE_KINDS)})$"), f"use one of {', '.join(NOTE_KINDS)}"
+        n, k, w, re.compile("|".join(NOTE_KINDS)), f"use one of {', '.join(NOTE_KINDS)}"
     ),
-    "tags": lambda v, n, k, w: v.sequence_of(
-        n, k, w, TAG_RE, "E140", "is not a valid Anki tag: no spaces or quotes (use - or ::)"
+    "tags": lambda v, n, k, w: v.sequence_of(n, k, w, tag_refusal, "E140"),
+    "codes": lambda v, n, k, w: v.sequence_of(
+        n, k, w, lambda code: None if LINT_CODE_RE.fullmatch(code) else "is not a lint code like W201", "E104"
     ),
-    "codes": lambda v, n, k, w: v.sequence_of(n, k, w, LINT_CODE_RE, "E104", "is not a lint code like W201"),
     "date": _check_date,
     "bool": _check_bool,
     "count": _check_count,

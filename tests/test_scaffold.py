@@ -223,8 +223,12 @@ def test_repeated_questions_get_distinct_ids(tmp_path: Path) -> None:
     (["page.txt", "--title", "T"], "Error: give a SUMMARY page or --title, not both"),
     (["--title", "T", "--slug", "Bad Slug"],
      "Error: Invalid value for '--slug': 'Bad Slug' is not a slug: use lowercase letters, digits and single dashes"),
+    (["--title", "T", "--slug", "ab\n"],  # once taken as 'ab', and a source 'ab\n.yaml' written
+     "Error: Invalid value for '--slug': 'ab\\n' is not a slug: use lowercase letters, digits and single dashes"),
 ])
-def test_usage_errors(args: list[str], message: str) -> None:
+def test_usage_errors(args: list[str], message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(cli, ["new", *args])
     assert result.exit_code == 2
     assert result.stderr.splitlines()[-1] == message
+    assert list(tmp_path.iterdir()) == []

@@ -59,6 +59,10 @@ BAD = [
     ("e130-no-deletion", "E130", 13, BOTH),
     ("e131-unbalanced-braces", "E131", 13, "counting braces is beyond a regular expression"),
     ("e140-tag-with-space", "E140", 13, BOTH),
+    ("e104-line-break-after-slug", "E104", 3, BOTH),
+    ("e104-deck-name-with-tab", "E104", 4, BOTH),
+    ("e140-tag-with-empty-part", "E140", 13, BOTH),
+    ("e141-tag-case", "E141", 13, "JSON Schema cannot compare array items ignoring case"),
 ]
 GOOD = sorted(path.stem for path in (FIXTURES / "good").glob("*.yaml"))
 
@@ -152,22 +156,71 @@ def test_bad_fixture_fails_loader_and_schema(name: str, code: str, line: int, sc
         assert schema_errors(path) == [], f"the schema now catches this: mark it {BOTH!r}"
 
 
-@pytest.mark.parametrize(("value", "valid"), [
-    ("Parent::Child", True),
-    ("Parent:::Child", True),
-    ("A deck: subtitle", True),
-    ("::Child", False),
-    ("Parent::", False),
-    ("Parent::::Child", False),
-    ("Parent:: Child", False),
-    ("Parent ::Child", False),
-    (" Parent", False),
-    ("Parent ", False),
-])
-def test_deck_name_pattern_matches_the_loader(tmp_path: Path, value: str, valid: bool) -> None:
-    text = (FIXTURES / "good" / "minimal.yaml").read_text(encoding="utf-8")
+# (the line of all-keys.yaml to replace, its key, a value, whether both the loader and the schema take it)
+_DECK, _TAG = ("deck: Fixture deck", "deck"), ("    tags: [quiz]", "    tags")
+VALUES = [
+    *((_DECK, name, valid) for name, valid in [
+        ("Parent::Child", True),
+        ("A deck: subtitle", True),
+        ("Two  spaces", True),
+        ("Parent:::Child", False),  # Anki: 'Parent::Child'
+        ("Parent::Child:", False),
+        ("::Child", False),
+        ("Parent::", False),
+        ("Parent::::Child", False),  # Anki: 'Parent::blank::Child'
+        ("Parent:: Child", False),
+        ("Parent ::Child", False),
+        (" Parent", False),
+        ("Parent ", False),
+        ("Parent\u00a0", False),  # Anki trims every Unicode space
+        ("Par\tent", False),  # Anki removes tabs and line breaks
+        ("Par\rent", False),
+        ("Par\nent", False),
+        ("Parent\n", False),
+        ("Parent\ufeff", True),  # not a space to Anki, nor to the loader
+    ]),
+    *((_TAG, tag, valid) for tag, valid in [
+        ("a::b", True),
+        ("a:::b", True),  # Anki keeps it
+        ("x:::", True),
+        (":a", True),
+        ("a\ufeffb", True),
+        ("::x", False),  # Anki: 'blank::x'
+        ("x::", False),
+        ("a::::b", False),
+        ("a b", False),
+        ("a\u00a0b", False),
+        ("a\u0085b", False),
+        ('a"b', False),
+        ("a\n", False),
+    ]),
+    *(((line, key), value, False) for line, key, value in [
+        ("slug: fixture-deck", "slug", "fixture-deck\n"),
+        ("version: 2.3.4", "version", "2.3.4\n"),
+        ("version: 2.3.4", "version", "2.3.\u0664"),
+        ("tts: en_US", "tts", "en_US\n"),
+        ("  answer_max_words: 12", "  answer_max_words", "12\n"),
+        ("  ignore: [W202, L302]", "  ignore", "W202\n"),
+        ("  date: 2025-11-04", "  date", "2025-11-04\n"),
+        ("  url: https://example.com/article", "  url", "https://example.com/article\n"),
+        ("  url: https://example.com/article", "  url", "https://example.com/\u3000article"),
+        ("  - id: first-note", "  - id", "first-note\n"),
+        ("    kind: quiz", "    kind", "quiz\n"),
+    ]),
+]
+
+
+@pytest.mark.parametrize(("line", "value", "valid"), VALUES, ids=[repr(value) for _, value, _ in VALUES])
+def test_values_the_loader_and_the_schema_agree_on(
+    tmp_path: Path, line: tuple[str, str], value: str, valid: bool
+) -> None:
+    text = (FIXTURES / "good" / "all-keys.yaml").read_text(encoding="utf-8")
+    old, key = line
+    assert text.count(old + "\n") == 1, old
+    written = json.dumps(value)  # a JSON string is a YAML double-quoted scalar
     path = tmp_path / "deck.yaml"
-    path.write_text(text.replace("deck: Fixture deck", f"deck: {json.dumps(value)}"), encoding="utf-8")
+    path.write_text(text.replace(old + "\n", f"{key}: {f'[{written}]' if key == _TAG[1] else written}\n"),
+                    encoding="utf-8")
     assert (loader_problems(path) == []) is valid
     assert (schema_errors(path) == []) is valid
 

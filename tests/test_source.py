@@ -16,6 +16,11 @@ def variant(old: str, new: str) -> str:
     return SMALL_SOURCE.replace(old, new)
 
 
+DECK_HINT = (": write it on one line without tabs, parts separated by '::', "
+             "none empty or starting or ending with a space or ':'")
+ONE_TAG = ": Anki takes them for one tag and keeps one spelling for both; write them the same way"
+SLUG_HINT = "use lowercase letters, digits and single dashes, e.g. 'linchpin-dsl'"
+
 BAD_SOURCES = [
     ("missing-key", variant("slug: small\n", ""),
      "1: the deck is missing the required key 'slug': Short name used in file names and ids; never change it."),
@@ -66,8 +71,86 @@ BAD_SOURCES = [
     ("source-missing-author", variant("  author: Ada Author\n", ""),
      "7: 'source' is missing the required key 'author': Its author."),
     ("bad-deck-name", variant("deck: Small Deck", "deck: Small::::Deck"),
-     "3: 'deck' in the deck is 'Small::::Deck': one line, parts separated by '::', none empty"),
+     f"3: 'deck' in the deck is 'Small::::Deck': Anki would name it 'Small::blank::Deck'{DECK_HINT}"),
 ]
+
+
+# A value must match whole: a trailing line break (a quoted "\n", or the one a | block keeps)
+# once passed as if it were not there, and "n2\n" beside "n2" made two notes.
+LINE_BREAKS = [
+    ("slug", variant("slug: small", 'slug: "small\\n"'), f"2: 'slug' in the deck is 'small\\n': {SLUG_HINT}"),
+    ("note-id", variant("id: quiz-two", 'id: "quiz-one\\n"'),
+     f"25: 'id' in note 'quiz-one\\n' is 'quiz-one\\n': {SLUG_HINT}"),
+    ("note-id-block", variant("  - id: quiz-two\n", "  - id: |\n      quiz-one\n"),
+     f"25: 'id' in note 'quiz-one\\n' is 'quiz-one\\n': {SLUG_HINT}"),
+    ("version", variant("version: 1.0.0", 'version: "1.0.0\\n"'),
+     "4: 'version' in the deck is '1.0.0\\n': write a semantic version such as 1.0.0"),
+    ("url", variant("url: https://example.org/article", 'url: "https://example.org/article\\n"'),
+     "10: 'url' in 'source' is 'https://example.org/article\\n': write a full http:// or https:// link"),
+    ("date", variant("date: 2025-01-31", 'date: "2025-01-31\\n"'),
+     "9: 'date' in 'source' is '2025-01-31\\n': write the date as YYYY-MM-DD"),
+    ("tts", variant("tags: [testing]", 'tags: [testing]\ntts: "en_US\\n"'),
+     "6: 'tts' in the deck is 'en_US\\n': write a language code such as en_US"),
+    ("kind", variant("kind: deep-dive\n    question", 'kind: "deep-dive\\n"\n    question'),
+     "30: 'kind' in note 'deep-one' is 'deep-dive\\n': use one of learning, quiz, deep-dive"),
+    ("deck-tag", variant("tags: [testing]", 'tags: ["testing\\n"]'),
+     "5: 'tags' entry 'testing\\n' in the deck is not a valid Anki tag: no spaces or quotes (use - or ::)"),
+    ("note-tag", variant("tags: [alpha]", 'tags: ["alpha\\n"]'),
+     "16: 'tags' entry 'alpha\\n' in note 'learn-one' is not a valid Anki tag: no spaces or quotes (use - or ::)"),
+    ("lint-code", variant("tags: [testing]", 'tags: [testing]\nlint: {ignore: ["W201\\n"]}'),
+     "6: 'ignore' entry 'W201\\n' in 'lint' is not a lint code like W201"),
+    ("count", variant("tags: [testing]", 'tags: [testing]\nlint: {answer_max_words: "40\\n"}'),
+     "6: 'answer_max_words' in 'lint' is '40\\n': write a whole number from 1 to 99999"),
+    ("deck-name", variant("deck: Small Deck", 'deck: "Small Deck\\n"'),
+     f"3: 'deck' in the deck is 'Small Deck\\n': Anki would name it 'Small Deck'{DECK_HINT}"),
+    ("unicode-digit-version", variant("version: 1.0.0", "version: 1.0.1\u0661"),
+     "4: 'version' in the deck is '1.0.1\u0661': write a semantic version such as 1.0.0"),
+    ("unicode-digit-count", variant("tags: [testing]", "tags: [testing]\nlint: {answer_max_words: 4\u0660}"),
+     "6: 'answer_max_words' in 'lint' is '4\u0660': write a whole number from 1 to 99999"),
+]
+
+# Names Anki would silently change on import (measured in tests/test_formats.py).
+ANKI_WOULD_CHANGE = [
+    ("deck-tab", variant("deck: Small Deck", 'deck: "Small\\tDeck"'),
+     f"3: 'deck' in the deck is 'Small\\tDeck': Anki would name it 'SmallDeck'{DECK_HINT}"),
+    ("deck-carriage-return", variant("deck: Small Deck", 'deck: "Small\\rDeck"'),
+     f"3: 'deck' in the deck is 'Small\\rDeck': Anki would name it 'SmallDeck'{DECK_HINT}"),
+    ("deck-triple-colon", variant("deck: Small Deck", "deck: Small:::Deck"),
+     f"3: 'deck' in the deck is 'Small:::Deck': Anki would name it 'Small::Deck'{DECK_HINT}"),
+    ("deck-colon-at-the-end", variant("deck: Small Deck", "deck: 'Small::Deck:'"),
+     f"3: 'deck' in the deck is 'Small::Deck:': Anki would name it 'Small::Deck'{DECK_HINT}"),
+    ("tag-empty-first-part", variant("tags: [alpha]", "tags: ['::x']"),
+     "16: 'tags' entry '::x' in note 'learn-one' has an empty part: Anki would store it as 'blank::x'; "
+     "separate parts with a single '::'"),
+    ("tag-empty-middle-part", variant("tags: [alpha]", "tags: ['a::::b']"),
+     "16: 'tags' entry 'a::::b' in note 'learn-one' has an empty part: Anki would store it as 'a::blank::b'; "
+     "separate parts with a single '::'"),
+    ("tag-empty-last-part", variant("tags: [testing]", "tags: ['testing::']"),
+     "5: 'tags' entry 'testing::' in the deck has an empty part: Anki would store it as 'testing::blank'; "
+     "separate parts with a single '::'"),
+    ("tag-case-across-notes", variant("    extra: Extra context.", "    extra: Extra context.\n    tags: [ALPHA]"),
+     f"25: tag 'ALPHA' differs only in case from 'alpha' (line 16){ONE_TAG}"),
+    ("tag-case-accents", variant("tags: [alpha]", "tags: [école, ÉCOLE]"),
+     f"16: tag 'ÉCOLE' differs only in case from 'école' (line 16){ONE_TAG}"),
+    ("tag-case-folded", variant("tags: [alpha]", "tags: [straße, STRASSE]"),
+     f"16: tag 'STRASSE' differs only in case from 'straße' (line 16){ONE_TAG}"),
+    ("tag-case-deck-and-note", variant("tags: [alpha]", "tags: [Testing]"),
+     f"16: tag 'Testing' differs only in case from 'testing' (line 5){ONE_TAG}"),
+    ("tag-case-of-the-kind", variant("tags: [alpha]", "tags: [Quiz]"),
+     f"16: tag 'Quiz' differs only in case from 'quiz', the tag every quiz note gets{ONE_TAG}"),
+    ("tag-case-of-the-slug", variant("tags: [testing]", "tags: [SMALL]"),
+     f"5: tag 'SMALL' differs only in case from 'small', the tag every note gets{ONE_TAG}"),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "expected"), LINE_BREAKS + ANKI_WOULD_CHANGE,
+                         ids=[case[0] for case in LINE_BREAKS + ANKI_WOULD_CHANGE])
+def test_values_must_match_whole_and_as_anki_keeps_them(tmp_path: Path, name: str, text: str, expected: str) -> None:
+    path = write_source(tmp_path, text)
+    with pytest.raises(InvalidSource) as caught:
+        load_deck(path)
+    assert [str(caught.value)] == [f"{path}:{expected}"]
+    assert len(caught.value.problems) == 1
 
 
 @pytest.mark.parametrize(("name", "text", "expected"), BAD_SOURCES, ids=[case[0] for case in BAD_SOURCES])

@@ -23,7 +23,8 @@ from hypothesis import strategies as st
 from builder.assemble import assemble
 from builder.build import build_deck
 from builder.cli import cli
-from builder.source import UNHELD_RE, load_deck
+from builder.formats import UNHELD_RE
+from builder.source import load_deck
 from tests.ankitools import import_apkg, note_by_guid, open_collection, visible_text
 
 Trips = list[tuple[tuple[str, ...], list[str], str]]

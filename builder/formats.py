@@ -1,0 +1,74 @@
+"""Formats of the values a source (and a lock) holds, and what Anki makes of names.
+
+Each pattern must match a value whole (``fullmatch``): with ``match`` and
+``$``, "ab\n" passes as "ab", and ``id: "n2\n"`` beside ``n2`` made a second
+note. The patterns are written in the regular-expression syntax Python and
+ECMA-262 (editors reading the JSON Schema) share, with the same meaning in
+both: ``[0-9]``, not ``\\d`` (any Unicode digit in Python), and spaces spelt
+out, as ``\\s`` differs between the two (U+0085, U+FEFF).
+
+Anki imports some names other than they were written, without a word (measured
+with its engine, ``anki`` 26.9): it removes tabs and line breaks from deck
+names, trims spaces and a ``:`` next to ``::`` from each part, fills an empty
+part of a deck name or tag with "blank" (``::x`` becomes ``blank::x``), and takes
+tags that differ only in case for one. The loader refuses every such name and
+says what Anki would make of it; ``tests/test_formats.py`` holds these
+functions to the real engine.
+"""
+
+from __future__ import annotations
+
+import re
+
+SPACE = r"\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+"""Unicode's White_Space: what Python's ``str.strip`` and Anki's trimming remove (bar U+001C-1F, refused anyway)."""
+SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+TAG_PART = rf'(?:(?!::)[^{SPACE}"\x00-\x1f\x7f])+'
+TAG_RE = re.compile(rf"{TAG_PART}(?:::{TAG_PART})*")
+"""No spaces or quotes, and no empty part between ``::`` (Anki would fill it with "blank")."""
+VERSION_RE = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
+LANG_RE = re.compile(r"[a-z]{2,3}(?:_[A-Z]{2})?")
+LINT_CODE_RE = re.compile(r"[A-Z][0-9]{3}")
+URL_RE = re.compile(rf"https?://[^{SPACE}\x00-\x1f\x7f]+")
+DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+COUNT_RE = re.compile(r"[1-9][0-9]{0,4}")
+UNHELD_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""Characters a field cannot hold: Anki drops these controls on import, and U+001F splits fields."""
+
+_REMOVED_FROM_DECK_NAMES = str.maketrans("", "", "\t\r\n")
+
+
+def anki_deck_name(name: str) -> str:
+    """The deck name Anki creates for ``name``: ``A:::B`` becomes ``A::B``, ``A\\tB`` becomes ``AB``."""
+    parts = name.translate(_REMOVED_FROM_DECK_NAMES).split("::")
+    return "::".join(part.strip().strip(":").strip() or "blank" for part in parts)
+
+
+def anki_tag(tag: str) -> str:
+    """The tag Anki stores for ``tag`` (spaces aside, which split tags): ``a::::b`` becomes ``a::blank::b``."""
+    return "::".join(part or "blank" for part in tag.split("::"))
+
+
+def tag_key(tag: str) -> str:
+    """Tags with the same key are one tag to Anki: it compares them ignoring case (``straße`` is ``STRASSE``)."""
+    return tag.casefold()
+
+
+def tag_refusal(tag: str) -> str | None:
+    """Why Anki would not keep ``tag`` as written, or None."""
+    if TAG_RE.fullmatch(tag):
+        return None
+    if TAG_RE.fullmatch(anki_tag(tag)):
+        return f"has an empty part: Anki would store it as '{anki_tag(tag)}'; separate parts with a single '::'"
+    return "is not a valid Anki tag: no spaces or quotes (use - or ::)"
+
+
+def deck_name_refusal(name: str) -> str | None:
+    """Why Anki would not keep ``name`` as written, or None."""
+    anki = anki_deck_name(name)
+    if anki == name:
+        return None
+    return (
+        f"Anki would name it '{anki}': write it on one line without tabs, parts separated by '::', "
+        "none empty or starting or ending with a space or ':'"
+    )

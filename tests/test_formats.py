@@ -1,0 +1,108 @@
+"""Names Anki changes on import, measured in the real engine: what the loader's messages predict.
+
+The loader refuses deck names and tags that Anki would not keep as written and
+says what Anki would make of them (``builder.formats``). Here each such name
+goes into a package, is imported by Anki's own importer, and is read back.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from builder.assemble import AnkiNote
+from builder.contents import DeckEntry, NoteType, PackagedNote
+from builder.formats import anki_deck_name, anki_tag, tag_key
+from builder.identity import deck_id, note_type_id
+from builder.packaging import build_package
+from builder.templates import CSS, FROZEN_SCHEMA, templates
+from tests.ankitools import import_apkg, note_by_guid, open_collection
+
+DECK_NAMES = [
+    ("A\tB", "AB"),
+    ("A\rB", "AB"),
+    ("A\nB", "AB"),
+    ("A:::B", "A::B"),
+    ("A::B:", "A::B"),
+    (":::B", "blank::B"),
+    ("A::::B", "A::blank::B"),
+    ("A ::B", "A::B"),
+    (" A", "A"),
+    ("A\u00a0::B", "A::B"),
+    ("A::B\t", "A::B"),
+    ("A  B", "A  B"),  # kept: inner spaces, a single ':', other characters
+    ("A: B", "A: B"),
+    ("A\u3000B", "A\u3000B"),
+    ("A\ufeffB", "A\ufeffB"),
+]
+TAGS = [
+    ("::x", "blank::x"),
+    ("x::", "x::blank"),
+    ("a::::b", "a::blank::b"),
+    (":::b", "blank:::b"),
+    ("a:::b", "a:::b"),  # kept
+    ("x:::", "x:::"),
+    (":a", ":a"),
+    ("a\u00a0b", "a\u00a0b"),  # kept by Anki; the loader refuses it as a space all the same
+]
+# tags of two notes, in the order Anki meets them -> the tags each note has after the import
+TAG_CASES = [
+    ((["école", "ÉCOLE"], []), (["école"], [])),
+    ((["école"], ["ÉCOLE"]), (["école"], ["école"])),
+    ((["ML"], ["ml"]), (["ML"], ["ML"])),
+    ((["straße"], ["STRASSE"]), (["straße"], ["straße"])),
+    ((["a::b"], ["A::B"]), (["a::b"], ["a::b"])),
+    ((["Parent::x"], ["parent::y"]), (["Parent::x"], ["parent::y"])),  # different tags: kept as written
+]
+
+
+def qa_type() -> NoteType:
+    front, back = templates("qa")
+    schema = FROZEN_SCHEMA["qa"]
+    return NoteType("qa", note_type_id("names", "qa"), "Names Q&A", schema["fields"], schema["templates"][0],
+                    front, back, CSS, 1_700_000_000)
+
+
+def imported(tmp_path: Path, notes: list[tuple[str, tuple[str, ...]]]) -> list[tuple[str, list[str]]]:
+    """Import one note per (deck, tags); return each note's deck and tags as Anki holds them."""
+    packaged = tuple(
+        PackagedNote(AnkiNote(f"n{index}", f"guid{index}", "qa", (f"Q{index}", "A", "", ""), tags, deck),
+                     1_700_000_000, index)
+        for index, (deck, tags) in enumerate(notes)
+    )
+    decks = tuple(DeckEntry(deck_id(name), name, "") for name in dict.fromkeys(deck for deck, _ in notes))
+    apkg = tmp_path / "names.apkg"
+    apkg.write_bytes(build_package((qa_type(),), decks, packaged))
+    col = open_collection(tmp_path / "user.anki2")
+    try:
+        import_apkg(col, apkg)
+        found = []
+        for index in range(len(notes)):
+            note = note_by_guid(col, f"guid{index}")
+            found.append((col.decks.name(note.cards()[0].did), list(note.tags)))
+        return found
+    finally:
+        col.close()
+
+
+@pytest.mark.parametrize(("name", "anki"), DECK_NAMES, ids=[repr(name) for name, _ in DECK_NAMES])
+def test_deck_names_arrive_as_predicted(tmp_path: Path, name: str, anki: str) -> None:
+    assert anki_deck_name(name) == anki
+    assert imported(tmp_path, [(name, ())]) == [(anki, [])]
+
+
+@pytest.mark.parametrize(("tag", "anki"), TAGS, ids=[repr(tag) for tag, _ in TAGS])
+def test_tags_arrive_as_predicted(tmp_path: Path, tag: str, anki: str) -> None:
+    assert anki_tag(tag) == anki
+    assert imported(tmp_path, [("D", (tag,))]) == [("D", [anki])]
+
+
+@pytest.mark.parametrize(("written", "held"), TAG_CASES, ids=[repr(written) for written, _ in TAG_CASES])
+def test_tags_that_differ_only_in_case_are_one_tag_to_anki(
+    tmp_path: Path, written: tuple[list[str], list[str]], held: tuple[list[str], list[str]]
+) -> None:
+    result = imported(tmp_path, [("D", tuple(tags)) for tags in written])
+    assert [tags for _, tags in result] == list(held)
+    # tags with one key (those the loader refuses as E141) are the ones Anki merged
+    assert len({tag for _, tags in result for tag in tags}) == len({tag_key(tag) for tags in written for tag in tags})
