@@ -2,7 +2,9 @@
 
 One JSON file per deck, committed next to its source. For every note it keeps
 the GUID, a hash of what the note puts into Anki, per-field hashes (for
-``builder diff``) and the ``mod`` Anki compares on import; for the note types
+``builder diff``), the ``mod`` Anki compares on import and the note's earlier
+shipped states (``builder pull`` must tell a learner still on an old release
+from a learner's own edit); for the note types
 their frozen schema, a hash of templates and CSS, and their ``mod``; the deck
 name, the released version and the sha256 of the released .apkg; and the
 release history the changelog is rendered from. Keys are sorted and notes are
@@ -12,6 +14,7 @@ keyed by id, so an edit shows up as a small diff.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring as _encode_string  # json's C string encoder
@@ -20,7 +23,29 @@ from typing import Any
 
 from .errors import LockError
 
-LOCK_FORMAT = 1
+LOCK_FORMAT = 2
+"""Format 2 added ``earlier`` to notes. A format-1 lock reads as one whose notes have no earlier
+states (what it recorded is their current state), and the next build writes it as format 2."""
+READABLE_FORMATS = (1, 2)
+_VERSION = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
+_FIELD_HASH = re.compile(r"[0-9a-f]{16}")
+
+
+@dataclass(frozen=True)
+class EarlierState:
+    """What a note held in Anki before release ``until``: its per-field hashes and its tags.
+
+    A learner who has not imported ``until`` (or anything after it) still holds
+    this state; it is not their edit. Kept only when a release changed the note's
+    fields or tags, so an unchanged note costs nothing.
+    """
+
+    until: str
+    fields: dict[str, str]
+    tags: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"until": self.until, "fields": dict(sorted(self.fields.items())), "tags": list(self.tags)}
 
 
 @dataclass(frozen=True)
@@ -34,6 +59,14 @@ class LockedNote:
     deck: str
     tags: tuple[str, ...] = ()
     retired_in: str | None = None
+    earlier: tuple[EarlierState, ...] = ()
+    """States this note was shipped with before its current one, oldest first; written only when there are some."""
+
+    def after_release(self, fields: dict[str, str], tags: tuple[str, ...], version: str) -> tuple[EarlierState, ...]:
+        """The earlier states once release ``version`` ships ``fields`` and ``tags`` for this note."""
+        if (self.fields, tuple(self.tags)) == (fields, tuple(tags)):
+            return self.earlier
+        return (*self.earlier, EarlierState(version, self.fields, tuple(self.tags)))
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -48,6 +81,8 @@ class LockedNote:
         }
         if self.retired_in is not None:
             data["retired_in"] = self.retired_in
+        if self.earlier:
+            data["earlier"] = [state.to_json() for state in self.earlier]
         return data
 
     def json_text(self, newline: str) -> str:
@@ -63,11 +98,14 @@ class LockedNote:
                   + inner + "}") if self.fields else "{}"
         tags = ("[" + inner + " " + nested.join(map(_encode_string, self.tags)) + inner + "]") if self.tags else "[]"
         retired = "" if self.retired_in is None else f',{inner}"retired_in": {_encode_string(self.retired_in)}'
+        earlier = "" if not self.earlier else (
+            f',{inner}"earlier": ' + dumps_indented([state.to_json() for state in self.earlier], inner)
+        )
         return (
             f'{{{inner}"guid": {_encode_string(self.guid)},{inner}"type": {_encode_string(self.type_kind)},'
             f'{inner}"hash": {_encode_string(self.hash)},{inner}"fields": {fields},{inner}"mod": {self.mod},'
             f'{inner}"summary": {_encode_string(self.summary)},{inner}"deck": {_encode_string(self.deck)},'
-            f'{inner}"tags": {tags}{retired}{newline}}}'
+            f'{inner}"tags": {tags}{retired}{earlier}{newline}}}'
         )
 
 
@@ -210,7 +248,7 @@ def read_lock(path: Path) -> Lock | None:
         raise LockError(f"cannot read the lock: {exc}", path) from None
     try:
         data = json.loads(text)
-        if data.get("format") != LOCK_FORMAT:
+        if data.get("format") not in READABLE_FORMATS:
             raise LockError(
                 f"lock format {data.get('format')!r} is not {LOCK_FORMAT}: upgrade builder", path
             )
@@ -232,6 +270,7 @@ def read_lock(path: Path) -> Lock | None:
                     deck=item["deck"],
                     tags=tuple(item.get("tags", ())),
                     retired_in=item.get("retired_in"),
+                    earlier=_earlier_states(item.get("earlier", []), item["fields"]),
                 )
                 for note_id, item in data["notes"].items()
             },
@@ -265,6 +304,27 @@ def read_lock(path: Path) -> Lock | None:
         raise LockError(
             f"the lock is damaged ({type(exc).__name__}: {exc}): restore it from version control", path
         ) from None
+
+
+def _earlier_states(value: object, fields: dict[str, str]) -> tuple[EarlierState, ...]:
+    """A note's ``earlier`` list, checked in full: ``builder pull`` decides what a learner edited from it."""
+    if not isinstance(value, list):
+        raise ValueError(f"a note's earlier states are {type(value).__name__}, not a list")
+    states = []
+    for item in value:
+        if not isinstance(item, dict) or set(item) != {"until", "fields", "tags"}:
+            raise ValueError("an earlier state is not {until, fields, tags}")
+        until, hashes, tags = item["until"], item["fields"], item["tags"]
+        if not isinstance(until, str) or not _VERSION.fullmatch(until):
+            raise ValueError(f"an earlier state's 'until' is {until!r}, not a version")
+        if not isinstance(hashes, dict) or set(hashes) != set(fields) or not all(
+            isinstance(digest, str) and _FIELD_HASH.fullmatch(digest) for digest in hashes.values()
+        ):
+            raise ValueError(f"an earlier state's fields are not hashes of the note's fields {sorted(fields)}")
+        if not isinstance(tags, list) or not all(isinstance(tag, str) and tag for tag in tags):
+            raise ValueError("an earlier state's tags are not a list of tags")
+        states.append(EarlierState(until, dict(hashes), tuple(tags)))
+    return tuple(states)
 
 
 def bump(version: str, level: str) -> str:

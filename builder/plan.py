@@ -229,8 +229,10 @@ def make_plan(  # noqa: C901 - the rules read best in one place
         mod = old.mod if old is not None and same_in_anki(old, note, content) else next_mod(old.mod if old else 0)
         packaged.append(PackagedNote(note, mod, due))
         summary = old.summary if retired_in and old else note.summary()
+        fields = note.field_hashes()
+        earlier = old.after_release(fields, note.tags, version) if old is not None else ()
         locked[note.note_id] = LockedNote(
-            note.guid, note.type_kind, content, note.field_hashes(), mod, summary, note.deck, note.tags, retired_in
+            note.guid, note.type_kind, content, fields, mod, summary, note.deck, note.tags, retired_in, earlier
         )
 
     for due, note in enumerate(notes, start=1):
