@@ -18,8 +18,8 @@ from tests.conftest import REPO, write_source
 
 MODULES = sorted(f"builder.{path.stem}" for path in (REPO / "builder").glob("*.py") if path.stem != "__main__")
 HEAVY = ("genanki", "anki", "markdown_it", "pygments", "click")
-PACKAGES = {"builder.packaging", "builder.preview"}
-"""Modules that write packages when imported: packaging itself, and preview, which packages to render."""
+PACKAGES = {"builder.packaging", "builder.preview", "builder.draft"}
+"""Modules that load genanki when imported: packaging itself, and the draft and preview packagers."""
 
 
 def loaded_after(code: str, cwd: Path = REPO) -> set[str]:
