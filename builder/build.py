@@ -32,6 +32,7 @@ from .fsutil import (
     replace_together,
 )
 from .lock import lock_path, read_lock
+from .notices import change_deck_steps
 from .siblings import SLUG_CACHE, refuse_shared_slug
 from .yamlsafe import open_source
 
@@ -94,7 +95,8 @@ def changelog_text(plan: Plan) -> str:
         for label, ids in listed:
             if ids:
                 lines.append(f"- {label}: {', '.join(ids)}")
-        if any(ids for _, ids in listed):
+        lines += change_deck_steps(release.moves)
+        if any(ids for _, ids in listed) or release.moves:
             lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
 

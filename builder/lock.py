@@ -140,6 +140,9 @@ class Release:
     moved: tuple[str, ...] = ()
     """Notes that only moved to another deck (so were not updated); written only when there are some,
     which keeps locks from before this key byte for byte."""
+    moves: tuple[tuple[str, str], ...] = ()
+    """(old deck, new deck) for every pair of decks this release moves notes between, edited or not:
+    the Change Deck steps the changelog gives learners. Written only when there are some."""
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -151,6 +154,8 @@ class Release:
         }
         if self.moved:
             data["moved"] = list(self.moved)
+        if self.moves:
+            data["moves"] = [list(pair) for pair in self.moves]
         data["summary"] = self.summary
         return data
 
@@ -294,6 +299,7 @@ def read_lock(path: Path) -> Lock | None:
                     removed=tuple(item["removed"]),
                     summary=item.get("summary", ""),
                     moved=tuple(item.get("moved", ())),
+                    moves=tuple(_deck_pair(pair) for pair in item.get("moves", ())),
                 )
                 for item in data["history"]
             ),
@@ -325,6 +331,13 @@ def _earlier_states(value: object, fields: dict[str, str]) -> tuple[EarlierState
             raise ValueError("an earlier state's tags are not a list of tags")
         states.append(EarlierState(until, dict(hashes), tuple(tags)))
     return tuple(states)
+
+
+def _deck_pair(pair: Any) -> tuple[str, str]:
+    """One (old deck, new deck) entry of a release's ``moves``, checked: it is printed for learners."""
+    if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(name, str) for name in pair)):
+        raise ValueError(f"a release's moves entry is {pair!r}, not [old deck, new deck]")
+    return pair[0], pair[1]
 
 
 def bump(version: str, level: str) -> str:

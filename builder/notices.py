@@ -50,6 +50,19 @@ def move_warnings(old_top: str | None, new_top: str, found: Moves) -> tuple[str,
     return tuple(warnings)
 
 
+def change_deck_steps(moves: Iterable[tuple[str, str]]) -> list[str]:
+    """Changelog lines telling learners how to follow notes that moved: one Change Deck per pair of decks."""
+    pairs = list(moves)
+    if not pairs:
+        return []
+    return [
+        "- In Anki: cards you already have stay where they were. In *Browse*, search each old deck below, "
+        "select all, *Cards > Change Deck* to its new deck, then delete the empty old deck; review history "
+        "moves with the cards.",
+        *(f'  - `deck:"{before}"` to `{after}`' for before, after in pairs),
+    ]
+
+
 def _count(ids: list[str]) -> str:
     return "1 note moves" if len(ids) == 1 else f"{len(ids)} notes move"
 

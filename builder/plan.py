@@ -260,7 +260,9 @@ def make_plan(  # noqa: C901 - the rules read best in one place
 
     history = previous.history if previous else ()
     if previous is None or version != previous.version:
-        history = (*history, _release(version, now, tuple(changes), previous is None, [n.note_id for n in notes]))
+        ids = [n.note_id for n in notes]
+        moves = tuple(sorted(moved, key=lambda pair: pair[::-1]))  # in the order of the new decks
+        history = (*history, _release(version, now, tuple(changes), previous is None, ids, moves))
     used_decks = sorted({p.note.deck for p in packaged} - {deck.deck_name})
     decks = (
         DeckEntry(deck_id(deck.deck_name), deck.deck_name, _description(deck, version, description.html),
@@ -294,7 +296,8 @@ def make_plan(  # noqa: C901 - the rules read best in one place
     )
 
 
-def _release(version: str, now: int, changes: tuple[NoteChange, ...], first: bool, ids: list[str]) -> Release:
+def _release(version: str, now: int, changes: tuple[NoteChange, ...], first: bool, ids: list[str],
+             moves: tuple[tuple[str, str], ...]) -> Release:
     date = _dt.datetime.fromtimestamp(now, tz=_dt.timezone.utc).date().isoformat()
     if first:
         return Release(version, date, added=tuple(ids), summary=f"First release: {len(ids)} notes.")
@@ -308,7 +311,7 @@ def _release(version: str, now: int, changes: tuple[NoteChange, ...], first: boo
     parts += [f"{len(moved)} moved to another deck"] * bool(moved)
     parts += [f"{len(removed)} retired"] * bool(removed)
     summary = ", ".join(parts) + "." if parts else "Templates, styling or deck details updated."
-    return Release(version, date, added, changed, removed, summary[0].upper() + summary[1:], moved=moved)
+    return Release(version, date, added, changed, removed, summary[0].upper() + summary[1:], moved=moved, moves=moves)
 
 
 def _render_description(deck: Deck, renderer: Renderer) -> Remembered:

@@ -18,7 +18,9 @@ from click.testing import CliRunner
 from builder.build import build_deck, plan_deck
 from builder.cli import cli
 from builder.diffing import describe_plan
+from builder.errors import LockError
 from builder.identity import note_guid
+from builder.lock import read_lock
 from tests.ankitools import import_apkg, note_by_guid, open_collection, review_everything
 
 T1 = 1_700_000_000
@@ -93,6 +95,16 @@ def test_a_kind_that_moves_a_note_to_another_subdeck_is_a_patch_that_restamps_no
     changelog = (tmp_path / "dist" / "small-CHANGELOG.md").read_text(encoding="utf-8")
     assert "1 moved to another deck." in changelog and "- Moved to another deck: quiz-two" in changelog
     assert "Changed" not in changelog
+    assert changelog.split("## 1.0.0")[0].splitlines()[-3:] == [
+        "- In Anki: cards you already have stay where they were. In *Browse*, search each old deck below, "
+        "select all, *Cards > Change Deck* to its new deck, then delete the empty old deck; review history "
+        "moves with the cards.",
+        '  - `deck:"Small Deck::Quiz"` to `Small Deck::Deep dive`',
+        "",
+    ]
+    assert build_deck(small_source, tmp_path / "dist", now=T3).written == ()  # the steps survive a reread
+    history = json.loads(small_source.with_name("small.lock").read_text(encoding="utf-8"))["history"]
+    assert [release.get("moves") for release in history] == [None, [["Small Deck::Quiz", "Small Deck::Deep dive"]]]
 
 
 def test_diff_shows_moves_apart_from_edits(project: Path) -> None:
@@ -143,3 +155,14 @@ def test_a_lock_written_before_placement_was_told_apart_is_reproduced_byte_for_b
         assert lock in result.written and result.version == "1.0.1"
         old = (FIXTURES / "small-1.0.1.lock").read_bytes()
         assert lock.read_bytes() == old.replace(b'"format": 1,', b'"format": 2,', 1)
+
+
+@pytest.mark.parametrize("moves", [["one"], [["a", "b", "c"]], [["a", 1]], "ab", [None]])
+def test_a_lock_with_a_bad_moves_entry_is_damaged(small_source: Path, tmp_path: Path, moves: object) -> None:
+    build_deck(small_source, tmp_path / "dist", now=T1)
+    lock = small_source.with_name("small.lock")
+    data = json.loads(lock.read_text(encoding="utf-8"))
+    data["history"][-1]["moves"] = moves
+    lock.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(LockError, match="the lock is damaged"):
+        read_lock(lock)
