@@ -9,9 +9,10 @@ from __future__ import annotations
 import html
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
+from anki.consts import CARD_TYPE_NEW
 from anki.scheduler.v3 import CardAnswer
 
 _TAG = re.compile(r"<[^>]+>")
@@ -59,3 +60,40 @@ def review_everything(col: Collection, rating: int = CardAnswer.EASY) -> int:
             col.sched.answer_card(col.sched.build_answer(card=card, states=top.states, rating=rating))
             answered += 1
     return answered
+
+
+def next_day(col: Collection) -> Collection:
+    """The same collection on the scheduler's next day: today's limits reset, due reviews appear.
+
+    Anki counts days from the collection's creation time, so moving that back one
+    day is what the scheduler sees after a night; the collection is reopened so
+    the engine reads it again.
+    """
+    col.db.execute("update col set crt = crt - 86400")
+    path = col.path
+    col.close()
+    return open_collection(Path(path))
+
+
+class Served(NamedTuple):
+    """One card as the reviewer showed it."""
+
+    guid: str
+    ord: int
+    deck: str
+    new: bool
+
+
+def study_day(col: Collection, deck_id: int, rating: int = CardAnswer.EASY) -> list[Served]:
+    """Study ``deck_id`` (its subdecks included) until Anki has nothing left today; the cards served."""
+    col.decks.select(deck_id)
+    served = []
+    while True:
+        queued = col.sched.get_queued_cards(fetch_limit=1)
+        if not queued.cards:
+            return served
+        top = queued.cards[0]
+        card = col.get_card(top.card.id)
+        served.append(Served(card.note().guid, card.ord, col.decks.name(card.did), card.type == CARD_TYPE_NEW))
+        card.start_timer()
+        col.sched.answer_card(col.sched.build_answer(card=card, states=top.states, rating=rating))

@@ -52,8 +52,8 @@ def test_counts_decks_and_note_types_arrive_in_anki(imported: tuple[object, obje
     assert col.note_count() == len(plan.notes)  # type: ignore[attr-defined]
     assert col.card_count() == plan.card_count  # type: ignore[attr-defined]
     names = {d.name for d in col.decks.all_names_and_ids()}  # type: ignore[attr-defined]
-    assert {"Pinterest AI Platform", "Pinterest AI Platform::Key learnings", "Pinterest AI Platform::Quiz",
-            "Pinterest AI Platform::Deep dive"} <= names
+    assert {"Pinterest AI Platform", "Pinterest AI Platform::1 Key learnings", "Pinterest AI Platform::2 Quiz",
+            "Pinterest AI Platform::3 Deep dive"} <= names
     models = {m["name"]: [f["name"] for f in m["flds"]] for m in col.models.all()}  # type: ignore[attr-defined]
     assert models["Builder Cloze (pinterest-ai-platform)"] == list(CLOZE_FIELDS)
     assert models["Builder Q&A (pinterest-ai-platform)"] == list(QA_FIELDS)

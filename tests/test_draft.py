@@ -88,8 +88,8 @@ def test_importing_drafts_first_leaves_the_release_exactly_as_importing_it_alone
     assert len(release_state(alone, guids)["media"]) == 1  # the image both drafts and the release hold
     names = sorted(name.name for name in after_drafts.decks.all_names_and_ids())
     assert [name for name in names if "draft" in name] == [
-        "Small Deck (draft)", "Small Deck (draft)::Deep dive", "Small Deck (draft)::Key learnings",
-        "Small Deck (draft)::Quiz"]
+        "Small Deck (draft)", "Small Deck (draft)::1 Key learnings", "Small Deck (draft)::2 Quiz",
+        "Small Deck (draft)::3 Deep dive"]
     assert sorted(m.name for m in after_drafts.models.all_names_and_ids() if "draft" in m.name) == [
         "Builder Cloze (small draft)", "Builder Q&A (small draft)"]
     alone.close()

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from builder import source as source_module
 from builder.build import build_deck, plan_deck
 from builder.cli import cli
 from builder.diffing import describe_plan
@@ -28,6 +29,8 @@ T2 = T1 + 86_400
 T3 = T2 + 86_400
 Edit = Callable[[Path, str, str], None]
 FIXTURES = Path(__file__).parent / "fixtures" / "locks"
+SUBDECKS_3F9624E = {"learning": "Key learnings", "quiz": "Quiz", "deep-dive": "Deep dive"}
+"""Subdeck names before they were numbered (to sort in study order), as in the fixture lock."""
 
 
 def lock_mods(source: Path) -> dict[str, int]:
@@ -88,23 +91,13 @@ def test_a_kind_that_moves_a_note_to_another_subdeck_is_a_patch_that_restamps_no
     assert (result.plan.version, result.plan.ids("moved"), result.plan.ids("changed")) == ("1.0.1", ("quiz-two",), ())
     assert lock_mods(small_source) == mods
     assert result.warnings == (
-        "1 note moves from 'Small Deck::Quiz' to 'Small Deck::Deep dive' (quiz-two): Anki never moves a card "
-        "a learner already has, so their cards stay in 'Small Deck::Quiz'; the changelog tells learners how "
+        "1 note moves from 'Small Deck::2 Quiz' to 'Small Deck::3 Deep dive' (quiz-two): Anki never moves a card "
+        "a learner already has, so their cards stay in 'Small Deck::2 Quiz'; the changelog tells learners how "
         "to move them (Change Deck)",
     )
     changelog = (tmp_path / "dist" / "small-CHANGELOG.md").read_text(encoding="utf-8")
     assert "1 moved to another deck." in changelog and "- Moved to another deck: quiz-two" in changelog
     assert "Changed" not in changelog
-    assert changelog.split("## 1.0.0")[0].splitlines()[-3:] == [
-        "- In Anki: cards you already have stay where they were. In *Browse*, search each old deck below, "
-        "select all, *Cards > Change Deck* to its new deck, then delete the empty old deck; review history "
-        "moves with the cards.",
-        '  - `deck:"Small Deck::Quiz"` to `Small Deck::Deep dive`',
-        "",
-    ]
-    assert build_deck(small_source, tmp_path / "dist", now=T3).written == ()  # the steps survive a reread
-    history = json.loads(small_source.with_name("small.lock").read_text(encoding="utf-8"))["history"]
-    assert [release.get("moves") for release in history] == [None, [["Small Deck::Quiz", "Small Deck::Deep dive"]]]
 
 
 def test_diff_shows_moves_apart_from_edits(project: Path) -> None:
@@ -119,32 +112,34 @@ def test_diff_shows_moves_apart_from_edits(project: Path) -> None:
     placement = "(placement only: learners' notes are not updated)"
     assert result.stdout.splitlines() == [
         "small: 1.0.0 -> 1.0.1, patch",
-        f"  > learn-one: deck 'Small Deck::Key learnings' -> 'Renamed::Key learnings' {placement}",
-        f"  > learn-two: deck 'Small Deck::Key learnings' -> 'Renamed::Key learnings' {placement}",
-        "  ~ quiz-one: Answer, deck 'Small Deck::Quiz' -> 'Renamed::Quiz'",
-        f"  > quiz-two: deck 'Small Deck::Quiz' -> 'Renamed::Deep dive' {placement}",
-        f"  > deep-one: deck 'Small Deck::Deep dive' -> 'Renamed::Deep dive' {placement}",
-        f"  > deep-two: deck 'Small Deck::Deep dive' -> 'Renamed::Deep dive' {placement}",
+        f"  > learn-one: deck 'Small Deck::1 Key learnings' -> 'Renamed::1 Key learnings' {placement}",
+        f"  > learn-two: deck 'Small Deck::1 Key learnings' -> 'Renamed::1 Key learnings' {placement}",
+        "  ~ quiz-one: Answer, deck 'Small Deck::2 Quiz' -> 'Renamed::2 Quiz'",
+        f"  > quiz-two: deck 'Small Deck::2 Quiz' -> 'Renamed::3 Deep dive' {placement}",
+        f"  > deep-one: deck 'Small Deck::3 Deep dive' -> 'Renamed::3 Deep dive' {placement}",
+        f"  > deep-two: deck 'Small Deck::3 Deep dive' -> 'Renamed::3 Deep dive' {placement}",
     ]
     assert result.stderr.splitlines() == [
         "Warning: cardsrc/small.yaml: the deck was renamed from 'Small Deck' to 'Renamed': Anki matches decks "
         "by name and never moves a card a learner already has, so their cards stay under 'Small Deck' and only "
         "new cards go to 'Renamed'; the changelog tells learners how to move them (Change Deck)",
-        "Warning: cardsrc/small.yaml: 1 note moves from 'Small Deck::Quiz' to 'Renamed::Deep dive' (quiz-two): "
-        "Anki never moves a card a learner already has, so their cards stay in 'Small Deck::Quiz'; the "
+        "Warning: cardsrc/small.yaml: 1 note moves from 'Small Deck::2 Quiz' to 'Renamed::3 Deep dive' (quiz-two): "
+        "Anki never moves a card a learner already has, so their cards stay in 'Small Deck::2 Quiz'; the "
         "changelog tells learners how to move them (Change Deck)",
     ]
 
 
 @pytest.mark.parametrize("through", ["diff", "build"])
 def test_a_lock_written_before_placement_was_told_apart_is_reproduced_byte_for_byte(
-    small_source: Path, tmp_path: Path, edit_source: Edit, through: str
+    small_source: Path, tmp_path: Path, edit_source: Edit, through: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The upgrade itself re-stamps nothing: a 1.0.1 lock made by the previous builder (3f9624e).
 
     Only its format number moves (to 2, which added notes' earlier states: a
-    format-1 lock has none to add).
+    format-1 lock has none to add). That builder named the subdecks without
+    numbers; with today's names the same lock is a placement-only patch (next test).
     """
+    monkeypatch.setattr(source_module, "SUBDECKS", SUBDECKS_3F9624E)
     lock = small_source.with_name("small.lock")
     shutil.copy(FIXTURES / "small-1.0.1.lock", lock)
     edit_source(small_source, "answer: Answers.", "answer: Better answers.")
@@ -155,6 +150,33 @@ def test_a_lock_written_before_placement_was_told_apart_is_reproduced_byte_for_b
         assert lock in result.written and result.version == "1.0.1"
         old = (FIXTURES / "small-1.0.1.lock").read_bytes()
         assert lock.read_bytes() == old.replace(b'"format": 1,', b'"format": 2,', 1)
+
+
+def test_numbering_the_subdecks_moves_every_note_restamps_none_and_the_changelog_gives_the_steps(
+    small_source: Path, tmp_path: Path, edit_source: Edit
+) -> None:
+    lock = small_source.with_name("small.lock")
+    shutil.copy(FIXTURES / "small-1.0.1.lock", lock)
+    mods = lock_mods(small_source)
+    edit_source(small_source, "answer: Answers.", "answer: Better answers.")
+    result = build_deck(small_source, tmp_path / "dist", now=T3)
+    assert result.plan is not None and result.version == "1.0.2"
+    assert result.plan.ids("changed") == () and len(result.plan.ids("moved")) == 6
+    assert lock_mods(small_source) == mods
+    changelog = (tmp_path / "dist" / "small-CHANGELOG.md").read_text(encoding="utf-8")
+    assert changelog.split("## 1.0.1")[0].splitlines()[-5:] == [
+        "- In Anki: cards you already have stay where they were. In *Browse*, search each old deck below, "
+        "select all, *Cards > Change Deck* to its new deck, then delete the empty old deck; review history "
+        "moves with the cards.",
+        '  - `deck:"Small Deck::Key learnings"` to `Small Deck::1 Key learnings`',
+        '  - `deck:"Small Deck::Quiz"` to `Small Deck::2 Quiz`',
+        '  - `deck:"Small Deck::Deep dive"` to `Small Deck::3 Deep dive`',
+        "",
+    ]
+    assert build_deck(small_source, tmp_path / "dist", now=T3 + 1).written == ()  # the steps survive a reread
+    history = json.loads(lock.read_text(encoding="utf-8"))["history"]
+    assert history[-1]["moves"][0] == ["Small Deck::Key learnings", "Small Deck::1 Key learnings"]
+    assert all("moves" not in release for release in history[:-1])
 
 
 @pytest.mark.parametrize("moves", [["one"], [["a", "b", "c"]], [["a", 1]], "ab", [None]])

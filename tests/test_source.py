@@ -195,7 +195,7 @@ def test_scalars_stay_text_and_values_are_typed(tmp_path: Path) -> None:
     assert quiz_two.fields["answer"].text == "no"
     assert deck.source.date == "2025-01-31" and deck.version == "1.0.0"
     assert [note.kind for note in deck.notes] == ["learning", "learning", "quiz", "quiz", "deep-dive", "deep-dive"]
-    assert deck.subdeck("deep-dive") == "Small Deck::Deep dive"
+    assert deck.subdeck("deep-dive") == "Small Deck::3 Deep dive"
 
 
 def test_loading_never_mutates_and_is_repeatable(tmp_path: Path) -> None:
