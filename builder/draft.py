@@ -24,9 +24,9 @@ from pathlib import Path
 from .assemble import assemble_note_count
 from .build import plan_deck, write_error
 from .cache import CachedRenderer, Renderer
+from .contents import DeckEntry, NoteType, PackagedNote
 from .fsutil import atomic_write, read_bytes_or_none
 from .identity import deck_id, note_guid, note_type_id, note_type_name
-from .packaging import DeckEntry, NoteType, PackagedNote, build_package
 from .plan import Plan, build_time
 
 
@@ -58,6 +58,8 @@ def build_draft(source: Path, out_dir: Path, *, now: int | None = None, use_cach
     plan = plan_deck(source, now=stamp, allow_schema_change=allow_schema_change, renderer=renderer)
     renderer.save()
     note_types, decks, notes = draft_contents(plan, stamp)
+    from .packaging import build_package  # genanki only once there is a package to write
+
     data = build_package(note_types, decks, notes)
     apkg = out_dir / draft_name(plan.deck.slug)
     wrote = read_bytes_or_none(apkg) != data
