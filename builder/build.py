@@ -65,14 +65,22 @@ def plan_deck(
     allow_schema_change: bool = False,
     renderer: Renderer | None = None,
     progress: Progress | None = None,
+    releasing: bool = False,
 ) -> Plan:
-    """What a build of ``source`` would release, without writing anything."""
+    """What a build of ``source`` would release, without writing anything.
+
+    ``releasing`` adds the release gate: a source with any error ``builder check``
+    reports is refused before anything is rendered (drafts and diffs skip it).
+    """
     from .assemble import assemble
+    from .lint import refuse_unreleasable
     from .plan import build_time, make_plan
     from .source import load_deck
 
     deck = load_deck(source)
     refuse_shared_slug(source, deck.slug)
+    if releasing:
+        refuse_unreleasable(deck)
     previous = read_lock(lock_path(source, deck.slug))
     if previous is not None and previous.slug != deck.slug:
         raise BuilderError(f"the lock belongs to '{previous.slug}', not '{deck.slug}'", source)
@@ -220,7 +228,7 @@ def _build_locked(source: Path, out_dir: Path, now: int | None, allow_schema_cha
 
     with _collector_paused():
         plan = plan_deck(source, now=now, allow_schema_change=allow_schema_change, renderer=renderer,
-                         progress=progress)
+                         progress=progress, releasing=True)
         if renderer is not None:
             renderer.save()  # now, while packaging's memory is not yet in use; the fields are right either way
         data = build_package(plan.note_types, plan.decks, plan.notes, progress=progress)

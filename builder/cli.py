@@ -17,7 +17,7 @@ from typing import Any, NoReturn, TextIO, TypeVar
 import click
 
 from . import __version__
-from .errors import BuilderError, InvalidSource, printable
+from .errors import BuilderError, InvalidSource, Unreleasable, printable
 
 F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_SOURCES = Path("cardsrc")
@@ -44,6 +44,11 @@ def resolve_sources(sources: tuple[Path, ...]) -> list[Path]:
 
 def report(error: BuilderError) -> None:
     """Print every problem of a failed source, one ``Error:`` line each."""
+    if isinstance(error, Unreleasable):  # check's findings with their codes, then what to do
+        for finding in error.problems:
+            click.echo(printable(f"Error: {finding.where}: {finding.code} {finding.message}"), err=True)
+        click.echo(f"Error: {error}", err=True)
+        return
     problems = error.problems if isinstance(error, InvalidSource) else None
     if problems:
         for problem in problems:
@@ -97,6 +102,9 @@ def build(sources: tuple[Path, ...], out_dir: Path, allow_schema_change: bool, n
                 drafted = build_draft(source, out_dir, use_cache=not no_cache, allow_schema_change=allow_schema_change)
                 click.echo(f"Drafted {drafted.apkg}: {drafted.note_count} notes, {drafted.card_count} cards "
                            f"(draft of version {drafted.plan.version}, not a release)")
+                blocked = drafted.releasable_line()
+                if blocked:
+                    click.echo(blocked)
                 continue
             with ProgressBar(source.stem, sys.stderr) as progress:
                 result = build_deck(source, out_dir, allow_schema_change=allow_schema_change,

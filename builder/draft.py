@@ -27,6 +27,7 @@ from .cache import CachedRenderer, Renderer
 from .contents import DeckEntry, NoteType, PackagedNote
 from .fsutil import atomic_write, read_bytes_or_none
 from .identity import deck_id, note_guid, note_type_id, note_type_name
+from .lint import release_problems
 from .plan import Plan, build_time
 
 
@@ -48,6 +49,15 @@ class Draft:
     """False when the draft on disk already had these bytes."""
     note_count: int
     card_count: int
+    blockers: int
+    """How many errors ``builder check`` finds that keep this source from being released."""
+
+    def releasable_line(self) -> str | None:
+        """What still blocks the release, for a draft that could not be released as it is."""
+        if not self.blockers:
+            return None
+        count = f"{self.blockers} error{'s' * (self.blockers != 1)}"
+        return f"Not releasable yet: 'builder check {self.plan.deck.path}' finds {count}"
 
 
 def build_draft(source: Path, out_dir: Path, *, now: int | None = None, use_cache: bool = True,
@@ -70,7 +80,7 @@ def build_draft(source: Path, out_dir: Path, *, now: int | None = None, use_cach
         except OSError as exc:
             raise write_error(exc, out_dir) from None
     cards = sum(assemble_note_count(packaged.note) for packaged in notes)
-    return Draft(plan, apkg, wrote, len(notes), cards)
+    return Draft(plan, apkg, wrote, len(notes), cards, len(release_problems(plan.deck)))
 
 
 def draft_contents(

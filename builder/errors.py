@@ -108,3 +108,22 @@ class InvalidSource(SourceError):
 def _problem_order(problem: Problem) -> tuple[str, int, int, str]:
     where = problem.where
     return (str(where.path), where.line, where.column, problem.code)
+
+
+class Unreleasable(ReleaseError):
+    """``builder check`` finds errors in a valid source: it may be drafted, not released.
+
+    A release lands in learners' collections for good, so it must not carry a
+    placeholder, a duplicate question or an empty card; the findings are the
+    ones ``builder check`` prints, with the same codes and places.
+    """
+
+    def __init__(self, problems: list[Problem], path: Path) -> None:
+        count = f"{len(problems)} error{'s' * (len(problems) != 1)}"
+        super().__init__(
+            f"not released: 'builder check {path}' finds {count} (above); fix {'them' if len(problems) > 1 else 'it'}, "
+            "or try the deck "
+            "with 'builder build --draft' (warnings never block a release)",
+            path,
+        )
+        self.problems = tuple(sorted(problems, key=_problem_order))

@@ -5,11 +5,16 @@ E-codes) and linting stops there for that file, because the rules below need a
 typed ``Deck``. Linting works on the parsed tree as well as on the deck so
 every finding can point at a line *and* a column, like a compiler.
 
-Codes: ``E1xx`` are the loader's (the build fails on them), ``L3xx`` are lint
-errors (the build still works but the card is broken or unfinished) and
-``W2xx`` are warnings (W206-W209 are flashcard craft, measured in ``craft.py``).
-``W2xx``/``L3xx`` can be silenced per note or per deck with ``lint: {ignore: [CODE]}``;
-``E1xx`` cannot, the build rejects them.
+Codes: ``E1xx`` are the loader's, ``L3xx`` are lint errors (a card is broken
+or unfinished: a placeholder, a duplicate, an empty front) and ``W2xx`` are
+warnings (W206-W209 are flashcard craft, measured in ``craft.py``). An E or L
+code blocks a release: ``builder build`` refuses the source through
+:func:`release_problems`, the same rules ``check`` reports, while drafts and
+``watch`` accept it. ``W2xx``/``L3xx`` can be silenced per note or per deck
+with ``lint: {ignore: [CODE]}``; ``E1xx`` cannot.
+
+The L rules are cheap and look for a finding's column only when they report
+one, so a release pays for them without parsing the source a second time.
 """
 
 from __future__ import annotations
@@ -31,10 +36,11 @@ from .craft import (
     stale_time_words,
     words,
 )
-from .errors import InvalidSource, Location, Problem, SourceError
+from .errors import InvalidSource, Location, Problem, SourceError, Unreleasable
+from .places import Places
 from .siblings import shared_slug_problem
 from .source import Deck, Note, deck_from_tree
-from .yamlsafe import Mapping, Node, Scalar, Sequence, parse, read_source_text
+from .yamlsafe import parse, read_source_text
 
 DEFAULT_ANSWER_MAX_WORDS = 40
 
@@ -82,10 +88,6 @@ LINT_RULES = (
          f"words (default {DEFAULT_ANSWER_MAX_WORDS}): too long to recall."),
     Rule("W202", "warning", "The question already shows its answer: the answer's words appear in the "
          "question, or a cloze deletion's words appear elsewhere on its card."),
-    Rule("W203", "warning", f"Source metadata still holds a `builder new` placeholder ({TODO_MARK}, "
-         f"{PLACEHOLDER_URL}, date {PLACEHOLDER_DATE})."),
-    Rule("W204", "warning", "A cloze deletion is still `builder new`'s placeholder "
-         f"`{{{{c1::word::{TODO_MARK}}}}}`: mark the key term instead."),
     Rule("W205", "warning", "`lint: {ignore: [...]}` names a code that no lint rule has (E-codes cannot be "
          "silenced)."),
     Rule("W206", "warning", f"An answer is a set of more than {MAX_SET_ITEMS} items, which learners recall "
@@ -105,6 +107,10 @@ LINT_RULES = (
     Rule("L302", "error", "Two notes ask the same question (or have the same cloze text), ignoring case "
          "and spacing."),
     Rule("L303", "error", "A cloze deletion covers the whole text, so the card's front shows nothing."),
+    Rule("L304", "error", f"Source metadata still holds a `builder new` placeholder ({TODO_MARK}, "
+         f"{PLACEHOLDER_URL}, date {PLACEHOLDER_DATE})."),
+    Rule("L305", "error", "A cloze deletion is still `builder new`'s placeholder "
+         f"`{{{{c1::word::{TODO_MARK}}}}}`: mark the key term instead."),
 )
 RULES = {rule.code: rule for rule in LOADER_RULES + LINT_RULES}
 _SET_ADVICE = "sets are hard to recall, ask for the one that matters or give each item its own note"
@@ -148,7 +154,29 @@ def check_source(path: Path) -> list[Problem]:
     except SourceError as error:
         return problems_of(error, path)
     shared = shared_slug_problem(path, deck.slug)
-    return ([] if shared is None else [shared]) + _lint_deck(deck, _Places(root, text.splitlines()))
+    return ([] if shared is None else [shared]) + _lint_deck(deck, Places(path, (root, text.splitlines())))
+
+
+def refuse_unreleasable(deck: Deck) -> None:
+    """The release gate: raise ``Unreleasable`` when ``builder check`` would report an L code."""
+    problems = release_problems(deck)
+    if problems:
+        raise Unreleasable(problems, deck.path)
+
+
+def release_problems(deck: Deck, places: Places | None = None) -> list[Problem]:
+    """The lint errors (L codes) of a valid deck, which keep it from being released.
+
+    ``builder check`` reports exactly these among its errors and ``builder build``
+    refuses a deck that has any, so the two can never disagree. Without
+    ``places``, the source is parsed again for columns only if something is found.
+    """
+    places = places or Places(deck.path)
+    found = [problem for problem in _unfinished_deck(deck, places) if problem.code not in deck.lint_ignore]
+    for note in deck.notes:
+        silenced = note.lint_ignore | deck.lint_ignore
+        found += [problem for problem in _unfinished_note(deck, note, places) if problem.code not in silenced]
+    return found
 
 
 def problems_of(error: SourceError, path: Path) -> list[Problem]:
@@ -158,39 +186,9 @@ def problems_of(error: SourceError, path: Path) -> list[Problem]:
     return [Problem(error.where or Location(path), "E100", error.message)]
 
 
-class _Places:
-    """Lines and columns of notes, fields and source keys, from the parsed tree."""
-
-    def __init__(self, root: Node, lines: list[str]) -> None:
-        assert isinstance(root, Mapping)  # the deck validated
-        self.root = root
-        self.lines = lines
-        notes = root.items.get("notes")
-        self.notes: dict[str, Mapping] = {}
-        for item in notes.items if isinstance(notes, Sequence) else ():
-            note_id = item.items.get("id") if isinstance(item, Mapping) else None
-            if isinstance(item, Mapping) and isinstance(note_id, Scalar):
-                self.notes[note_id.text] = item
-
-    def key(self, deck: Deck, *names: str, note: Note | None = None) -> Location:
-        """Where the value of ``root[names[0]][names[1]]...`` (or of a note's keys) starts."""
-        node: Node = self.root if note is None else self.notes[note.id]
-        for name in names:
-            assert isinstance(node, Mapping)
-            node = node.items[name]
-        if isinstance(node, Scalar):
-            return self._scalar(deck, node)
-        return Location(deck.path, node.line, node.column)
-
-    def _scalar(self, deck: Deck, value: Scalar) -> Location:
-        if value.content_line == value.line:
-            return Location(deck.path, value.line, value.column)
-        line = self.lines[value.content_line - 1] if value.content_line <= len(self.lines) else ""
-        return Location(deck.path, value.content_line, len(line) - len(line.lstrip(" ")) + 1)
-
-
-def _lint_deck(deck: Deck, places: _Places) -> list[Problem]:
-    found = [problem for problem in _deck_problems(deck, places) if problem.code not in deck.lint_ignore]
+def _lint_deck(deck: Deck, places: Places) -> list[Problem]:
+    found = release_problems(deck, places)
+    found += [problem for problem in _deck_problems(deck, places) if problem.code not in deck.lint_ignore]
     for note in deck.notes:
         silenced = note.lint_ignore | deck.lint_ignore
         found += [problem for problem in _note_problems(deck, note, places) if problem.code not in silenced]
@@ -201,23 +199,48 @@ def _problem(where: Location, code: str, message: str) -> Problem:
     return Problem(where, code, message, RULES[code].severity)
 
 
-def _deck_problems(deck: Deck, places: _Places) -> Iterator[Problem]:
+def _deck_problems(deck: Deck, places: Places) -> Iterator[Problem]:
     if deck.lint_ignore:
         yield from _unknown_codes(deck.lint_ignore, places.key(deck, "lint", "ignore"), "the deck")
-    yield from _duplicate_questions(deck, places)
     yield from _duplicate_answers(deck, places)
     if deck.description:
         yield from _stale(deck, places.key(deck, "description"), "description", deck.description.text)
+
+
+def _unfinished_deck(deck: Deck, places: Places) -> Iterator[Problem]:
+    """The deck-wide L rules: repeated questions and ``builder new``'s source placeholders."""
+    yield from _duplicate_questions(deck, places)
     source = deck.source
     for name in ("title", "author", "url"):
         value = getattr(source, name)
         if _TODO_WORD.search(value) or (name == "url" and _is_placeholder_url(value)):
-            yield _problem(places.key(deck, "source", name), "W203",
+            yield _problem(places.key(deck, "source", name), "L304",
                            f"source {name} is still a placeholder ('{value}'): fill in the article's {name}")
     if source.date == PLACEHOLDER_DATE:
-        yield _problem(places.key(deck, "source", "date"), "W203",
+        yield _problem(places.key(deck, "source", "date"), "L304",
                        f"source date {PLACEHOLDER_DATE} is builder new's placeholder: "
                        "write the publication date")
+
+
+def _unfinished_note(deck: Deck, note: Note, places: Places) -> Iterator[Problem]:
+    """A note's L rules: a TODO field, a deletion of the whole text, a placeholder deletion."""
+    for name, field in note.fields.items():
+        if _TODO_FIELD.match(field.text.strip()):
+            yield _problem(places.key(deck, name, note=note), "L301",
+                           f"'{name}' of note '{note.id}' is still {TODO_MARK}: write the {name}")
+    if not note.is_cloze:
+        return
+    text = note.fields["text"].text
+    if not words(DELETION.sub(" ", text)):
+        yield _problem(places.key(deck, "text", note=note), "L303",
+                       f"note '{note.id}' is one cloze deletion with no text around it: "
+                       "the card would show nothing, delete only the key term")
+    for number, content, hint in deletions(text):
+        if hint == TODO_MARK:
+            yield _problem(places.key(deck, "text", note=note), "L305",
+                           f"note '{note.id}' still has the placeholder deletion "
+                           f"'{{{{c{number}::{content}::{hint}}}}}': mark the key term "
+                           f"as {{{{c{number}::...}}}} and drop '::{TODO_MARK}'")
 
 
 def _is_placeholder_url(url: str) -> bool:
@@ -234,14 +257,11 @@ def _unknown_codes(codes: frozenset[str], where: Location, owner: str) -> Iterat
                                           "cannot be silenced: fix the source instead")
 
 
-def _note_problems(deck: Deck, note: Note, places: _Places) -> Iterator[Problem]:
+def _note_problems(deck: Deck, note: Note, places: Places) -> Iterator[Problem]:
     if note.lint_ignore:
         where = places.key(deck, "lint", "ignore", note=note)
         yield from _unknown_codes(note.lint_ignore, where, f"note '{note.id}'")
     for name, field in note.fields.items():
-        if _TODO_FIELD.match(field.text.strip()):
-            yield _problem(places.key(deck, name, note=note), "L301",
-                           f"'{name}' of note '{note.id}' is still {TODO_MARK}: write the {name}")
         yield from _stale(deck, places.key(deck, name, note=note), f"{name} of note '{note.id}'", field.text)
     limit = deck.answer_max_words or DEFAULT_ANSWER_MAX_WORDS
     if note.is_cloze:
@@ -263,18 +283,11 @@ def _note_problems(deck: Deck, note: Note, places: _Places) -> Iterator[Problem]
                        f"answer of note '{note.id}' lists {items} items (more than {MAX_SET_ITEMS}): {_SET_ADVICE}")
 
 
-def _cloze_problems(deck: Deck, note: Note, places: _Places, limit: int) -> Iterator[Problem]:
+def _cloze_problems(deck: Deck, note: Note, places: Places, limit: int) -> Iterator[Problem]:
     text = note.fields["text"].text
     where = places.key(deck, "text", note=note)
     found = deletions(text)
-    if not words(DELETION.sub(" ", text)):
-        yield _problem(where, "L303", f"note '{note.id}' is one cloze deletion with no text around it: "
-                                      "the card would show nothing, delete only the key term")
-    for number, content, hint in found:
-        if hint == TODO_MARK:
-            yield _problem(where, "W204", f"note '{note.id}' still has the placeholder deletion "
-                                          f"'{{{{c{number}::{content}::{hint}}}}}': mark the key term "
-                                          f"as {{{{c{number}::...}}}} and drop '::{TODO_MARK}'")
+    for number, content, _ in found:
         size = len(content.split())
         if size > limit:
             yield _problem(where, "W201", f"deletion c{number} of note '{note.id}' has {size} words "
@@ -310,7 +323,7 @@ def _contains(haystack: str, needle: str) -> bool:
     return bool(phrase) and f" {phrase} " in f" {' '.join(words(haystack))} "
 
 
-def _duplicate_questions(deck: Deck, places: _Places) -> Iterator[Problem]:
+def _duplicate_questions(deck: Deck, places: Places) -> Iterator[Problem]:
     first: dict[tuple[str, str], Note] = {}
     for note in deck.notes:
         name = "text" if note.is_cloze else "question"
@@ -324,7 +337,7 @@ def _duplicate_questions(deck: Deck, places: _Places) -> Iterator[Problem]:
 
 
 def _answers(note: Note) -> Iterator[tuple[str, str]]:
-    """Each card's answer with how to name it; placeholders (already L301/W204) left out."""
+    """Each card's answer with how to name it; placeholders (already L301/L305) left out."""
     if not note.is_cloze:
         answer = note.fields["answer"].text
         if not _TODO_FIELD.match(answer.strip()):
@@ -336,7 +349,7 @@ def _answers(note: Note) -> Iterator[tuple[str, str]]:
             yield f"card c{number} of note '{note.id}'", " ".join(contents)
 
 
-def _duplicate_answers(deck: Deck, places: _Places) -> Iterator[Problem]:
+def _duplicate_answers(deck: Deck, places: Places) -> Iterator[Problem]:
     first: dict[str, tuple[Note, str, int]] = {}
     for note in deck.notes:
         name = "text" if note.is_cloze else "answer"

@@ -5,7 +5,7 @@ The page is the text a summary site shows for an article (see
 Learnings" list and "Test Your Knowledge" questions, each question after a
 line holding only "?". What the page does not give (author, date, link,
 answers, which words to hide) becomes a placeholder that builds but that
-``builder check`` reports (``builder.lint``: L301, W203, W204): the author can
+``builder check`` reports (``builder.lint``: L301, L304, L305): the author can
 build and try the deck at once, and ``check`` lists what is left to do.
 
 The title is the line before "Read Full Article", else the line after "N min
@@ -189,7 +189,7 @@ def _note_id(prefix: str, text: str, taken: set[str], words: int) -> str:
 
 
 def _placeholder_cloze(text: str) -> str:
-    """``text`` with its last word as a ``TODO`` deletion the author moves (lint W204)."""
+    """``text`` with its last word as a ``TODO`` deletion the author moves (lint L305)."""
     match = _LAST_WORD.search(text)
     start, end = (match.start(), match.end()) if match else (0, len(text))
     return f"{text[:start]}{{{{c1::{text[start:end]}::{TODO_MARK}}}}}{text[end:]}"

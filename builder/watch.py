@@ -78,6 +78,8 @@ class Drafted:
     seconds: float
     wrote: bool
     """False when the draft on disk already had these bytes."""
+    blocked: str | None = None
+    """What keeps the source from being released, if anything (drafts accept unfinished sources)."""
 
 
 @dataclass(frozen=True)
@@ -135,7 +137,7 @@ def draft_source(source: Path, out_dir: Path) -> Outcome:
         added, changed = len(plan.ids("added", "restored")), len(plan.ids("changed"))
         moved, removed = len(plan.ids("moved")), len(plan.ids("removed"))
     return Drafted(source, plan.deck.slug, plan.version, draft.apkg, added, changed, moved, removed, seconds,
-                   draft.wrote)
+                   draft.wrote, draft.releasable_line())
 
 
 def describe(outcome: Outcome) -> list[str]:
@@ -146,7 +148,8 @@ def describe(outcome: Outcome) -> list[str]:
     verb = "Draft" if outcome.wrote else "Unchanged draft"
     return [
         f"{verb} of {outcome.slug} {outcome.version}: {outcome.added} added, {outcome.changed} changed, "
-        f"{outcome.moved} moved, {outcome.removed} retired ({took}) -> {outcome.apkg}"
+        f"{outcome.moved} moved, {outcome.removed} retired ({took}) -> {outcome.apkg}",
+        *([outcome.blocked] if outcome.blocked else []),
     ]
 
 

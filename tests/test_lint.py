@@ -44,16 +44,6 @@ LINT_CASES = [
         "21:7: W202 card c1 of note 'giveaway-cloze' shows its own answer outside the deletion: "
         "reword the text or delete that too",
     ]),
-    ("w203-placeholder-metadata", 0, [
-        "7:11: W203 source author is still a placeholder ('TODO'): fill in the article's author",
-        "8:9: W203 source date 1970-01-01 is builder new's placeholder: write the publication date",
-        "9:8: W203 source url is still a placeholder ('https://example.invalid/TODO'): "
-        "fill in the article's url",
-    ]),
-    ("w204-placeholder-cloze", 0, [
-        "16:11: W204 note 'placeholder-cloze' still has the placeholder deletion '{{c1::advances::TODO}}': "
-        "mark the key term as {{c1::...}} and drop '::TODO'",
-    ]),
     ("w205-unknown-ignored-code", 0, [
         "18:15: W205 lint ignore of note 'odd-ignore' names E110, a loader error that cannot be silenced: "
         "fix the source instead",
@@ -95,6 +85,16 @@ LINT_CASES = [
     ("l303-whole-deletion", 1, [
         "16:11: L303 note 'whole-deletion' is one cloze deletion with no text around it: "
         "the card would show nothing, delete only the key term",
+    ]),
+    ("l304-placeholder-metadata", 1, [
+        "7:11: L304 source author is still a placeholder ('TODO'): fill in the article's author",
+        "8:9: L304 source date 1970-01-01 is builder new's placeholder: write the publication date",
+        "9:8: L304 source url is still a placeholder ('https://example.invalid/TODO'): "
+        "fill in the article's url",
+    ]),
+    ("l305-placeholder-cloze", 1, [
+        "16:11: L305 note 'placeholder-cloze' still has the placeholder deletion '{{c1::advances::TODO}}': "
+        "mark the key term as {{c1::...}} and drop '::TODO'",
     ]),
     ("ignored-per-note", 0, []),
     ("ignored-per-deck", 0, []),
@@ -162,7 +162,7 @@ def test_clean_source_passes_strict(tmp_path: Path) -> None:
 
 @pytest.mark.usefixtures("in_repo")
 def test_warnings_fail_only_with_strict() -> None:
-    path = f"{LINT}/w204-placeholder-cloze.yaml"
+    path = f"{LINT}/w201-answer-too-long.yaml"
     assert check(path)[0] == 0
     code, stdout, stderr = check("--strict", path)
     assert code == 1
@@ -172,18 +172,18 @@ def test_warnings_fail_only_with_strict() -> None:
 
 @pytest.mark.usefixtures("in_repo")
 def test_problems_of_several_sources_are_sorted_by_file_line_column() -> None:
-    paths = [f"{LINT}/w203-placeholder-metadata.yaml", f"{LINT}/l301-todo-answer.yaml", f"{BAD}/e110-duplicate-id.yaml"]
+    paths = [f"{LINT}/l304-placeholder-metadata.yaml", f"{LINT}/l301-todo-answer.yaml", f"{BAD}/e110-duplicate-id.yaml"]
     code, stdout, stderr = check(*paths)
     assert [line.split(": ")[0] for line in stdout] == [
         f"{LINT}/l301-todo-answer.yaml:17:13",
         f"{LINT}/l301-todo-answer.yaml:20:15",
-        f"{LINT}/w203-placeholder-metadata.yaml:7:11",
-        f"{LINT}/w203-placeholder-metadata.yaml:8:9",
-        f"{LINT}/w203-placeholder-metadata.yaml:9:8",
+        f"{LINT}/l304-placeholder-metadata.yaml:7:11",
+        f"{LINT}/l304-placeholder-metadata.yaml:8:9",
+        f"{LINT}/l304-placeholder-metadata.yaml:9:8",
         f"{BAD}/e110-duplicate-id.yaml:14:5",
     ]
     assert code == 1
-    assert stderr == "Found 3 errors and 3 warnings in 3 sources.\n"
+    assert stderr == "Found 6 errors and 0 warnings in 3 sources.\n"
 
 
 def test_unreadable_source_is_an_e100_finding_and_the_others_are_still_checked(tmp_path: Path) -> None:

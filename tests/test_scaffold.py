@@ -135,7 +135,7 @@ def test_generated_source_loads_and_check_reports_the_placeholders(tmp_path: Pat
     assert [note.fields["question"].text for note in deck.notes[5:]] == list(QUESTIONS)
     assert len({note.id for note in deck.notes}) == 11
     codes = [problem.code for problem in check_source(created.path)]
-    assert sorted(codes) == ["L301"] * 6 + ["W203"] * 3 + ["W204"] * 5
+    assert sorted(codes) == ["L301"] * 6 + ["L304"] * 3 + ["L305"] * 5
     document = yaml.load(text, Loader=yaml.BaseLoader)
     assert Draft202012Validator(deck_schema(), format_checker=FormatChecker()).is_valid(document)
 
@@ -155,7 +155,7 @@ def test_cli_new_from_page_and_check(tmp_path: Path, monkeypatch: pytest.MonkeyP
         f"cardsrc/{SLUG}.yaml:84:13: L301 'answer' of note 'quiz-lessons-drawn-challenges-faced' is still TODO: "
         "write the answer"
     )
-    assert checked.stderr == "Found 6 errors and 8 warnings in 1 source.\n"
+    assert checked.stderr == "Found 14 errors and 0 warnings in 1 source.\n"
 
 
 def test_never_overwrites(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -182,7 +182,7 @@ def test_skeleton(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     deck = load_deck(path)
     assert deck.title == deck.source.title == "Linchpin: a DSL"
     assert [note.id for note in deck.notes] == ["learning-write-one-fact", "quiz-ask-question-article-answers"]
-    assert sorted(problem.code for problem in check_source(path)) == ["L301"] * 3 + ["W203"] * 3 + ["W204"]
+    assert sorted(problem.code for problem in check_source(path)) == ["L301"] * 3 + ["L304"] * 3 + ["L305"]
 
 
 @pytest.mark.parametrize("title", [
