@@ -98,6 +98,16 @@ def test_a_kind_that_moves_a_note_to_another_subdeck_is_a_patch_that_restamps_no
     changelog = (tmp_path / "dist" / "small-CHANGELOG.md").read_text(encoding="utf-8")
     assert "1 moved to another deck." in changelog and "- Moved to another deck: quiz-two" in changelog
     assert "Changed" not in changelog
+    assert changelog.split("## 1.0.0")[0].splitlines()[-3:] == [
+        "- In Anki: cards you already have stay where they were. In *Browse*, search each old deck below, "
+        "select all, *Cards > Change Deck* to its new deck, then delete the empty old deck; review history "
+        "moves with the cards.",
+        '  - `deck:"Small Deck::2 Quiz"` to `Small Deck::3 Deep dive`',
+        "",
+    ]
+    assert build_deck(small_source, tmp_path / "dist", now=T3).written == ()  # the steps survive a reread
+    history = json.loads(small_source.with_name("small.lock").read_text(encoding="utf-8"))["history"]
+    assert [release.get("moves") for release in history] == [None, [["Small Deck::2 Quiz", "Small Deck::3 Deep dive"]]]
 
 
 def test_diff_shows_moves_apart_from_edits(project: Path) -> None:
