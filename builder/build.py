@@ -116,6 +116,7 @@ def build_deck(
     now: int | None = None,
     allow_schema_change: bool = False,
     reuse: bool = False,
+    unsafe_html: bool = False,
     progress: Progress | None = None,
 ) -> BuildResult:
     """Build ``source`` into ``out_dir``; with ``reuse``, use and fill the cache beside the source.
@@ -123,16 +124,25 @@ def build_deck(
     Reusing skips a build whose inputs are those of the last one (see
     :mod:`builder.uptodate`) and takes unchanged fields from the render cache
     (:mod:`builder.cache`). Either way the files written are the same.
+    ``unsafe_html`` keeps an ``allow_html`` source's HTML raw: such a build is
+    never skipped, as the up-to-date record stands for sanitised builds.
     """
     with open_source(source) as handle:
         try:
             with exclusive(handle):
                 finish_interrupted(journal_path(source))
-                if not reuse:
-                    return _build_locked(source, out_dir, now, allow_schema_change, None, progress)
-                return _reuse_or_build(source, handle, out_dir, now, allow_schema_change, progress)
+                if reuse and not unsafe_html:
+                    return _reuse_or_build(source, handle, out_dir, now, allow_schema_change, progress)
+                renderer = _renderer(source, reuse=reuse, unsafe_html=unsafe_html)
+                return _build_locked(source, out_dir, now, allow_schema_change, renderer, progress)
         except OSError as exc:
             raise write_error(exc, out_dir) from None
+
+
+def _renderer(source: Path, *, reuse: bool, unsafe_html: bool) -> Renderer:
+    from .cache import CachedRenderer, Renderer
+
+    return CachedRenderer.for_source(source, unsafe_html=unsafe_html) if reuse else Renderer(unsafe_html=unsafe_html)
 
 
 def _reuse_or_build(source: Path, handle: BinaryIO, out_dir: Path, now: int | None,

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 CACHE_FOLDER = ".builder-cache"
 _MAGIC = b"builder-cache"
 _FORMAT = 1
-_OUTPUT_LIBRARIES = ("genanki", "markdown_it", "mdit_py_plugins", "pygments", "yaml")
+_OUTPUT_LIBRARIES = ("genanki", "markdown_it", "mdit_py_plugins", "nh3", "pygments", "yaml")
 """Libraries whose behaviour shapes what a build writes."""
 
 
@@ -118,12 +118,25 @@ class Remembered(NamedTuple):
 
 
 class Renderer:
-    """Fields and code CSS from :mod:`builder.render`, imported only when first needed."""
+    """Fields and code CSS from :mod:`builder.render`, imported only when first needed.
+
+    ``unsafe_html`` (the command line's ``--unsafe-html``, never a source's)
+    keeps the HTML of ``allow_html`` sources raw instead of sanitised.
+    """
+
+    def __init__(self, *, unsafe_html: bool = False) -> None:
+        self.unsafe_html = unsafe_html
 
     def field(self, text: str, where: Location, *, base_dir: Path, allow_html: bool = False) -> RenderedLike:
         from .render import render_field
 
-        return render_field(text, where, base_dir=base_dir, allow_html=allow_html)
+        return render_field(text, where, base_dir=base_dir, allow_html=allow_html, unsafe_html=self.unsafe_html)
+
+    def html_mode(self, allow_html: bool) -> str:
+        """How a field's HTML is rendered: as text, sanitised or raw."""
+        if not allow_html:
+            return "text"
+        return "raw" if self.unsafe_html else "sanitised"
 
     def css(self) -> str:
         from .render import highlight_css
@@ -137,7 +150,8 @@ class Renderer:
 class CachedRenderer(Renderer):
     """A :class:`Renderer` that remembers, across builds, what it rendered for one source."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, unsafe_html: bool = False) -> None:
+        super().__init__(unsafe_html=unsafe_html)
         self.path = path
         stored = read_checked(path, "renders")
         fields = stored.get("fields") if isinstance(stored, dict) else None
@@ -149,11 +163,12 @@ class CachedRenderer(Renderer):
         self.hits = self.misses = 0
 
     @classmethod
-    def for_source(cls, source: Path) -> CachedRenderer:
-        return cls(cache_folder(source) / f"{source.name}.renders")
+    def for_source(cls, source: Path, *, unsafe_html: bool = False) -> CachedRenderer:
+        return cls(cache_folder(source) / f"{source.name}.renders", unsafe_html=unsafe_html)
 
     def field(self, text: str, where: Location, *, base_dir: Path, allow_html: bool = False) -> RenderedLike:
-        key = hashlib.blake2b(f"{allow_html:d}{text}".encode(), digest_size=16).hexdigest()
+        # The mode is in the key: a sanitised render must never be taken for a raw one, or the reverse.
+        key = hashlib.blake2b(f"{self.html_mode(allow_html)}\0{text}".encode(), digest_size=16).hexdigest()
         html = self._used.get(key)
         if html is None:
             html = self._stored.get(key)

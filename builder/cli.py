@@ -30,6 +30,14 @@ def sources_argument(func: F) -> F:
     )(func)
 
 
+def unsafe_html_option(func: F) -> F:
+    return click.option(
+        "--unsafe-html", is_flag=True,
+        help="Keep the HTML of allow_html sources raw, scripts included, instead of sanitised. "
+             "Only for sources you trust with every learner's Anki; no source can set this.",
+    )(func)
+
+
 def resolve_sources(sources: tuple[Path, ...]) -> list[Path]:
     """The sources named, or every ``cardsrc/*.yaml`` when none is."""
     if sources:
@@ -79,7 +87,9 @@ def cli() -> None:
               help="Build in full, without reading or updating the cache in .builder-cache/ beside each source.")
 @click.option("--draft", is_flag=True,
               help="Write only OUT/<slug>-draft.apkg (own deck, note types and ids): no release, no lock.")
-def build(sources: tuple[Path, ...], out_dir: Path, allow_schema_change: bool, no_cache: bool, draft: bool) -> None:
+@unsafe_html_option
+def build(sources: tuple[Path, ...], out_dir: Path, allow_schema_change: bool, no_cache: bool, draft: bool,
+          unsafe_html: bool) -> None:
     """Release each SOURCE (default: cardsrc/*.yaml) as OUT/<slug>-<version>.apkg, or draft it.
 
     A rebuild with nothing changed is recognised from hashes and writes nothing;
@@ -99,7 +109,8 @@ def build(sources: tuple[Path, ...], out_dir: Path, allow_schema_change: bool, n
     for source in resolve_sources(sources):
         try:
             if draft:
-                drafted = build_draft(source, out_dir, use_cache=not no_cache, allow_schema_change=allow_schema_change)
+                drafted = build_draft(source, out_dir, use_cache=not no_cache, allow_schema_change=allow_schema_change,
+                                      unsafe_html=unsafe_html)
                 click.echo(f"Drafted {drafted.apkg}: {drafted.note_count} notes, {drafted.card_count} cards "
                            f"(draft of version {drafted.plan.version}, not a release)")
                 blocked = drafted.releasable_line()
@@ -108,7 +119,7 @@ def build(sources: tuple[Path, ...], out_dir: Path, allow_schema_change: bool, n
                 continue
             with ProgressBar(source.stem, sys.stderr) as progress:
                 result = build_deck(source, out_dir, allow_schema_change=allow_schema_change,
-                                    reuse=not no_cache, progress=progress)
+                                    reuse=not no_cache, unsafe_html=unsafe_html, progress=progress)
         except BuilderError as error:
             report(error)
             failed = True
@@ -197,7 +208,8 @@ class ProgressBar:
 @cli.command()
 @sources_argument
 @click.option("--exit-code", is_flag=True, help="Exit with 1 when the next build would change something.")
-def diff(sources: tuple[Path, ...], exit_code: bool) -> None:
+@unsafe_html_option
+def diff(sources: tuple[Path, ...], exit_code: bool, unsafe_html: bool) -> None:
     """Show what the next build of each SOURCE changes against its lock.
 
     \b
@@ -211,7 +223,8 @@ def diff(sources: tuple[Path, ...], exit_code: bool) -> None:
     changed = failed = False
     for source in resolve_sources(sources):
         try:
-            plan = plan_deck(source, renderer=CachedRenderer.for_source(source))  # read, never written
+            renderer = CachedRenderer.for_source(source, unsafe_html=unsafe_html)  # read, never written
+            plan = plan_deck(source, renderer=renderer)
         except BuilderError as error:
             report(error)
             failed = True
@@ -317,7 +330,8 @@ def new(summary: Path | None, title: str | None, slug: str | None, folder: Path)
 @sources_argument
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("dist"),
               show_default=True, help="Folder for the drafts.")
-def watch(sources: tuple[Path, ...], out_dir: Path) -> None:
+@unsafe_html_option
+def watch(sources: tuple[Path, ...], out_dir: Path, unsafe_html: bool) -> None:
     """Draft each SOURCE (default: cardsrc/*.yaml) whenever it, or an image beside it, is saved.
 
     Each save writes OUT/<slug>-draft.apkg like 'builder build --draft', never
@@ -345,7 +359,8 @@ def watch(sources: tuple[Path, ...], out_dir: Path) -> None:
         click.echo(f"Watching {names} (Ctrl-C to stop)")
 
     try:
-        watch_loop(file_changes(watched.roots(), ready), watched, lambda source: draft_source(source, out_dir), show)
+        watch_loop(file_changes(watched.roots(), ready), watched,
+                   lambda source: draft_source(source, out_dir, unsafe_html=unsafe_html), show)
     except BuilderError as error:
         report(error)
         sys.exit(1)
@@ -360,7 +375,9 @@ def watch(sources: tuple[Path, ...], out_dir: Path) -> None:
 @click.option("--png", is_flag=True, help="Also screenshot every card at 390x844 with headless Chromium into OUT/png/.")
 @click.option("--open/--no-open", "open_gallery", default=False, show_default=True,
               help="Open the gallery in the web browser.")
-def preview(sources: tuple[Path, ...], out_dir: Path | None, png: bool, open_gallery: bool) -> None:
+@unsafe_html_option
+def preview(sources: tuple[Path, ...], out_dir: Path | None, png: bool, open_gallery: bool,
+            unsafe_html: bool) -> None:
     """Show every card of each SOURCE as a phone shows it, in a static HTML gallery.
 
     Builds the deck like 'builder build' (without touching dist/ or the lock),
@@ -387,7 +404,7 @@ def preview(sources: tuple[Path, ...], out_dir: Path | None, png: bool, open_gal
     failed = False
     for source in found:
         try:
-            result = preview_deck(source, out_dir, png=png)
+            result = preview_deck(source, out_dir, png=png, unsafe_html=unsafe_html)
         except BuilderError as error:
             report(error)
             failed = True

@@ -61,10 +61,13 @@ class Draft:
 
 
 def build_draft(source: Path, out_dir: Path, *, now: int | None = None, use_cache: bool = True,
-                allow_schema_change: bool = False) -> Draft:
+                allow_schema_change: bool = False, unsafe_html: bool = False) -> Draft:
     """Plan the next release of ``source`` and write it as ``out_dir/<slug>-draft.apkg``, nothing else."""
     stamp = build_time() if now is None else now
-    renderer = CachedRenderer.for_source(source) if use_cache else Renderer()
+    if use_cache:
+        renderer: Renderer = CachedRenderer.for_source(source, unsafe_html=unsafe_html)
+    else:
+        renderer = Renderer(unsafe_html=unsafe_html)
     plan = plan_deck(source, now=stamp, allow_schema_change=allow_schema_change, renderer=renderer)
     renderer.save()
     note_types, decks, notes = draft_contents(plan, stamp)

@@ -102,6 +102,9 @@ LINT_RULES = (
     Rule("W209", "warning", "A cloze deletion is a single very common word (builder's stop-word list, "
          "`builder/stopwords.txt`), guessed from the grammar rather than recalled. E.g. "
          "`Ray {{c1::and}} Spark`: delete the key term instead."),
+    Rule("W210", "warning", "With `allow_html: true`, a field holds HTML that sanitising removes: scripts, "
+         "event handlers, `javascript:` or relative links, remote images, styles beyond colour, weight and "
+         "alignment, elements like `<iframe>`. E.g. `<img src=\"pic.png\" onerror=\"...\">` loses `onerror`."),
     Rule("L301", "error", f"A field is still a {TODO_MARK} placeholder (`answer: {TODO_MARK}`, "
          f"`{TODO_MARK}: ...`)."),
     Rule("L302", "error", "Two notes ask the same question (or have the same cloze text), ignoring case "
@@ -192,7 +195,24 @@ def _lint_deck(deck: Deck, places: Places) -> list[Problem]:
     for note in deck.notes:
         silenced = note.lint_ignore | deck.lint_ignore
         found += [problem for problem in _note_problems(deck, note, places) if problem.code not in silenced]
+        if deck.allow_html and "W210" not in silenced:
+            found += _sanitised_away(deck, note, places)
     return found
+
+
+def _sanitised_away(deck: Deck, note: Note, places: _Places) -> Iterator[Problem]:
+    """W210 for each field whose HTML the build would sanitise (see :mod:`builder.htmlsafe`)."""
+    from .htmlsafe import removed_by_sanitising
+    from .render import author_html
+
+    for name, field in note.fields.items():
+        removed = removed_by_sanitising(author_html(field.text))
+        if removed:
+            shown = ", ".join(removed[:5]) + f" and {len(removed) - 5} more" * (len(removed) > 5)
+            yield _problem(places.key(deck, name, note=note), "W210",
+                           f"'{name}' of note '{note.id}' has HTML that sanitising removes: {shown}; "
+                           "allow_html keeps formatting, tables, images and links, never scripts or remote "
+                           "loads: remove it, or build with --unsafe-html if every learner can trust this source")
 
 
 def _problem(where: Location, code: str, message: str) -> Problem:

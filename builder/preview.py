@@ -29,6 +29,7 @@ from typing import Any
 
 from .assemble import RETIRED_TAG
 from .build import plan_deck
+from .cache import Renderer
 from .errors import BuilderError
 from .packaging import build_package
 from .plan import Plan
@@ -100,12 +101,17 @@ def require_browser() -> None:
         raise PreviewError(f"builder preview --png needs Playwright to drive Chromium: {ENGINE_HINT}") from None
 
 
-def preview_deck(source: Path, out_dir: Path | None = None, *, png: bool = False) -> PreviewResult:
-    """Write the gallery of ``source`` into ``out_dir`` (default ``preview/<slug>``); nothing else is touched."""
+def preview_deck(
+    source: Path, out_dir: Path | None = None, *, png: bool = False, unsafe_html: bool = False
+) -> PreviewResult:
+    """Write the gallery of ``source`` into ``out_dir`` (default ``preview/<slug>``); nothing else is touched.
+
+    ``unsafe_html`` shows an ``allow_html`` source's HTML raw, as ``builder build --unsafe-html`` packs it.
+    """
     require_engine()
     if png:
         require_browser()
-    plan = plan_deck(source)
+    plan = plan_deck(source, renderer=Renderer(unsafe_html=unsafe_html))
     out = out_dir if out_dir is not None else Path("preview") / plan.deck.slug
     _check_ours(out)
     try:

@@ -49,6 +49,7 @@ from pygments.token import STANDARD_TYPES, Text  # type: ignore[import-untyped]
 from pygments.util import ClassNotFound  # type: ignore[import-untyped]
 
 from .errors import Location, RenderError
+from .htmlsafe import is_remote, sanitise
 from .simplemd import simple_html
 
 
@@ -361,23 +362,65 @@ def _finish(tokens: list[Token], where: Location, base_dir: Path) -> tuple[Media
     return tuple(media.values())
 
 
-def render_field(text: str, where: Location, *, base_dir: Path, allow_html: bool = False) -> RenderedField:
-    """Field HTML for Anki; one paragraph comes back without ``<p>`` so it sits inline."""
+def render_field(
+    text: str, where: Location, *, base_dir: Path, allow_html: bool = False, unsafe_html: bool = False
+) -> RenderedField:
+    """Field HTML for Anki; one paragraph comes back without ``<p>`` so it sits inline.
+
+    HTML an author writes is text, unless ``allow_html``: then it is kept but
+    sanitised (:mod:`builder.htmlsafe`), or kept raw with ``unsafe_html``, which
+    only a command-line flag sets, never a source.
+    """
     plain = _plain_html(text)
     if plain is None:
         plain = simple_html(text)  # one line or a "- " list with emphasis and code: see builder.simplemd
-    return RenderedField(plain) if plain is not None else _render_markdown(text, where, base_dir, allow_html)
+    if plain is not None:
+        return RenderedField(plain)
+    return _render_markdown(text, where, base_dir, allow_html, sanitising=allow_html and not unsafe_html)
 
 
-def _render_markdown(text: str, where: Location, base_dir: Path, allow_html: bool) -> RenderedField:
+def _render_markdown(
+    text: str, where: Location, base_dir: Path, allow_html: bool, *, sanitising: bool = False
+) -> RenderedField:
     md = _parser(allow_html)
     env: EnvType = {}
     tokens = md.parse(text, env)
     media = _finish(tokens, where, base_dir)
+    sanitising = sanitising and next(_html_tokens(tokens), None) is not None  # builder's own HTML is safe
     if [t.type for t in tokens] == ["paragraph_open", "inline", "paragraph_close"]:
         tokens = tokens[1].children or []
     # Without markdown-it's newline after the last block, every field ends the same way.
-    return RenderedField(str(md.renderer.render(tokens, md.options, env)).removesuffix("\n"), media)
+    html = str(md.renderer.render(tokens, md.options, env)).removesuffix("\n")
+    return _sanitised(html, media, where, base_dir) if sanitising else RenderedField(html, media)
+
+
+def _html_tokens(tokens: Iterable[Token]) -> Iterator[Token]:
+    for token in tokens:
+        if token.type == "html_block":
+            yield token
+        elif token.type == "inline":
+            yield from (child for child in token.children or () if child.type == "html_inline")
+
+
+def author_html(text: str) -> str:
+    """The HTML an author wrote in a field (raw HTML blocks and inline tags), for ``builder check``."""
+    return "".join(token.content for token in _html_tokens(_parser(True).parse(text)))
+
+
+def _sanitised(html: str, media: tuple[MediaFile, ...], where: Location, base_dir: Path) -> RenderedField:
+    """``html`` through :func:`builder.htmlsafe.sanitise`; an ``<img>`` the author wrote is packed like ``![]()``."""
+    packed = {item.name: item for item in media}
+
+    def pack(src: str) -> str | None:
+        if src in packed:  # a Markdown image, packed already
+            return src
+        if is_remote(src):
+            return None
+        item = _pack_image(src, where, base_dir)
+        packed.setdefault(item.name, item)
+        return item.name
+
+    return RenderedField(sanitise(html, pack), tuple(packed.values()))
 
 
 # Pygments style, and the backgrounds code sits on: the card's, and templates.py's --builder-code-bg.

@@ -81,7 +81,8 @@ DECK_KEYS = (
     Key("description", "text", "Markdown shown in the deck's description."),
     Key("tags", "tags", "Tags added to every note."),
     Key("source", "map", "The article or book the deck comes from.", required=True, keys=SOURCE_KEYS),
-    Key("allow_html", "bool", "Let raw HTML through in fields. Unsafe for shared decks."),
+    Key("allow_html", "bool", "Keep HTML in fields, sanitised: formatting, tables, images and links, "
+        "never scripts or remote loads."),
     Key("tts", "lang", "Add a text-to-speech button on the answer side, e.g. en_US."),
     Key("lint", "map", "Lint settings for the whole deck.", keys=LINT_DECK_KEYS),
     Key("notes", "notes", "The notes.", required=True),

@@ -116,14 +116,14 @@ def watch_loop(
             report(rebuild(source))
 
 
-def draft_source(source: Path, out_dir: Path) -> Outcome:
+def draft_source(source: Path, out_dir: Path, *, unsafe_html: bool = False) -> Outcome:
     """Draft one source like ``builder build --draft``; a failure becomes a ``Failed``, never an exception."""
     from .draft import build_draft
     from .lint import problems_of
 
     started = time.perf_counter()
     try:
-        draft = build_draft(source, out_dir)
+        draft = build_draft(source, out_dir, unsafe_html=unsafe_html)
     except SourceError as error:
         lines = tuple(str(problem) for problem in problems_of(error, source))
         return Failed(source, lines, time.perf_counter() - started)

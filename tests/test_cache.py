@@ -33,14 +33,24 @@ def test_a_second_renderer_takes_every_field_from_the_file(tmp_path: Path) -> No
     assert (second.hits, second.misses) == (len(FIELDS), 0)
 
 
-def test_html_setting_is_part_of_the_key(tmp_path: Path) -> None:
+HTML_MODES = {  # allow_html, unsafe_html -> the field
+    (False, False): "&lt;b onclick=&quot;x()&quot;&gt;x&lt;/b&gt;",
+    (True, False): "<b>x</b>",
+    (True, True): '<b onclick="x()">x</b>',
+}
+
+
+@pytest.mark.parametrize("first_mode", HTML_MODES)
+def test_html_mode_is_part_of_the_key(tmp_path: Path, first_mode: tuple[bool, bool]) -> None:
+    """A sanitised render is never reused as raw, nor the reverse, nor either as text."""
     path = tmp_path / "renders"
-    first = CachedRenderer(path)
-    escaped = first.field("<b>x</b>", Location("x.yaml"), base_dir=tmp_path, allow_html=False).html
+    first = CachedRenderer(path, unsafe_html=first_mode[1])
+    first.field('<b onclick="x()">x</b>', Location("x.yaml"), base_dir=tmp_path, allow_html=first_mode[0])
     first.save()
-    second = CachedRenderer(path)
-    allowed = second.field("<b>x</b>", Location("x.yaml"), base_dir=tmp_path, allow_html=True).html
-    assert (escaped != allowed, second.misses) == (True, 1)
+    for (allow_html, unsafe_html), expected in HTML_MODES.items():
+        again = CachedRenderer(path, unsafe_html=unsafe_html)
+        html = again.field('<b onclick="x()">x</b>', Location("x.yaml"), base_dir=tmp_path, allow_html=allow_html)
+        assert (html.html, again.hits) == (expected, int((allow_html, unsafe_html) == first_mode))
 
 
 def damage_truncate(path: Path) -> None:

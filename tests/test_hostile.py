@@ -16,7 +16,6 @@ import json
 import os
 import re
 import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -28,6 +27,7 @@ from click.testing import CliRunner
 
 from builder.build import build_deck
 from builder.cli import cli
+from builder.htmlsafe import TAGS
 from tests.ankitools import import_apkg, open_collection, visible_text
 from tests.browser import CHROMIUM, CardBrowser
 from tests.helpers.images import write_png
@@ -116,17 +116,17 @@ class Side:
     css: str
 
 
-@pytest.fixture(scope="module")
-def rendered(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[list[Side], dict[str, str]]]:
+def render_in_anki(
+    folder: Path, deck: dict[str, Any], *, unsafe_html: bool = False
+) -> tuple[list[Side], dict[str, str]]:
     """Every side of every card as Anki renders it, and every deck's description."""
-    folder = tmp_path_factory.mktemp("hostile")
     source = folder / "hostile.yaml"
-    source.write_text(yaml.safe_dump(hostile_deck(), allow_unicode=True, sort_keys=False), encoding="utf-8")
-    result = build_deck(source, folder / "dist", now=1700000000)
+    source.write_text(yaml.safe_dump(deck, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    result = build_deck(source, folder / "dist", now=1700000000, unsafe_html=unsafe_html)
     col = open_collection(folder / "collection.anki2")
     try:
         log = import_apkg(col, result.apkg)
-        assert len(log.new) == 2 * len(PAYLOADS)
+        assert len(log.new) == len(deck["notes"])
         sides = []
         for note_id in col.find_notes(""):
             note = col.get_note(note_id)
@@ -137,9 +137,14 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[list[Si
                 sides += [Side(label, "question", output.question_text, output.css),
                           Side(label, "answer", output.answer_text, output.css)]
         descriptions = {deck.name: col.decks.get(deck.id)["desc"] for deck in col.decks.all_names_and_ids()}
-        yield sides, descriptions
+        return sides, descriptions
     finally:
         col.close()
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Side], dict[str, str]]:
+    return render_in_anki(tmp_path_factory.mktemp("hostile"), hostile_deck())
 
 
 def test_no_field_content_becomes_markup(rendered: tuple[list[Side], dict[str, str]]) -> None:
@@ -182,6 +187,72 @@ def test_no_script_runs_in_a_browser(card_browser: CardBrowser, rendered: tuple[
         assert seen.requests == [] and seen.resource_hints == 0, (side.note, side.side, seen.requests)
         assert side.note.split(":", 1)[1][:1] in seen.text  # the card is shown, not hidden by a <style>
         assert visible_text(side.html)[:20] in " ".join(seen.text.split())
+
+
+# --- allow_html: true: the author's HTML is kept, sanitised ---------------------------------
+@pytest.fixture(scope="module")
+def sanitised(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Side]]:
+    """The same deck with ``allow_html: true`` (its ``<img src=x>`` pointing at a real x.png beside it)."""
+    folder = tmp_path_factory.mktemp("sanitised")
+    write_png(folder / "x.png", 2, 2)
+    deck = json.loads(json.dumps({**hostile_deck(), "allow_html": True}).replace("src=x ", "src=x.png "))
+    sides, _ = render_in_anki(folder, deck)
+    return folder / "collection.media", sides
+
+
+def sanitised_problems(rendered: str) -> list[str]:
+    markup = Markup(rendered)
+    problems = [f"element <{tag}>" for tag in sorted(markup.tags - ALLOWED_TAGS - TAGS)]
+    problems += [f"attribute {name}" for name, _ in markup.attributes
+                 if name.lower().startswith("on") or name in ("srcset", "background", "action", "formaction")]
+    problems += [f"link {value}" for name, value in markup.attributes
+                 if name == "href" and not value.startswith(("https://", "http://", "mailto:"))]
+    problems += [f"image {value}" for name, value in markup.attributes
+                 if name == "src" and not re.fullmatch(r"b-[0-9a-f]{16}\.png", value)]
+    problems += [f"style {value}" for name, value in markup.attributes
+                 if name == "style" and re.search(r"url|image|expression|display|position", value, re.I)]
+    problems += [f"comment {text!r}" for text in markup.comments]
+    return problems
+
+
+def test_sanitised_html_holds_nothing_that_runs_or_loads(sanitised: tuple[Path, list[Side]]) -> None:
+    _, sides = sanitised
+    assert [(side.note, side.side, sanitised_problems(side.html)) for side in sides
+            if sanitised_problems(side.html)] == []
+
+
+def test_sanitised_html_keeps_formatting_images_and_link_text(sanitised: tuple[Path, list[Side]]) -> None:
+    _, sides = sanitised
+    answers = " ".join(side.html for side in sides if side.side == "answer")
+    assert re.search(r'A img-onerror: <img src="b-[0-9a-f]{16}\.png">', answers)  # the handler is gone
+    assert "A html-js-link: <a>click</a>" in answers
+    assert "A svg-onload: " in answers and "<circle" not in answers
+    assert "{{FrontSide}}" in visible_text(answers)  # template syntax is still just text
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"),
+                    reason=f"{CHROMIUM} is not installed (run .ci/install-browser); under CI this fails instead")
+def test_no_script_runs_in_a_browser_with_allow_html(card_browser: CardBrowser,
+                                                      sanitised: tuple[Path, list[Side]]) -> None:
+    media, sides = sanitised
+    for side in sides:
+        seen = card_browser.render(side.html, side.css, base_dir=media)
+        assert not seen.script_ran and seen.script_markers == 0, (side.note, side.side, seen)
+        assert seen.requests == [] and seen.resource_hints == 0, (side.note, side.side, seen.requests)
+        assert side.note.split(":", 1)[1][:1] in seen.text  # shown, not hidden by a <style>
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"),
+                    reason=f"{CHROMIUM} is not installed (run .ci/install-browser); under CI this fails instead")
+def test_only_the_command_line_flag_lets_a_script_run(card_browser: CardBrowser, tmp_path: Path) -> None:
+    """The control: the same check does see a script, once ``--unsafe-html`` let it through."""
+    deck = {**hostile_deck(), "allow_html": True}
+    deck["notes"] = [note for note in deck["notes"] if note["id"] in ("quiz-script", "quiz-img-onerror")]
+    sides, _ = render_in_anki(tmp_path, deck, unsafe_html=True)
+    answers = [side for side in sides if side.side == "answer"]
+    assert [card_browser.render(side.html, side.css, base_dir=tmp_path).pwned for side in answers] == [True, True]
 
 
 # --- media -----------------------------------------------------------------------------------

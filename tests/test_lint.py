@@ -15,6 +15,8 @@ from tests.conftest import REPO, SMALL_SOURCE, write_source
 LINT = "tests/fixtures/lint"
 SET_ADVICE = "sets are hard to recall, ask for the one that matters or give each item its own note"
 BAD = "tests/fixtures/sources/bad"
+HTML_ADVICE = ("allow_html keeps formatting, tables, images and links, never scripts or remote loads: "
+               "remove it, or build with --unsafe-html if every learner can trust this source")
 
 
 @pytest.fixture
@@ -73,6 +75,14 @@ LINT_CASES = [
         "from the grammar: delete the key term instead",
         "19:11: W209 deletion c1 of note 'marked-common-word' hides only 'not', a very common word guessed "
         "from the grammar: delete the key term instead",
+    ]),
+    ("w210-html-sanitised-away", 0, [
+        f"18:15: W210 'question' of note 'hostile' has HTML that sanitising removes: <script>; {HTML_ADVICE}",
+        "20:7: W210 'answer' of note 'hostile' has HTML that sanitising removes: "
+        f'<img src="https://example.com/track.png">, <img onerror="alert(1)">, <a href="javascript:alert(1)">; '
+        f"{HTML_ADVICE}",
+        "22:7: W210 'extra' of note 'hostile' has HTML that sanitising removes: "
+        f'<span style="position: fixed">, <iframe>; {HTML_ADVICE}',
     ]),
     ("l301-todo-answer", 1, [
         "17:13: L301 'answer' of note 'todo-answer' is still TODO: write the answer",

@@ -192,11 +192,6 @@ def test_escaped_html_and_links(source: str, expected: str) -> None:
     assert render(source) == expected
 
 
-def test_allow_html_lets_raw_html_through() -> None:
-    assert render("<b>bold</b> **md**", allow_html=True) == "<b>bold</b> <strong>md</strong>"
-    assert render("<div>\nblock\n</div>", allow_html=True) == "<div>\nblock\n</div>"
-
-
 # --- plain-text fast path: must be exactly what markdown-it would make -----------------
 def _full(text: str) -> str:
     return _render_markdown(text, WHERE, Path("."), False).html
