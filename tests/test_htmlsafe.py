@@ -183,3 +183,14 @@ def test_no_source_can_switch_off_sanitising(project: Path) -> None:
         1, "Error: cardsrc/small.yaml:6: unknown key 'unsafe_html' in the deck: allowed keys: title, slug, deck, "
            "version, description, tags, source, allow_html, tts, lint, notes\n"
     )
+
+
+@pytest.mark.parametrize(("args", "answer"), [
+    ([], "<b>Answers</b><img>"),
+    (["--unsafe-html"], '<b>Answers</b><img src="https://evil.example/t.png" onerror="x()">'),
+])
+def test_drafts_and_watch_sanitise_the_same_way(project: Path, tmp_path: Path, args: list[str], answer: str) -> None:
+    (project / "cardsrc" / "small.yaml").write_text(HTML_SOURCE, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["build", "--draft", *args])
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert answer_in_package(project / "dist/small-draft.apkg", tmp_path) == answer
