@@ -200,7 +200,7 @@ def _lint_deck(deck: Deck, places: Places) -> list[Problem]:
     return found
 
 
-def _sanitised_away(deck: Deck, note: Note, places: _Places) -> Iterator[Problem]:
+def _sanitised_away(deck: Deck, note: Note, places: Places) -> Iterator[Problem]:
     """W210 for each field whose HTML the build would sanitise (see :mod:`builder.htmlsafe`)."""
     from .htmlsafe import removed_by_sanitising
     from .render import author_html
