@@ -111,7 +111,7 @@ def draft_contents(
     banner = (f"<p><b>Draft of version {plan.version}, not a release.</b> Import it into a profile for "
               "trying decks, never into one you study with.</p>")
     decks = (
-        DeckEntry(deck_id(top), top, banner + plan.decks[0].description),
+        DeckEntry(deck_id(top), top, banner + plan.decks[0].description, plan.decks[0].media),
         *(DeckEntry(deck_id(name), name, "") for name in sorted({note.note.deck for note in notes} - {top})),
     )
     return note_types, decks, notes

@@ -10,7 +10,10 @@ import sqlite3
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from builder.build import build_deck, plan_deck
+from builder.draft import build_draft
 from builder.packaging import ZIP_DATE, build_package
 from tests.ankitools import import_apkg, open_collection
 from tests.helpers.images import write_png
@@ -52,21 +55,26 @@ def test_each_note_carries_its_own_mod_and_source_order_due(small_source: Path, 
         connection.close()
 
 
+@pytest.mark.parametrize("kind", ["release", "draft"])
 def test_an_image_in_the_description_is_packed_and_reaches_ankis_media_folder(
-    small_source: Path, tmp_path: Path
+    small_source: Path, tmp_path: Path, kind: str
 ) -> None:
     write_png(small_source.parent / "logo.png", 3, 2)
     text = small_source.read_text(encoding="utf-8")
     small_source.write_text(text.replace("tags: [testing]", "tags: [testing]\ndescription: 'Our ![logo](logo.png)'"),
                             encoding="utf-8")
-    result = build_deck(small_source, tmp_path / "dist", now=T1)
-    with zipfile.ZipFile(result.apkg) as archive:
+    if kind == "draft":
+        apkg = build_draft(small_source, tmp_path / "dist", now=T1).apkg
+        deck_name = "Small Deck (draft)"
+    else:
+        apkg, deck_name = build_deck(small_source, tmp_path / "dist", now=T1).apkg, "Small Deck"
+    with zipfile.ZipFile(apkg) as archive:
         packed = list(json.loads(archive.read("media")).values())
     assert len(packed) == 1 and re.fullmatch(r"_b-[0-9a-f]{16}\.png", packed[0]), packed
     col = open_collection(tmp_path / "collection.anki2")
     try:
-        import_apkg(col, result.apkg)
-        description = col.decks.get(col.decks.id_for_name("Small Deck"))["desc"]
+        import_apkg(col, apkg)
+        description = col.decks.get(col.decks.id_for_name(deck_name))["desc"]
         assert f'<img src="{packed[0]}" alt="logo" />' in description
         media = Path(col.media.dir())
         assert os.listdir(media) == packed
