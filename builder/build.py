@@ -31,7 +31,8 @@ from .fsutil import (
     remove_stale_temporaries,
     replace_together,
 )
-from .lock import lock_path, read_lock
+from .lock import lock_path
+from .lockread import read_lock
 from .notices import change_deck_steps
 from .siblings import SLUG_CACHE, refuse_shared_slug
 from .yamlsafe import open_source

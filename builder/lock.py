@@ -14,21 +14,16 @@ keyed by id, so an edit shows up as a small diff.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring as _encode_string  # json's C string encoder
 from pathlib import Path
 from typing import Any
 
-from .errors import LockError
-
 LOCK_FORMAT = 2
 """Format 2 added ``earlier`` to notes. A format-1 lock reads as one whose notes have no earlier
 states (what it recorded is their current state), and the next build writes it as format 2."""
 READABLE_FORMATS = (1, 2)
-_VERSION = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
-_FIELD_HASH = re.compile(r"[0-9a-f]{16}")
 
 
 @dataclass(frozen=True)
@@ -241,103 +236,6 @@ def _object_text(items: Iterable[tuple[str, object]], newline: str) -> str:
 
 def lock_path(source: Path, slug: str) -> Path:
     return source.parent / f"{slug}.lock"
-
-
-def read_lock(path: Path) -> Lock | None:
-    """The lock at ``path``, or None before the first build."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise LockError(f"cannot read the lock: {exc}", path) from None
-    try:
-        data = json.loads(text)
-        if data.get("format") not in READABLE_FORMATS:
-            raise LockError(
-                f"lock format {data.get('format')!r} is not {LOCK_FORMAT}: upgrade builder", path
-            )
-        return Lock(
-            slug=data["slug"],
-            deck=data["deck"],
-            version=data["version"],
-            apkg=data["apkg"],
-            apkg_sha256=data["apkg_sha256"],
-            extra=dict(data.get("extra", {})),
-            notes={
-                note_id: LockedNote(
-                    guid=item["guid"],
-                    type_kind=item["type"],
-                    hash=item["hash"],
-                    fields=dict(item["fields"]),
-                    mod=int(item["mod"]),
-                    summary=item["summary"],
-                    deck=item["deck"],
-                    tags=tuple(item.get("tags", ())),
-                    retired_in=item.get("retired_in"),
-                    earlier=_earlier_states(item.get("earlier", []), item["fields"]),
-                )
-                for note_id, item in data["notes"].items()
-            },
-            note_types={
-                kind: LockedNoteType(
-                    id=int(item["id"]),
-                    name=item["name"],
-                    fields=tuple(item["fields"]),
-                    templates=tuple(item["templates"]),
-                    hash=item["hash"],
-                    mod=int(item["mod"]),
-                )
-                for kind, item in data["note_types"].items()
-            },
-            history=tuple(
-                Release(
-                    version=item["version"],
-                    date=item["date"],
-                    added=tuple(item["added"]),
-                    changed=tuple(item["changed"]),
-                    removed=tuple(item["removed"]),
-                    summary=item.get("summary", ""),
-                    moved=tuple(item.get("moved", ())),
-                    moves=tuple(_deck_pair(pair) for pair in item.get("moves", ())),
-                )
-                for item in data["history"]
-            ),
-        )
-    except LockError:
-        raise
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise LockError(
-            f"the lock is damaged ({type(exc).__name__}: {exc}): restore it from version control", path
-        ) from None
-
-
-def _earlier_states(value: object, fields: dict[str, str]) -> tuple[EarlierState, ...]:
-    """A note's ``earlier`` list, checked in full: ``builder pull`` decides what a learner edited from it."""
-    if not isinstance(value, list):
-        raise ValueError(f"a note's earlier states are {type(value).__name__}, not a list")
-    states = []
-    for item in value:
-        if not isinstance(item, dict) or set(item) != {"until", "fields", "tags"}:
-            raise ValueError("an earlier state is not {until, fields, tags}")
-        until, hashes, tags = item["until"], item["fields"], item["tags"]
-        if not isinstance(until, str) or not _VERSION.fullmatch(until):
-            raise ValueError(f"an earlier state's 'until' is {until!r}, not a version")
-        if not isinstance(hashes, dict) or set(hashes) != set(fields) or not all(
-            isinstance(digest, str) and _FIELD_HASH.fullmatch(digest) for digest in hashes.values()
-        ):
-            raise ValueError(f"an earlier state's fields are not hashes of the note's fields {sorted(fields)}")
-        if not isinstance(tags, list) or not all(isinstance(tag, str) and tag for tag in tags):
-            raise ValueError("an earlier state's tags are not a list of tags")
-        states.append(EarlierState(until, dict(hashes), tuple(tags)))
-    return tuple(states)
-
-
-def _deck_pair(pair: Any) -> tuple[str, str]:
-    """One (old deck, new deck) entry of a release's ``moves``, checked: it is printed for learners."""
-    if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(name, str) for name in pair)):
-        raise ValueError(f"a release's moves entry is {pair!r}, not [old deck, new deck]")
-    return pair[0], pair[1]
 
 
 def bump(version: str, level: str) -> str:

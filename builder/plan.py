@@ -26,13 +26,14 @@ import html
 import os
 import time
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from .assemble import AnkiNote, assemble_note_count, nfc, tombstone
 from .cache import Remembered, Renderer
 from .contents import DeckEntry, NoteType, PackagedNote
 from .errors import BuilderError, ReleaseError
 from .identity import deck_id, note_type_id, note_type_name
-from .lock import Lock, LockedNote, LockedNoteType, Release, bump, version_key
+from .lock import Lock, LockedNote, LockedNoteType, Release, bump, lock_path, version_key
 from .notices import group_moves, move_warnings
 from .source import DEFAULT_VERSION, NOTE_KINDS, Deck
 from .templates import CSS, FROZEN_SCHEMA, templates
@@ -81,15 +82,49 @@ class Plan:
         return sum(assemble_note_count(packaged.note) for packaged in self.notes)
 
 
+AHEAD_ALLOWED = 60
+"""Seconds a ``mod`` may lie ahead of this computer's clock. Anki updates a note only from a newer
+``mod``, so a note stamped a day ahead overwrites, on every later import, the edits a learner makes
+to it that day. A minute covers clocks that differ a little (and many builds in one second)."""
+
+
 def build_time() -> int:
-    """Seconds since the epoch: ``SOURCE_DATE_EPOCH`` when set, for reproducible builds."""
+    """Seconds since the epoch: ``SOURCE_DATE_EPOCH`` when set, for reproducible builds; never the future."""
+    clock = int(time.time())
     value = os.environ.get("SOURCE_DATE_EPOCH")
     if value is None:
-        return int(time.time())
-    try:
-        return int(value)
-    except ValueError:
-        raise BuilderError(f"SOURCE_DATE_EPOCH={value!r} is not a whole number of seconds") from None
+        return clock
+    if not (value.isascii() and value.isdigit()):  # int() also takes " 5", "1_0" and non-ASCII digits
+        raise BuilderError(f"SOURCE_DATE_EPOCH={value!r} is not a whole number of seconds")
+    if len(value) > 15 or int(value) > clock + AHEAD_ALLOWED:
+        raise BuilderError(
+            f"SOURCE_DATE_EPOCH={value} lies more than a minute ahead of this computer's clock: changed notes "
+            "would carry that time, and Anki would let them overwrite learners' edits until then; "
+            "use a time that has passed, or unset it"
+        )
+    return int(value)
+
+
+def refuse_future_times(lock: Lock, where: Path, clock: int) -> None:
+    """Stop before stamping after times that a clock ahead of ``clock`` wrote into the lock.
+
+    A changed note gets at least its old ``mod`` + 1, so a lock from a machine
+    whose clock ran a day ahead would carry its future on into every release.
+    """
+    latest = max([note.mod for note in lock.notes.values()] + [kind.mod for kind in lock.note_types.values()],
+                 default=0)
+    if latest > clock + AHEAD_ALLOWED:
+        raise ReleaseError(
+            f"holds times up to {_utc(latest)}, more than a minute ahead of this computer's clock, as if written "
+            "on a machine whose clock ran ahead: notes changed now would be stamped later still, and Anki would "
+            f"let them overwrite learners' edits until then; build again after {_utc(latest)}, "
+            "or set this computer's clock right if it is the one that is wrong",
+            where,
+        )
+
+
+def _utc(seconds: int) -> str:
+    return _dt.datetime.fromtimestamp(seconds, tz=_dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def _hash(*parts: str) -> str:
@@ -144,8 +179,16 @@ def make_plan(  # noqa: C901 - the rules read best in one place
     now: int,
     allow_schema_change: bool = False,
     renderer: Renderer | None = None,
+    clock: int | None = None,
 ) -> Plan:
+    """The release of ``deck`` against ``previous``, stamping changes at ``now``.
+
+    ``clock`` is this computer's time (default: read it): no ``mod`` is stamped
+    more than a minute after it (see ``AHEAD_ALLOWED``).
+    """
     renderer = renderer or Renderer()
+    if previous is not None:
+        refuse_future_times(previous, lock_path(deck.path, deck.slug), int(time.time()) if clock is None else clock)
 
     def next_mod(before: int) -> int:
         return max(now, before + 1)

@@ -1,21 +1,28 @@
 """The lock: its text (the fast writer gives json.dumps(indent=1)'s bytes, so no lock ever changes),
-the earlier states of every note across releases, the format-1 upgrade, and damaged values."""
+the earlier states of every note across releases, the format-1 upgrade, and reading one back, where
+every value is checked and a damaged one is one line."""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from builder.build import build_deck
 from builder.cli import cli
-from builder.lock import LOCK_FORMAT, EarlierState, dumps_indented, read_lock
+from builder.identity import note_guid
+from builder.lock import LOCK_FORMAT, EarlierState, dumps_indented
+from builder.lockread import read_lock
+from tests.conftest import write_source
 
 T1 = 1_700_000_000
 FIXTURES = Path(__file__).parent / "fixtures" / "locks"
@@ -137,28 +144,33 @@ def test_a_format_1_lock_reads_as_before_and_its_state_seeds_the_history(
     assert new.notes["quiz-one"].earlier == (EarlierState("1.0.2", quiz.fields, quiz.tags),)  # replaced in 1.0.2
 
 
-DAMAGED = "Error: cardsrc/small.lock: the lock is damaged (ValueError: {}): restore it from version control\n"
+RESTORE = ": restore it from version control"
+DAMAGED = "Error: cardsrc/small.lock: the lock is damaged: "
+EARLIER = "notes.quiz-one.earlier"
+FIELD_NAMES = "Answer, Extra, Question, Source"
 
 
 @pytest.mark.parametrize(
     ("earlier", "problem"),
     [
-        ({"until": "1.0.0"}, "a note's earlier states are dict, not a list"),
-        (["1.0.0"], "an earlier state is not {until, fields, tags}"),
-        ([{"until": "1.0.0", "fields": {}, "tags": [], "more": 1}], "an earlier state is not {until, fields, tags}"),
-        ([{"until": "1.0", "fields": "HASHES", "tags": []}], "an earlier state's 'until' is '1.0', not a version"),
+        ({"until": "1.0.0"}, f'{EARLIER} is {{"until": "1.0.0"}}, not a list'),
+        (["1.0.0"], f'{EARLIER}[0] is "1.0.0", not an object'),
+        ([{"until": "1.0.0", "fields": {}, "tags": [], "more": 1}],
+         f'{EARLIER}[0] has the key "more", which is not until, fields or tags'),
+        ([{"until": "1.0", "fields": "HASHES", "tags": []}],
+         f'{EARLIER}[0].until is "1.0", not a version such as 1.0.0'),
         ([{"until": "1.0.0\n", "fields": "HASHES", "tags": []}],
-         "an earlier state's 'until' is '1.0.0\\n', not a version"),
+         f'{EARLIER}[0].until is "1.0.0\\n", not a version such as 1.0.0'),
         ([{"until": "1.0.0", "fields": {"Question": "0123456789abcdef"}, "tags": []}],
-         "an earlier state's fields are not hashes of the note's fields ['Answer', 'Extra', 'Question', 'Source']"),
+         f'{EARLIER}[0].fields is {{"Question": "0123456789abcdef"}}, not hashes of the note\'s fields {FIELD_NAMES}'),
         ([{"until": "1.0.0", "fields": "BAD-HASH", "tags": []}],
-         "an earlier state's fields are not hashes of the note's fields ['Answer', 'Extra', 'Question', 'Source']"),
-        ([{"until": "1.0.0", "fields": "HASHES", "tags": "quiz"}], "an earlier state's tags are not a list of tags"),
-        ([{"until": "1.0.0", "fields": "HASHES", "tags": ["quiz", 7]}],
-         "an earlier state's tags are not a list of tags"),
+         f'{EARLIER}[0].fields.Question is "xxxxxxxxxxxxxxxx", not a hash (16 hex digits)'),
+        ([{"until": "1.0.0", "fields": "HASHES", "tags": "quiz"}], f'{EARLIER}[0].tags is "quiz", not a list'),
+        ([{"until": "1.0.0", "fields": "HASHES", "tags": ["quiz", 7]}], f"{EARLIER}[0].tags[1] is 7, not a tag"),
+        ([{"until": "1.0.0", "fields": "HASHES", "tags": ["quiz", ""]}], f'{EARLIER}[0].tags[1] is "", not a tag'),
     ],
     ids=["not-a-list", "not-an-object", "unknown-key", "bad-version", "version-with-newline", "missing-field",
-         "not-a-hash", "tags-not-a-list", "tag-not-text"],
+         "not-a-hash", "tags-not-a-list", "tag-not-text", "tag-empty"],
 )
 def test_damaged_earlier_states_are_one_error_and_change_nothing(
     project: Path, earlier: object, problem: str
@@ -178,6 +190,202 @@ def test_damaged_earlier_states_are_one_error_and_change_nothing(
     before = {path: path.read_bytes() for path in (project / "cardsrc").iterdir() if path.is_file()}
     for command in (["build"], ["diff"]):
         result = runner.invoke(cli, command)
-        assert (result.exit_code, result.stdout, result.stderr) == (1, "", DAMAGED.format(problem))
+        assert (result.exit_code, result.stdout, result.stderr) == (1, "", f"{DAMAGED}{problem}{RESTORE}\n")
     assert {path: path.read_bytes() for path in (project / "cardsrc").iterdir() if path.is_file()} == before
     assert sorted(path.name for path in (project / "dist").iterdir()) == ["small-1.0.0.apkg", "small-CHANGELOG.md"]
+
+
+# --- reading a lock: every value checked, one line for a bad one -------------------------------------
+
+
+@pytest.fixture(scope="module")
+def released(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project whose small deck has one release, and a source edit waiting for the next."""
+    root = tmp_path_factory.mktemp("released")
+    write_source(root / "cardsrc")
+    build_deck(root / "cardsrc" / "small.yaml", root / "dist", now=T1)
+    source = root / "cardsrc" / "small.yaml"
+    source.write_text(source.read_text(encoding="utf-8").replace("answer: Answers.", "answer: Edited."),
+                      encoding="utf-8")
+    return root
+
+
+def in_copy(released: Path, where: Path) -> Path:
+    shutil.copytree(released, where)
+    return where
+
+
+def files(root: Path) -> dict[str, bytes]:
+    return {str(path.relative_to(root)): path.read_bytes() for path in sorted(root.rglob("*")) if path.is_file()}
+
+
+def set_value(path: str, value: object) -> Callable[[Any], Any]:
+    """A change to one value of the lock's JSON, by a dotted path (``notes.quiz-one.mod``, ``history.0.date``)."""
+    *parents, last = path.split(".")
+
+    def change(data: Any) -> Any:
+        node = data
+        for part in parents:
+            node = node[int(part)] if isinstance(node, list) else node[part]
+        if value is DELETE:
+            del node[last]
+        else:
+            node[int(last) if isinstance(node, list) else last] = value
+        return data
+
+    return change
+
+
+DELETE = object()
+QUIZ_ONE_GUID = f"{json.dumps(note_guid('small', 'quiz-one'))}, the GUID of this note"
+HOSTILE_VALUES: list[tuple[str, Callable[[Any], Any], str]] = [
+    ("version-two-parts", set_value("version", "1.0"), 'version is "1.0", not a version such as 1.0.0'),
+    ("version-garbage", set_value("version", "garbage"), 'version is "garbage", not a version such as 1.0.0'),
+    ("version-line-break", set_value("version", "1.0.0\n"), 'version is "1.0.0\\n", not a version such as 1.0.0'),
+    ("mod-too-big", set_value("notes.quiz-one.mod", 10**19),
+     "notes.quiz-one.mod is 10000000000000000000, not a time (whole seconds from 1970 to the end of 9999)"),
+    ("mod-year-10000", set_value("notes.quiz-one.mod", 253402300800),
+     "notes.quiz-one.mod is 253402300800, not a time (whole seconds from 1970 to the end of 9999)"),
+    ("mod-negative", set_value("notes.quiz-one.mod", -1),
+     "notes.quiz-one.mod is -1, not a time (whole seconds from 1970 to the end of 9999)"),
+    ("mod-fraction", set_value("notes.quiz-one.mod", 1.5),
+     "notes.quiz-one.mod is 1.5, not a time (whole seconds from 1970 to the end of 9999)"),
+    ("mod-text", set_value("notes.quiz-one.mod", "1700000000"),
+     'notes.quiz-one.mod is "1700000000", not a time (whole seconds from 1970 to the end of 9999)'),
+    ("mod-boolean", set_value("notes.quiz-one.mod", True),
+     "notes.quiz-one.mod is true, not a time (whole seconds from 1970 to the end of 9999)"),
+    ("mod-missing", set_value("notes.quiz-one.mod", DELETE), "notes.quiz-one.mod is missing"),
+    ("note-type-mod-too-big", set_value("note_types.qa.mod", 10**19),
+     "note_types.qa.mod is 10000000000000000000, not a time (whole seconds from 1970 to the end of 9999)"),
+    ("note-type-id-zero", set_value("note_types.qa.id", 0),
+     "note_types.qa.id is 0, not an id Anki can store (1 to 2^63-1)"),
+    ("note-type-id-too-big", set_value("note_types.qa.id", 2**63),
+     "note_types.qa.id is 9223372036854775808, not an id Anki can store (1 to 2^63-1)"),
+    ("unknown-note-type", set_value("notes.quiz-one.type", "basic"), 'notes.quiz-one.type is "basic", not cloze or qa'),
+    ("guid-number", set_value("notes.quiz-one.guid", 5), f"notes.quiz-one.guid is 5, not {QUIZ_ONE_GUID}"),
+    ("guid-empty", set_value("notes.quiz-one.guid", ""), f'notes.quiz-one.guid is "", not {QUIZ_ONE_GUID}'),
+    ("guid-of-another-note", set_value("notes.quiz-one.guid", note_guid("small", "quiz-two")),
+     f"notes.quiz-one.guid is {json.dumps(note_guid('small', 'quiz-two'))}, not {QUIZ_ONE_GUID}"),
+    ("guid-missing", set_value("notes.quiz-one.guid", DELETE), "notes.quiz-one.guid is missing"),
+    ("summary-number", set_value("notes.quiz-one.summary", 5), "notes.quiz-one.summary is 5, not text"),
+    ("summary-list", set_value("notes.quiz-one.summary", ["a"]), 'notes.quiz-one.summary is ["a"], not text'),
+    ("deck-empty", set_value("notes.quiz-one.deck", " "), 'notes.quiz-one.deck is " ", not a deck name'),
+    ("deck-field-separator", set_value("notes.quiz-one.deck", "A\x1fB"),
+     'notes.quiz-one.deck is "A\\u001fB", not a deck name'),
+    ("tags-not-a-list", set_value("notes.quiz-one.tags", "x"), 'notes.quiz-one.tags is "x", not a list'),
+    ("tag-number", set_value("notes.quiz-one.tags", [5]), "notes.quiz-one.tags[0] is 5, not a tag"),
+    ("field-hash", set_value("notes.quiz-one.fields.Answer", "zz"),
+     'notes.quiz-one.fields.Answer is "zz", not a hash (16 hex digits)'),
+    ("fields-list", set_value("notes.quiz-one.fields", []), "notes.quiz-one.fields is [], not an object"),
+    ("retired-in", set_value("notes.quiz-one.retired_in", "one"),
+     'notes.quiz-one.retired_in is "one", not a version such as 1.0.0'),
+    ("note-id-path", lambda data: {**data, "notes": {**data["notes"], "../../x": data["notes"]["quiz-one"]}},
+     'notes has the key "../../x", which is not a note id'),
+    ("note-type-key", lambda data: {**data, "note_types": {**data["note_types"], "basic": {}}},
+     'note_types has the key "basic", which is not cloze or qa'),
+    ("note-not-an-object", set_value("notes.quiz-one", 5), "notes.quiz-one is 5, not an object"),
+    ("history-not-a-list", set_value("history", 5), "history is 5, not a list"),
+    ("history-date", set_value("history.0.date", "2023-02-30"), 'history[0].date is "2023-02-30", not a real date'),
+    ("history-id", set_value("history.0.added", ["Bad Id"]), 'history[0].added[0] is "Bad Id", not a note id'),
+    ("apkg-name", set_value("apkg", "../other.apkg"),
+     'apkg is "../other.apkg", not small-1.0.0.apkg as its slug and version say'),
+    ("apkg-sha256", set_value("apkg_sha256", "x"), 'apkg_sha256 is "x", not a sha256 (64 hex digits)'),
+    ("slug-number", set_value("slug", 5), "slug is 5, not a slug"),
+    ("extra-number", set_value("extra.description", 5), "extra.description is 5, not text"),
+    ("format-boolean", set_value("format", True), "format is true, not a format number such as 2"),
+    ("whole-file-a-list", lambda data: [data],
+     'the file is [{"format": 2, "slug": "small", "deck":…, not an object'),
+    ("long-value-cut", set_value("version", "9" * 100), 'version is "' + "9" * 38 + "…, not a version such as 1.0.0"),
+]
+
+
+@pytest.mark.parametrize(("name", "change", "message"), HOSTILE_VALUES, ids=[case[0] for case in HOSTILE_VALUES])
+def test_a_hostile_lock_value_is_one_line_and_nothing_is_written(
+    released: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    name: str, change: Callable[[Any], Any], message: str,
+) -> None:
+    root = in_copy(released, tmp_path / "project")
+    lock = root / "cardsrc" / "small.lock"
+    lock.write_text(json.dumps(change(json.loads(lock.read_text(encoding="utf-8")))), encoding="utf-8")
+    before = files(root)
+    monkeypatch.chdir(root)
+    result = CliRunner().invoke(cli, ["build"])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert (result.exit_code, result.stdout, result.stderr) == (1, "", f"{DAMAGED}{message}{RESTORE}\n")
+    assert files(root) == before
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('{"format": 3}', "Error: cardsrc/small.lock: lock format 3 is not 2: upgrade builder"),
+    ('{"format": 1, "notes": {"a": {"mod": NaN}}}',
+     "Error: cardsrc/small.lock: the lock is damaged (not JSON: NaN is not a number): restore it from version control"),
+    ("[" * 100_000 + "]" * 100_000,
+     "Error: cardsrc/small.lock: the lock is damaged (not JSON: maximum recursion depth exceeded while decoding a "
+     "JSON array from a unicode string): restore it from version control"),
+], ids=["newer-format", "nan", "deep-nesting"])
+def test_a_lock_that_is_not_builders_json_is_one_line(
+    released: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, message: str
+) -> None:
+    root = in_copy(released, tmp_path / "project")
+    (root / "cardsrc" / "small.lock").write_text(text, encoding="utf-8")
+    before = files(root)
+    monkeypatch.chdir(root)
+    result = CliRunner().invoke(cli, ["build"])
+    assert (result.exit_code, result.stdout, result.stderr) == (1, "", f"{message}\n")
+    assert files(root) == before
+
+
+def any_json() -> st.SearchStrategy[Any]:
+    leaves = (st.none() | st.booleans() | st.integers() | st.integers(min_value=2**62, max_value=2**70)
+              | st.floats(allow_nan=False) | st.text(max_size=20)
+              | st.sampled_from(["", "1.0", "1.0.0", "cloze", "qa", "../x", "a\nb", "\x1f", "2023-02-30"]))
+    return st.recursive(leaves, lambda children: st.lists(children, max_size=3)
+                        | st.dictionaries(st.text(max_size=6), children, max_size=3), max_leaves=6)
+
+
+def paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every place in a JSON value: each key or index, down to the leaves."""
+    found = [prefix]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += paths(item, (*prefix, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += paths(item, (*prefix, index))
+    return found
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_a_randomly_damaged_lock_never_makes_a_traceback(released: Path, data: st.DataObject) -> None:
+    """Replace, delete or add one value anywhere in a valid lock: the build succeeds or says one line."""
+    lock_data = json.loads((released / "cardsrc" / "small.lock").read_text(encoding="utf-8"))
+    place = data.draw(st.sampled_from(paths(lock_data)[1:]))
+    parent = lock_data
+    for part in place[:-1]:
+        parent = parent[part]
+    action = data.draw(st.sampled_from(["replace", "delete", "add"]))
+    if action == "replace":
+        parent[place[-1]] = data.draw(any_json())
+    elif action == "delete":
+        del parent[place[-1]]
+    elif isinstance(parent, dict):
+        parent[data.draw(st.text(max_size=6))] = data.draw(any_json())
+    else:
+        parent.append(data.draw(any_json()))
+    with tempfile.TemporaryDirectory() as folder:
+        root = in_copy(released, Path(folder) / "project")
+        (root / "cardsrc" / "small.lock").write_text(json.dumps(lock_data), encoding="utf-8")
+        before = files(root)
+        old = os.getcwd()
+        os.chdir(root)
+        try:
+            result = CliRunner().invoke(cli, ["build"])
+        finally:
+            os.chdir(old)
+        assert result.exception is None or isinstance(result.exception, SystemExit), (place, result.exception)
+        assert result.exit_code in (0, 1), result.output
+        if result.exit_code == 1:
+            assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1, result.stderr
+            assert files(root) == before

@@ -21,7 +21,7 @@ from builder.cli import cli
 from builder.diffing import describe_plan
 from builder.errors import LockError
 from builder.identity import note_guid
-from builder.lock import read_lock
+from builder.lockread import read_lock
 from tests.ankitools import import_apkg, note_by_guid, open_collection, review_everything
 
 T1 = 1_700_000_000

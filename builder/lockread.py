@@ -1,0 +1,238 @@
+"""Reading a lock back: every value checked, so nothing downstream can fail on one.
+
+A lock is committed, shared, merged and sometimes edited by hand, so it is read
+like a source. Each value is checked here for its type, range and format (a
+``mod`` Anki can store, a version that parses, a GUID that is the one its note
+id gives, a note id that may become a file name), and a bad one is named in
+one line: ``notes.quiz-one.mod is 10000000000000000000, not a time ...``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import re
+from pathlib import Path
+
+from .errors import LockError
+from .formats import DATE_RE, SLUG_RE, UNHELD_RE, VERSION_RE
+from .identity import note_guid
+from .lock import LOCK_FORMAT, READABLE_FORMATS, EarlierState, Lock, LockedNote, LockedNoteType, Release
+
+
+def read_lock(path: Path) -> Lock | None:
+    """The lock at ``path``, or None before the first build; a ``LockError`` naming any bad value."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LockError(f"cannot read the lock: {exc}", path) from None
+    try:
+        data = json.loads(text, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError) as exc:
+        raise LockError(f"the lock is damaged (not JSON: {exc}): restore it from version control", path) from None
+    try:
+        top = _Object(data, "the file")
+        top.where = ""  # the top's keys are named alone: "version", "notes.quiz-one.mod"
+        found = top.whole("format", MAX_ID, f"a format number such as {LOCK_FORMAT}")
+        if found not in READABLE_FORMATS:
+            raise LockError(f"lock format {found} is not {LOCK_FORMAT}: upgrade builder", path)
+        return _lock(top)
+    except _Damaged as damage:
+        raise LockError(f"the lock is damaged: {damage}: restore it from version control", path) from None
+
+
+class _Damaged(Exception):
+    """A value of the lock that builder would never have written: ``str()`` names it and says why."""
+
+    def __init__(self, where: str, problem: str) -> None:
+        super().__init__(f"{where} {problem}")
+
+
+MAX_TIME = 253_402_300_799
+"""The last second of 9999 (UTC). Anki stores a ``mod`` as 64-bit seconds (10^19 makes it refuse
+the whole package); builder also prints these times as dates, which end with the year 9999."""
+MAX_ID = 2**63 - 1
+NOTE_TYPE_KINDS = ("cloze", "qa")
+_KIND = re.compile("|".join(NOTE_TYPE_KINDS))
+_HASH = re.compile("[0-9a-f]{16}")
+_SHA256 = re.compile("[0-9a-f]{64}")
+_TAG = re.compile(".+", re.DOTALL)
+_EARLIER_KEYS = re.compile("until|fields|tags")
+_MISSING = object()
+_TIME = "a time (whole seconds from 1970 to the end of 9999)"
+
+
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a number")
+
+
+def _shown(value: object) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+class _Object:
+    """One JSON object of the lock, read key by key with the check each value needs.
+
+    Checks pass quickly; the path of a value (``notes.quiz-one.mod``) is only
+    spelt out for the message when one fails: a lock may hold 50,000 notes.
+    """
+
+    __slots__ = ("data", "where")
+
+    def __init__(self, value: object, where: str) -> None:
+        if not isinstance(value, dict):
+            raise _Damaged(where, f"is {_shown(value)}, not an object")
+        self.data: dict[str, object] = value
+        self.where = where
+
+    def _path(self, key: str | int) -> str:
+        return f"{self.where}[{key}]" if isinstance(key, int) else f"{self.where}.{key}" if self.where else key
+
+    def get(self, key: str, default: object = _MISSING) -> object:
+        value = self.data.get(key, default)
+        if value is _MISSING:
+            raise _Damaged(self._path(key), "is missing")
+        return value
+
+    def bad(self, key: str | int, value: object, what: str) -> _Damaged:
+        if value is _MISSING:
+            return _Damaged(self._path(key), "is missing")
+        return _Damaged(self._path(key), f"is {_shown(value)}, not {what}")
+
+    def text(self, key: str, pattern: re.Pattern[str] | None = None, what: str = "text",
+             default: object = _MISSING) -> str:
+        value = self.data.get(key, default)
+        if type(value) is str and (pattern is None or pattern.fullmatch(value)):
+            return value
+        raise self.bad(key, value, what)
+
+    def texts(self, key: str, pattern: re.Pattern[str] | None = None, what: str = "text",
+              default: object = _MISSING) -> tuple[str, ...]:
+        items = self.list(key, default)
+        for index, item in enumerate(items):
+            if type(item) is not str or (pattern is not None and not pattern.fullmatch(item)):
+                raise _Damaged(f"{self._path(key)}[{index}]", f"is {_shown(item)}, not {what}")
+        return tuple(items)  # type: ignore[arg-type]  # every item checked above
+
+    def list(self, key: str, default: object = _MISSING) -> list[object]:
+        value = self.get(key, default)
+        if not isinstance(value, list):
+            raise self.bad(key, value, "a list")
+        return value
+
+    def whole(self, key: str, high: int, what: str, low: int = 0) -> int:
+        value = self.data.get(key, _MISSING)
+        if type(value) is int and low <= value <= high:  # not a bool, not a float
+            return value
+        raise self.bad(key, value, what)
+
+    def object(self, key: str, default: object = _MISSING) -> _Object:
+        return _Object(self.get(key, default), self._path(key))
+
+    def keys(self, pattern: re.Pattern[str], what: str) -> None:
+        for key in self.data:
+            if not pattern.fullmatch(key):
+                raise _Damaged(self.where, f"has the key {_shown(key)}, which is not {what}")
+
+    def deck_name(self, key: str) -> str:
+        name = self.text(key)
+        if not name.strip() or UNHELD_RE.search(name):
+            raise self.bad(key, name, "a deck name")
+        return name
+
+
+def _lock(top: _Object) -> Lock:
+    slug = top.text("slug", SLUG_RE, "a slug")
+    version = top.text("version", VERSION_RE, "a version such as 1.0.0")
+    apkg = top.text("apkg")
+    if apkg != f"{slug}-{version}.apkg":
+        raise _Damaged("apkg", f"is {_shown(apkg)}, not {slug}-{version}.apkg as its slug and version say")
+    extra, notes, note_types = top.object("extra", {}), top.object("notes"), top.object("note_types")
+    notes.keys(SLUG_RE, "a note id")
+    note_types.keys(_KIND, "cloze or qa")
+    return Lock(
+        slug=slug,
+        deck=top.deck_name("deck"),
+        version=version,
+        apkg=apkg,
+        apkg_sha256=top.text("apkg_sha256", _SHA256, "a sha256 (64 hex digits)"),
+        extra={key: extra.text(key) for key in extra.data},
+        notes={note_id: _note(notes.object(note_id), note_guid(slug, note_id)) for note_id in notes.data},
+        note_types={kind: _note_type(note_types.object(kind)) for kind in note_types.data},
+        history=tuple(_release(_Object(item, f"history[{index}]"))
+                      for index, item in enumerate(top.list("history"))),
+    )
+
+
+def _note(note: _Object, guid: str) -> LockedNote:
+    """A note of the lock; its GUID must be the one its slug and id give, as builder wrote it."""
+    fields = note.object("fields")
+    retired = note.get("retired_in", None)
+    if note.get("guid") != guid:
+        raise note.bad("guid", note.get("guid"), f"{_shown(guid)}, the GUID of this note")
+    return LockedNote(
+        guid=guid,
+        type_kind=note.text("type", _KIND, "cloze or qa"),
+        hash=note.text("hash", _HASH, "a hash (16 hex digits)"),
+        fields={name: fields.text(name, _HASH, "a hash (16 hex digits)") for name in fields.data},
+        mod=note.whole("mod", MAX_TIME, _TIME),
+        summary=note.text("summary"),
+        deck=note.deck_name("deck"),
+        tags=note.texts("tags", _TAG, "a tag", default=[]),
+        retired_in=None if retired is None else note.text("retired_in", VERSION_RE, "a version such as 1.0.0"),
+        earlier=tuple(_earlier(_Object(item, f"{note.where}.earlier[{index}]"), fields.data)
+                      for index, item in enumerate(note.list("earlier", []))),
+    )
+
+
+def _earlier(state: _Object, fields: dict[str, object]) -> EarlierState:
+    """One earlier state of a note: ``builder pull`` decides from these what a learner edited."""
+    state.keys(_EARLIER_KEYS, "until, fields or tags")
+    hashes = state.object("fields")
+    if set(hashes.data) != set(fields):
+        raise state.bad("fields", hashes.data, f"hashes of the note's fields {', '.join(sorted(fields))}")
+    return EarlierState(
+        until=state.text("until", VERSION_RE, "a version such as 1.0.0"),
+        fields={name: hashes.text(name, _HASH, "a hash (16 hex digits)") for name in hashes.data},
+        tags=state.texts("tags", _TAG, "a tag"),
+    )
+
+
+def _note_type(kind: _Object) -> LockedNoteType:
+    return LockedNoteType(
+        id=kind.whole("id", MAX_ID, "an id Anki can store (1 to 2^63-1)", low=1),
+        name=kind.text("name"),
+        fields=kind.texts("fields"),
+        templates=kind.texts("templates"),
+        hash=kind.text("hash", _HASH, "a hash (16 hex digits)"),
+        mod=kind.whole("mod", MAX_TIME, _TIME),
+    )
+
+
+def _release(release: _Object) -> Release:
+    date = release.text("date", DATE_RE, "a date YYYY-MM-DD")
+    try:
+        _dt.date.fromisoformat(date)
+    except ValueError:
+        raise release.bad("date", date, "a real date") from None
+    return Release(
+        version=release.text("version", VERSION_RE, "a version such as 1.0.0"),
+        date=date,
+        added=release.texts("added", SLUG_RE, "a note id"),
+        changed=release.texts("changed", SLUG_RE, "a note id"),
+        removed=release.texts("removed", SLUG_RE, "a note id"),
+        summary=release.text("summary", default=""),
+        moved=release.texts("moved", SLUG_RE, "a note id", default=[]),
+        moves=tuple(_deck_pair(release, index, pair) for index, pair in enumerate(release.list("moves", []))),
+    )
+
+
+def _deck_pair(release: _Object, index: int, pair: object) -> tuple[str, str]:
+    """One (old deck, new deck) entry of a release's ``moves``: the changelog prints it for learners."""
+    if not (isinstance(pair, list) and len(pair) == 2
+            and all(isinstance(name, str) and name.strip() and not UNHELD_RE.search(name) for name in pair)):
+        raise _Damaged(f"{release.where}.moves[{index}]", f"is {_shown(pair)}, not [old deck, new deck]")
+    return pair[0], pair[1]
