@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .cache import Renderer
-from .errors import Location
+from .cloze import Card, card_numbers, cloze_cards, source_view
+from .errors import Location, RenderError
 from .identity import note_guid
 from .source import Deck, Note
 from .templates import CLOZE_FIELDS, QA_FIELDS
@@ -48,6 +49,10 @@ class AnkiNote:
     @property
     def field_names(self) -> tuple[str, ...]:
         return CLOZE_FIELDS if self.type_kind == "cloze" else QA_FIELDS
+
+    def cards(self) -> tuple[Card, ...]:
+        """The cards Anki generates for this note: the package holds these, and counts count these."""
+        return cloze_cards(self.fields) if self.type_kind == "cloze" else (Card(0, 0),)
 
     def field_hashes(self) -> dict[str, str]:
         return {name: _hash(value) for name, value in zip(self.field_names, self.fields, strict=True)}
@@ -111,6 +116,8 @@ def assemble_note(deck: Deck, note: Note, source_html: str, renderer: Renderer |
         rendered = renderer.field(
             field.text, Location(deck.path, field.line), base_dir=base_dir, allow_html=deck.allow_html
         )
+        if key == "text":
+            _check_deletions_kept(note, field.text, rendered.html, Location(deck.path, field.line))
         values.append(nfc(rendered.html))
         for item in rendered.media:
             media[item.name] = item
@@ -124,6 +131,18 @@ def assemble_note(deck: Deck, note: Note, source_html: str, renderer: Renderer |
         deck=nfc(deck.subdeck(note.kind)),
         media=tuple(media[name] for name in sorted(media)),
     )
+
+
+def _check_deletions_kept(note: Note, text: str, field_html: str, where: Location) -> None:
+    """Refuse a deletion that Markdown rewrote away, which would silently lose its card."""
+    lost = sorted(card_numbers(source_view(text).text) - card_numbers(field_html))
+    if lost:
+        names = ", ".join(f"c{number}" for number in lost)
+        raise RenderError(
+            f"note '{note.id}': deletion {names} is lost when the Markdown is rendered (inside a link or image"
+            " address, say), so Anki would make no card of it; put the deletion in the link's text instead",
+            where,
+        )
 
 
 def assemble(
@@ -164,13 +183,3 @@ def tombstone(note_id: str, guid: str, type_kind: str, deck: str, summary: str, 
         tags=(RETIRED_TAG,),
         deck=deck,
     )
-
-
-_CLOZE_NUMBER = re.compile(r"\{\{c(\d+)::")
-
-
-def assemble_note_count(note: AnkiNote) -> int:
-    """How many cards Anki makes from the note: one per cloze number, or one."""
-    if note.type_kind != "cloze":
-        return 1
-    return max(1, len(set(_CLOZE_NUMBER.findall(note.fields[0]))))

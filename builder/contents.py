@@ -7,6 +7,7 @@ never loads genanki.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -43,3 +44,8 @@ class PackagedNote:
     note: AnkiNote
     mod: int
     due: int
+
+
+def card_count(notes: Iterable[PackagedNote]) -> int:
+    """How many cards the package holds: packaging writes exactly ``note.cards()`` for each note."""
+    return sum(len(packaged.note.cards()) for packaged in notes)

@@ -13,11 +13,12 @@ import re
 from functools import cache
 from importlib.resources import files
 
+from .cloze import parse, source_view, unshield, walk
+
 MAX_SET_ITEMS = 3
 """Answers listing more items than this are sets, which learners recall badly."""
 
 _WORD = re.compile(r"[^\W_]+")
-DELETION = re.compile(r"\{\{c(\d+)::(.*?)\}\}", re.DOTALL)
 _LIST_ITEM = re.compile(r"^(?:[-*+]|\d{1,9}[.)])[ \t]+\S")
 _FENCE = re.compile(r"^ {0,3}(```|~~~)")
 _PARENTHESES = re.compile(r"\([^()]*\)")
@@ -62,12 +63,12 @@ def significant(text: str) -> list[str]:
 
 
 def deletions(text: str) -> list[tuple[int, str, str | None]]:
-    """Each cloze deletion as (number, content, hint)."""
-    found: list[tuple[int, str, str | None]] = []
-    for match in DELETION.finditer(text):
-        content, separator, hint = match.group(2).partition("::")
-        found.append((int(match.group(1)), content, hint if separator else None))
-    return found
+    """Each cloze deletion as Anki reads it (``builder.cloze``), once per card number: (number, content, hint)."""
+    return [
+        (number, unshield(deletion.answer), None if deletion.hint is None else unshield(deletion.hint))
+        for deletion in walk(parse(source_view(text).text).nodes)
+        for number in deletion.numbers
+    ]
 
 
 def card_answers(text: str) -> dict[int, list[str]]:
@@ -142,3 +143,28 @@ def common_word(content: str) -> str | None:
     if len(found) == 1 and found[0] in stopwords():
         return found[0]
     return None
+
+
+_NAME_BEFORE = re.compile(r"(?<!\w)[A-Za-z_][A-Za-z0-9_]*\Z")
+_NAME_AFTER = re.compile(r"~?[A-Za-z_][A-Za-z0-9_]*")
+_CODE_STYLE = re.compile(r"_|\d|[a-z][A-Z]")
+"""snake_case, digits or camelCase: names that code has and prose does not."""
+_CODE_FOLLOWS = ("(", "<", "[", ".", "->", "!")
+_NAMESPACE = re.compile(r"[a-z]{1,5}")
+"""``std``, ``fs``, ``io``, ``boost``: the short lowercase module names paths start with."""
+
+
+def joins_names_like_code(content: str, hint: str) -> bool:
+    """Whether ``content::hint`` reads as one name of code (``std::vector``, ``HashMap::new()``).
+
+    Only the author knows whether ``{{c1::Paris::city}}`` means a hint, so a
+    capitalised word before a plain word passes; snake_case, camelCase, digits,
+    a call or template after the name, or a short lowercase module name
+    (``std``, ``fs``) before a lone name do not.
+    """
+    before, after = _NAME_BEFORE.search(content), _NAME_AFTER.match(hint)
+    if before is None or after is None:
+        return False
+    rest = hint[after.end():]
+    return bool(_CODE_STYLE.search(f"{before.group()} {after.group()}") or rest.startswith(_CODE_FOLLOWS)
+                or (_NAMESPACE.fullmatch(before.group()) and not rest))

@@ -21,10 +21,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .assemble import assemble_note_count
 from .build import plan_deck, write_error
 from .cache import CachedRenderer, Renderer
-from .contents import DeckEntry, NoteType, PackagedNote
+from .contents import DeckEntry, NoteType, PackagedNote, card_count
 from .fsutil import atomic_write, read_bytes_or_none
 from .identity import deck_id, note_guid, note_type_id, note_type_name
 from .lint import release_problems
@@ -82,8 +81,7 @@ def build_draft(source: Path, out_dir: Path, *, now: int | None = None, use_cach
             atomic_write(apkg, data)
         except OSError as exc:
             raise write_error(exc, out_dir) from None
-    cards = sum(assemble_note_count(packaged.note) for packaged in notes)
-    return Draft(plan, apkg, wrote, len(notes), cards, len(release_problems(plan.deck)))
+    return Draft(plan, apkg, wrote, len(notes), card_count(notes), len(release_problems(plan.deck)))
 
 
 def draft_contents(

@@ -24,13 +24,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from .cloze import LAST_ORD, around, card_numbers, source_view, unshield
 from .craft import (
-    DELETION,
     MAX_SET_ITEMS,
     answer_key,
     card_answers,
     common_word,
     deletions,
+    joins_names_like_code,
     set_size,
     significant,
     stale_time_words,
@@ -74,8 +75,11 @@ LOADER_RULES = (
          "true/false or count; values match whole (a trailing line break is refused)."),
     Rule("E110", "error", "Two notes share an id."),
     Rule("E120", "error", "A key is given but empty."),
-    Rule("E130", "error", "A cloze text has no `{{c1::...}}` deletion."),
+    Rule("E130", "error", "A cloze text has no `{{c1::...}}` deletion that makes a card (`c0` makes none)."),
     Rule("E131", "error", "A cloze text has unbalanced `{{`/`}}` braces."),
+    Rule("E132", "error", "A cloze number is above 65535, the highest Anki can import (it would refuse the whole "
+         "package)."),
+    Rule("E133", "error", "A cloze deletion sits in a link or image address, where Markdown drops it."),
     Rule("E140", "error", "A tag contains spaces or quotes (use `-` or `::`), or an empty part between `::` "
          "(`::x`, `a::::b`), which Anki would fill in as `blank`."),
     Rule("E141", "error", "Two tags differ only in case (`ML`, `ml`; `straße`, `STRASSE`): Anki takes them "
@@ -105,15 +109,21 @@ LINT_RULES = (
     Rule("W210", "warning", "With `allow_html: true`, a field holds HTML that sanitising removes: scripts, "
          "event handlers, `javascript:` or relative links, remote images, styles beyond colour, weight and "
          "alignment, elements like `<iframe>`. E.g. `<img src=\"pic.png\" onerror=\"...\">` loses `onerror`."),
+    Rule("W211", "warning", "A `::` in a cloze deletion that Anki reads as the start of a hint but that joins "
+         "two names the way code does, or a second `::`. E.g. `{{c1::std::vector}}` shows `std` with the hint "
+         "`vector`: write it as code, ``{{c1::`std::vector`}}``."),
     Rule("L301", "error", f"A field is still a {TODO_MARK} placeholder (`answer: {TODO_MARK}`, "
          f"`{TODO_MARK}: ...`)."),
     Rule("L302", "error", "Two notes ask the same question (or have the same cloze text), ignoring case "
          "and spacing."),
-    Rule("L303", "error", "A cloze deletion covers the whole text, so the card's front shows nothing."),
+    Rule("L303", "error", "A card's front shows nothing but its blank: a deletion covers the whole text, or a "
+         "deletion in `extra` makes a card of its own."),
     Rule("L304", "error", f"Source metadata still holds a `builder new` placeholder ({TODO_MARK}, "
          f"{PLACEHOLDER_URL}, date {PLACEHOLDER_DATE})."),
     Rule("L305", "error", "A cloze deletion is still `builder new`'s placeholder "
          f"`{{{{c1::word::{TODO_MARK}}}}}`: mark the key term instead."),
+    Rule("L306", "error", "A cloze number above 500: Anki keeps 500 cloze cards at most, so the deletion's card "
+         "is a copy of card `c500` and never shows its blank."),
 )
 RULES = {rule.code: rule for rule in LOADER_RULES + LINT_RULES}
 _SET_ADVICE = "sets are hard to recall, ask for the one that matters or give each item its own note"
@@ -243,7 +253,7 @@ def _unfinished_deck(deck: Deck, places: Places) -> Iterator[Problem]:
 
 
 def _unfinished_note(deck: Deck, note: Note, places: Places) -> Iterator[Problem]:
-    """A note's L rules: a TODO field, a deletion of the whole text, a placeholder deletion."""
+    """A note's L rules: a TODO field, a card with nothing but its blank, a placeholder deletion, c501 and up."""
     for name, field in note.fields.items():
         if _TODO_FIELD.match(field.text.strip()):
             yield _problem(places.key(deck, name, note=note), "L301",
@@ -251,16 +261,37 @@ def _unfinished_note(deck: Deck, note: Note, places: Places) -> Iterator[Problem
     if not note.is_cloze:
         return
     text = note.fields["text"].text
-    if not words(DELETION.sub(" ", text)):
-        yield _problem(places.key(deck, "text", note=note), "L303",
-                       f"note '{note.id}' is one cloze deletion with no text around it: "
-                       "the card would show nothing, delete only the key term")
+    yield from _empty_fronts(deck, note, places)
     for number, content, hint in deletions(text):
         if hint == TODO_MARK:
             yield _problem(places.key(deck, "text", note=note), "L305",
                            f"note '{note.id}' still has the placeholder deletion "
                            f"'{{{{c{number}::{content}::{hint}}}}}': mark the key term "
                            f"as {{{{c{number}::...}}}} and drop '::{TODO_MARK}'")
+
+
+def _empty_fronts(deck: Deck, note: Note, places: Places) -> Iterator[Problem]:
+    """L303 for each card whose front shows nothing but its blank, L306 for numbers past Anki's last card."""
+    view = source_view(note.fields["text"].text).text
+    cards = card_numbers(view)
+    for number in sorted(cards):
+        if number <= LAST_ORD + 1 and not words(unshield(around(view, number))):
+            yield _problem(places.key(deck, "text", note=note), "L303",
+                           f"card c{number} of note '{note.id}' shows nothing but its blank: "
+                           "the deletion covers the whole text, delete only the key term")
+    extra = note.fields.get("extra")
+    in_extra = card_numbers(source_view(extra.text).text) if extra else set()
+    for number in sorted(in_extra - cards):
+        yield _problem(places.key(deck, "extra", note=note), "L303",
+                       f"deletion c{number} in the extra of note '{note.id}' makes a card of its own that "
+                       "shows nothing (Anki makes cards of deletions in every field): move it into the text")
+    beyond = sorted(number for number in cards | in_extra if number > LAST_ORD + 1)
+    if beyond:
+        yield _problem(places.key(deck, "text", note=note), "L306",
+                       f"note '{note.id}' has the cloze number c{beyond[0]}, above {LAST_ORD + 1}: Anki keeps "
+                       f"{LAST_ORD + 1} cloze cards at most and makes the card of c{beyond[0]} a copy of card "
+                       f"c{LAST_ORD + 1}, so c{beyond[0]} never shows a blank of its own; number the deletions "
+                       "c1, c2, ...")
 
 
 def _is_placeholder_url(url: str) -> bool:
@@ -307,7 +338,9 @@ def _cloze_problems(deck: Deck, note: Note, places: Places, limit: int) -> Itera
     text = note.fields["text"].text
     where = places.key(deck, "text", note=note)
     found = deletions(text)
-    for number, content, _ in found:
+    for number, content, hint in found:
+        if hint is not None and hint != TODO_MARK and ("::" in hint or joins_names_like_code(content, hint)):
+            yield _problem(where, "W211", _hint_meant_as_text(note, number, content, hint))
         size = len(content.split())
         if size > limit:
             yield _problem(where, "W201", f"deletion c{number} of note '{note.id}' has {size} words "
@@ -322,20 +355,24 @@ def _cloze_problems(deck: Deck, note: Note, places: Places, limit: int) -> Itera
         if items > MAX_SET_ITEMS:
             yield _problem(where, "W206", f"card c{number} of note '{note.id}' hides {items} items "
                                           f"(more than {MAX_SET_ITEMS}): {_SET_ADVICE}")
-    for number in sorted({number for number, _, _ in found}):
-        visible = _card_front(text, number)
+    view = source_view(text).text
+    for number in sorted(card_numbers(view)):
+        visible = unshield(around(view, number))
         if any(significant(content) and _contains(visible, content)
                for n, content, _ in found if n == number):
             yield _problem(where, "W202", f"card c{number} of note '{note.id}' shows its own answer "
                                           "outside the deletion: reword the text or delete that too")
 
 
-def _card_front(text: str, number: int) -> str:
-    """What card ``number`` shows: its deletions hidden, the other deletions as plain text."""
-    def show(match: re.Match[str]) -> str:
-        return " " if int(match.group(1)) == number else match.group(2).partition("::")[0]
-
-    return DELETION.sub(show, text)
+def _hint_meant_as_text(note: Note, number: int, content: str, hint: str) -> str:
+    written = f"{content}::{hint}"
+    as_code = f"{{{{c{number}::`{written}`}}}}"
+    if "::" in hint:
+        return (f"deletion c{number} of note '{note.id}' has more than one '::', so Anki shows '{content}' "
+                f"with the hint '{hint}': to show '{written}', write it as code, {as_code}")
+    return (f"deletion c{number} of note '{note.id}' shows '{content}' with the hint '{hint}', since Anki "
+            f"starts a hint at the first '::': to show '{written}', write it as code, {as_code} "
+            f"(or, if '{hint}' is a hint, silence W211 on this note)")
 
 
 def _contains(haystack: str, needle: str) -> bool:

@@ -60,14 +60,14 @@ class _NoteRows:
     It stands in for ``genanki.Note`` (the deck only asks for ``model`` and
     ``write_to_db``) and writes the same rows in the same order, skipping the
     per-note validation, tag lists and cached properties that made up a third
-    of packaging. Which cards a note has is still genanki's own rule.
+    of packaging. Its cards are the ones Anki generates (``AnkiNote.cards``),
+    not genanki's guess, which missed nested and empty deletions.
     """
 
-    __slots__ = ("fields", "model", "packaged")
+    __slots__ = ("model", "packaged")
 
     def __init__(self, model: _Model, packaged: PackagedNote) -> None:
         self.model = model
-        self.fields = packaged.note.fields  # read by genanki's card rules below
         self.packaged = packaged
 
     def write_to_db(self, cursor: sqlite3.Cursor, timestamp: float, deck_id: int, id_gen: Iterator[int]) -> None:
@@ -77,13 +77,9 @@ class _NoteRows:
             note_id, note.guid, self.model.model_id, mod, -1, f" {' '.join(note.tags)} ", "\x1f".join(note.fields),
             note.fields[self.model.sort_field_index], 0, 0, "",
         ))
-        if self.model.model_type == genanki.Model.CLOZE:
-            cards = genanki.Note._cloze_cards(self)
-        else:
-            cards = genanki.Note._front_back_cards(self)
-        for card in cards:
+        for card in note.cards():
             cursor.execute(_INSERT_CARD, (
-                anki_card_id(note.guid, card.ord), note_id, deck_id, card.ord, mod, -1, 0, 0, due,
+                anki_card_id(note.guid, card.key), note_id, deck_id, card.ord, mod, -1, 0, 0, due,
                 0, 0, 0, 0, 0, 0, 0, 0, "",
             ))
 

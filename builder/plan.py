@@ -28,9 +28,9 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .assemble import AnkiNote, assemble_note_count, nfc, tombstone
+from .assemble import AnkiNote, nfc, tombstone
 from .cache import Remembered, Renderer
-from .contents import DeckEntry, NoteType, PackagedNote
+from .contents import DeckEntry, NoteType, PackagedNote, card_count
 from .errors import BuilderError, ReleaseError
 from .identity import deck_id, note_type_id, note_type_name
 from .lock import Lock, LockedNote, LockedNoteType, Release, bump, lock_path, version_key
@@ -79,7 +79,7 @@ class Plan:
 
     @property
     def card_count(self) -> int:
-        return sum(assemble_note_count(packaged.note) for packaged in self.notes)
+        return card_count(self.notes)
 
 
 AHEAD_ALLOWED = 60

@@ -48,6 +48,7 @@ from pygments.styles import get_style_by_name  # type: ignore[import-untyped]
 from pygments.token import STANDARD_TYPES, Text  # type: ignore[import-untyped]
 from pygments.util import ClassNotFound  # type: ignore[import-untyped]
 
+from .cloze import shield
 from .errors import Location, RenderError
 from .htmlsafe import is_remote, sanitise
 from .simplemd import simple_html
@@ -242,6 +243,14 @@ def _render_code(self: RendererHTML, tokens: Sequence[Token], idx: int, options:
     return f'<div class="codehilite"><pre><code>{code}</code></pre></div>\n'
 
 
+def _render_code_span(
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    """markdown-it's code span, with its ``::`` and ``}}`` kept from Anki's cloze parser."""
+    token = tokens[idx]
+    return f"<code{self.renderAttrs(token)}>{shield(escapeHtml(token.content))}</code>"
+
+
 @cache
 def _parser(allow_html: bool) -> MarkdownIt:
     """Built once per HTML setting: building one costs far more than a field."""
@@ -249,7 +258,8 @@ def _parser(allow_html: bool) -> MarkdownIt:
     md.inline.ruler.before("escape", "math_inline", _math_inline)
     md.inline.ruler.at("image", _with_line(image))
     md.block.ruler.before("fence", "math_block", _math_block, {"alt": ["paragraph", "reference", "blockquote", "list"]})
-    md.add_render_rule("math", lambda self, tokens, idx, options, env: escapeHtml(tokens[idx].content))
+    md.add_render_rule("math", lambda self, tokens, idx, options, env: shield(escapeHtml(tokens[idx].content)))
+    md.add_render_rule("code_inline", _render_code_span)
     md.add_render_rule("fence", _render_code)
     md.add_render_rule("code_block", _render_code)
     return md

@@ -24,6 +24,8 @@ import re
 
 from markdown_it.common.utils import escapeHtml
 
+from .cloze import shield
+
 _SEPARATORS = " ,.;:?!'\"()/%=+@${}\\-’‘“”–—…«»°×·€£"
 _PHRASE = rf"[^\W_]+(?:[{_SEPARATORS}]+[^\W_]+)*"
 """Letters and digits, maybe with separators inside: what emphasis may hold."""
@@ -55,7 +57,7 @@ def _inline_html(line: str) -> str | None:
         elif em is not None:
             span = f"<em>{escapeHtml(em)}</em>"
         else:
-            span = f"<code>{escapeHtml(code)}</code>"
+            span = f"<code>{shield(escapeHtml(code))}</code>"
         out += (escapeHtml(between), span)
         done = end
     rest = line[done:]

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .cloze import text_problems
 from .errors import InvalidSource, Location, Problem
 from .formats import (
     COUNT_RE,
@@ -38,7 +39,8 @@ SUBDECKS = {"learning": "1 Key learnings", "quiz": "2 Quiz", "deep-dive": "3 Dee
 """Subdeck of each kind, numbered because Anki gathers new cards subdeck by subdeck in name order:
 studying the parent deck serves key learnings, then quiz, then deep dive (tests/test_deck_study_order.py)."""
 DEFAULT_VERSION = "1.0.0"
-CLOZE_RE = re.compile(r"\{\{c(\d+)::")
+CLOZE_RE = re.compile(r"\{\{c[\d,]*\d[\d,]*::")
+"""Roughly what opens a deletion; ``builder.cloze`` has Anki's exact rules. For the JSON Schema."""
 
 
 @dataclass(frozen=True)
@@ -341,14 +343,10 @@ class _Validator:
                                      "one tag and keeps one spelling for both; write them the same way", tag)
 
     def cloze_ok(self, text: Field, item: Node, what: str) -> bool:
-        where = (text.line, 0)
-        if not CLOZE_RE.search(text.text):
-            self.problem("E130", f"{what} has no cloze deletion: mark a key term as {{{{c1::term}}}}", where)
-            return False
-        if text.text.count("{{") != text.text.count("}}"):
-            self.problem("E131", f"{what} has unbalanced cloze braces: every '{{{{' needs a '}}}}'", where)
-            return False
-        return True
+        problems = text_problems(text.text)
+        for code, message in problems:
+            self.problem(code, f"{what} {message}", (text.line, 0))
+        return not problems
 
 
 def _tag_scalars(root: Mapping) -> list[Scalar]:

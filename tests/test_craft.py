@@ -9,6 +9,7 @@ from builder.craft import (
     card_answers,
     common_word,
     deletions,
+    joins_names_like_code,
     set_size,
     significant,
     stale_time_words,
@@ -20,6 +21,10 @@ from builder.craft import (
     ("A {{c1::term}} and {{c2::another term::hint}}.", [(1, "term", None), (2, "another term", "hint")]),
     ("{{c3::multi\nline}}", [(3, "multi\nline", None)]),
     ("no deletion", []),
+    ("Outer {{c1::a {{c2::b}} c}}", [(1, "a b c", None), (2, "b", None)]),
+    ("{{c1::}} and {{c2,3::real}}", [(1, "", None), (2, "real", None), (3, "real", None)]),
+    ("{{c1::`std::vector`}} {{c2::std::vector}}", [(1, "`std::vector`", None), (2, "std", "vector")]),
+    ("{{c1::\\(\\frac{{1}}{2}\\)}}", [(1, "\\(\\frac{{1}}{2}\\)", None)]),
 ])
 def test_deletions(text: str, expected: list[tuple[int, str, str | None]]) -> None:
     assert deletions(text) == expected
@@ -108,3 +113,21 @@ def test_stopwords_ship_as_package_data() -> None:
     assert {"the", "and", "of", "not", "into"} <= words
     assert not {"one", "two", "first", "ray", "todo", ""} & words
     assert all(word == word.strip().lower() and " " not in word for word in words)
+
+
+@pytest.mark.parametrize(("content", "hint", "code"), [
+    ("std", "vector", True),
+    ("HashMap", "new", True),
+    ("Vec", "with_capacity", True),
+    ("Box", "new()", True),
+    ("std", "vector<int>", True),
+    ("io_uring", "opcode", True),
+    ("Paris", "city", False),  # a hint, as far as anyone can tell
+    ("mitochondria", "organelle", False),
+    ("a", "b c", False),
+    ("Paris ", "city", False),
+    ("`a::b`", "path", False),
+    ("std", " vector", False),
+])
+def test_a_double_colon_that_joins_names_like_code(content: str, hint: str, code: bool) -> None:
+    assert joins_names_like_code(content, hint) is code

@@ -92,9 +92,29 @@ LINT_CASES = [
         "21:7: L302 note 'second-question' repeats the question of note 'first-question' (line 16): "
         "merge them or reword one",
     ]),
+    ("w211-hint-meant-as-text", 0, [
+        "16:11: W211 deletion c1 of note 'glued-path' shows 'std' with the hint 'vector', since Anki starts a hint "
+        "at the first '::': to show 'std::vector', write it as code, {{c1::`std::vector`}} "
+        "(or, if 'vector' is a hint, silence W211 on this note)",
+        "19:11: W211 deletion c1 of note 'code-style-names' shows 'HashMap' with the hint 'new', since Anki starts "
+        "a hint at the first '::': to show 'HashMap::new', write it as code, {{c1::`HashMap::new`}} "
+        "(or, if 'new' is a hint, silence W211 on this note)",
+        "19:11: W211 deletion c2 of note 'code-style-names' shows 'Vec' with the hint 'with_capacity', since Anki "
+        "starts a hint at the first '::': to show 'Vec::with_capacity', write it as code, "
+        "{{c2::`Vec::with_capacity`}} (or, if 'with_capacity' is a hint, silence W211 on this note)",
+        "19:11: W211 deletion c3 of note 'code-style-names' shows 'Box' with the hint 'new()', since Anki starts "
+        "a hint at the first '::': to show 'Box::new()', write it as code, {{c3::`Box::new()`}} "
+        "(or, if 'new()' is a hint, silence W211 on this note)",
+        "22:11: W211 deletion c1 of note 'two-separators' has more than one '::', so Anki shows 'tokio ' with the "
+        "hint ' fs::read': to show 'tokio :: fs::read', write it as code, {{c1::`tokio :: fs::read`}}",
+    ]),
     ("l303-whole-deletion", 1, [
-        "16:11: L303 note 'whole-deletion' is one cloze deletion with no text around it: "
-        "the card would show nothing, delete only the key term",
+        "16:11: L303 card c1 of note 'whole-deletion' shows nothing but its blank: "
+        "the deletion covers the whole text, delete only the key term",
+        "22:11: L303 card c1 of note 'nested-whole-deletion' shows nothing but its blank: "
+        "the deletion covers the whole text, delete only the key term",
+        "26:12: L303 deletion c2 in the extra of note 'deletion-in-extra' makes a card of its own that shows "
+        "nothing (Anki makes cards of deletions in every field): move it into the text",
     ]),
     ("l304-placeholder-metadata", 1, [
         "7:11: L304 source author is still a placeholder ('TODO'): fill in the article's author",
@@ -105,6 +125,11 @@ LINT_CASES = [
     ("l305-placeholder-cloze", 1, [
         "16:11: L305 note 'placeholder-cloze' still has the placeholder deletion '{{c1::advances::TODO}}': "
         "mark the key term as {{c1::...}} and drop '::TODO'",
+    ]),
+    ("l306-cloze-number-above-500", 1, [
+        "16:11: L306 note 'far-numbers' has the cloze number c501, above 500: Anki keeps 500 cloze cards at most "
+        "and makes the card of c501 a copy of card c500, so c501 never shows a blank of its own; "
+        "number the deletions c1, c2, ...",
     ]),
     ("ignored-per-note", 0, []),
     ("ignored-per-deck", 0, []),
@@ -130,6 +155,17 @@ LOADER_CASES = [
     ("e130-no-deletion", ["13: E130 note 'first-note' has no cloze deletion: mark a key term as {{c1::term}}"]),
     ("e131-unbalanced-braces", [
         "13: E131 note 'first-note' has unbalanced cloze braces: every '{{' needs a '}}'",
+    ]),
+    ("e130-only-c0", [
+        "13: E130 note 'first-note' has no cloze deletion: mark a key term as {{c1::term}} ({{c0::...}} makes no card)",
+    ]),
+    ("e132-cloze-number-too-big", [
+        "13: E132 note 'first-note' has the cloze number c65536, above 65535, the highest Anki can import: "
+        "number the deletions c1, c2, ...",
+    ]),
+    ("e133-deletion-in-link", [
+        "13: E133 note 'first-note' has the deletion {{c1::...}} inside a link or image address, where Markdown "
+        "drops it: put the deletion in the link's text, [{{c1::text}}](url)",
     ]),
     ("e120-null-answer", ["17:13: E120 'answer' in note 'second-note' is empty: give it a value or remove the key"]),
     ("e102-quiz-missing-answer", ["14:5: E102 note 'second-note' is missing 'answer': write it"]),

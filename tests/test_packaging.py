@@ -11,8 +11,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from builder.build import build_deck, plan_deck
+from builder.cli import cli
 from builder.draft import build_draft
 from builder.packaging import ZIP_DATE, build_package
 from tests.ankitools import import_apkg, open_collection
@@ -82,3 +84,28 @@ def test_an_image_in_the_description_is_packed_and_reaches_ankis_media_folder(
         assert list(col.media.check().unused) == []  # Check Media would delete an unused file
     finally:
         col.close()
+
+
+def test_the_printed_card_count_is_the_packages(project: Path) -> None:
+    """Nested, empty and far-numbered deletions: the CLI counts the card rows the package holds."""
+    source = project / "cardsrc" / "small.yaml"
+    text = source.read_text(encoding="utf-8").replace(
+        "Second learning about {{c1::caching}}.",
+        '"Outer {{c1::a {{c2::b}} c}}, {{c3::}} and {{c600::x}} {{c700::y}}"\n    lint: {ignore: [L306]}',
+    )
+    source.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["build"])
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(project / "dist" / "small-1.0.0.apkg") as archive:
+        db = project / "c.anki2"
+        db.write_bytes(archive.read("collection.anki2"))
+    connection = sqlite3.connect(db)
+    try:
+        ords = [ord_ for (ord_,) in connection.execute(
+            "select c.ord from cards c join notes n on n.id = c.nid where n.sfld like 'Outer%' order by c.ord")]
+        rows = connection.execute("select count(*) from cards").fetchone()[0]
+    finally:
+        connection.close()
+    assert ords == [0, 1, 2, 499, 499]
+    assert result.stdout == f"Built dist/small-1.0.0.apkg: 6 notes, {rows} cards (version 1.0.0)\n"
+    assert rows == 11

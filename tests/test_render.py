@@ -96,9 +96,30 @@ def test_mathjax_arrives_as_written(source: str, expected: str) -> None:
         ("{{c1::outer {{c2::inner}} text}}", "{{c1::outer {{c2::inner}} text}}"),
         (r"{{c1::\(x_1 * y_2\)}}", r"{{c1::\(x_1 * y_2\)}}"),
         ("`{{c1::code}}`", "<code>{{c1::code}}</code>"),
+        ("`{{c1::a::b}}`", "<code>{{c1::a::b}}</code>"),  # a deletion written inside the code keeps its hint
     ],
 )
 def test_cloze_markers_survive(source: str, expected: str) -> None:
+    assert render(source) == expected
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        # simplemd's fast path and markdown-it (here for the link) write the same code span.
+        ("{{c1::`std::vector`}}", "{{c1::<code>std:&#58;vector</code>}}"),
+        ("{{c1::`std::vector`}} [x](https://x.org)",
+         '{{c1::<code>std:&#58;vector</code>}} <a href="https://x.org">x</a>'),
+        ("{{c1::`a}}b`}}", "{{c1::<code>a}&#125;b</code>}}"),
+        ("`a::b::c` {{c1::x}}", "<code>a:&#58;b:&#58;c</code> {{c1::x}}"),
+        (r"{{c1::\(\sqrt{a^{2}}\)}}", r"{{c1::\(\sqrt{a^{2}&#125;\)}}"),
+        (r"{{c1::\(\frac{{1}}{2}\)}}", r"{{c1::\(\frac{{1}&#125;{2}\)}}"),
+        (r"\(x = {{c1::2}}\)", r"\(x = {{c1::2}}\)"),  # a deletion inside math stays one
+        ("{{c1::std::vector}}", "{{c1::std::vector}}"),  # outside code, '::' is Anki's hint (lint: W206)
+    ],
+)
+def test_code_and_math_keep_their_colons_and_braces_from_the_cloze_parser(source: str, expected: str) -> None:
+    """Entities for the ``::`` and ``}}`` Anki would read as cloze syntax: they show the same (test_cloze_oracle)."""
     assert render(source) == expected
 
 

@@ -58,6 +58,9 @@ BAD = [
     ("e120-null-answer", "E120", 17, BOTH),
     ("e130-no-deletion", "E130", 13, BOTH),
     ("e131-unbalanced-braces", "E131", 13, "counting braces is beyond a regular expression"),
+    ("e130-only-c0", "E130", 13, "to a regular expression {{c0:: looks like any other deletion"),
+    ("e132-cloze-number-too-big", "E132", 13, "the pattern only asks for a deletion, not for its number's range"),
+    ("e133-deletion-in-link", "E133", 13, "reading Markdown links is beyond a regular expression"),
     ("e140-tag-with-space", "E140", 13, BOTH),
     ("e104-line-break-after-slug", "E104", 3, BOTH),
     ("e104-deck-name-with-tab", "E104", 4, BOTH),
@@ -130,7 +133,7 @@ def test_shipped_source_points_editors_at_the_schema() -> None:
 
 def test_fixture_tables_cover_every_file_and_code() -> None:
     assert sorted(name for name, *_ in BAD) == sorted(path.stem for path in (FIXTURES / "bad").glob("*.yaml"))
-    assert {code for _, code, *_ in BAD} >= {f"E1{n:02}" for n in (0, 1, 2, 3, 4, 10, 20, 30, 31, 40)}
+    assert {code for _, code, *_ in BAD} >= {f"E1{n:02}" for n in (0, 1, 2, 3, 4, 10, 20, 30, 31, 32, 33, 40)}
     assert len(GOOD) >= 8
     assert len(BAD) >= 20
 
