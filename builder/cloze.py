@@ -160,6 +160,15 @@ def unshield(text: str) -> str:
     return text.replace(":" + _CODE_COLON, "::").replace("}" + _CODE_BRACE, "}}")
 
 
+def has_opener(text: str) -> bool:
+    """Whether Anki reads a deletion opener in ``text``: only then does its parser look at the rest.
+
+    The renderer shields code and math only in such fields, so a description or
+    a question with ``a::b`` in code keeps the HTML it always had.
+    """
+    return any(_numbers(match.group(1)) for match in _OPENER.finditer(text))
+
+
 def shield(code: str) -> str:
     """Code or math HTML in which Anki reads no ``::`` or ``}}`` that the code does not mean as cloze syntax.
 

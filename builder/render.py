@@ -48,7 +48,7 @@ from pygments.styles import get_style_by_name  # type: ignore[import-untyped]
 from pygments.token import STANDARD_TYPES, Text  # type: ignore[import-untyped]
 from pygments.util import ClassNotFound  # type: ignore[import-untyped]
 
-from .cloze import shield
+from .cloze import has_opener, shield
 from .errors import Location, RenderError
 from .htmlsafe import is_remote, sanitise
 from .simplemd import simple_html
@@ -246,9 +246,15 @@ def _render_code(self: RendererHTML, tokens: Sequence[Token], idx: int, options:
 def _render_code_span(
     self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
 ) -> str:
-    """markdown-it's code span, with its ``::`` and ``}}`` kept from Anki's cloze parser."""
+    """markdown-it's code span; in a cloze field, with its ``::`` and ``}}`` kept from Anki's cloze parser."""
     token = tokens[idx]
-    return f"<code{self.renderAttrs(token)}>{shield(escapeHtml(token.content))}</code>"
+    return f"<code{self.renderAttrs(token)}>{_shielded(token.content, env)}</code>"
+
+
+def _shielded(content: str, env: EnvType) -> str:
+    """Escaped code or math, shielded from Anki's cloze parser when the field has deletions."""
+    escaped = escapeHtml(content)
+    return shield(escaped) if env.get("cloze") else escaped
 
 
 @cache
@@ -258,7 +264,7 @@ def _parser(allow_html: bool) -> MarkdownIt:
     md.inline.ruler.before("escape", "math_inline", _math_inline)
     md.inline.ruler.at("image", _with_line(image))
     md.block.ruler.before("fence", "math_block", _math_block, {"alt": ["paragraph", "reference", "blockquote", "list"]})
-    md.add_render_rule("math", lambda self, tokens, idx, options, env: shield(escapeHtml(tokens[idx].content)))
+    md.add_render_rule("math", lambda self, tokens, idx, options, env: _shielded(tokens[idx].content, env))
     md.add_render_rule("code_inline", _render_code_span)
     md.add_render_rule("fence", _render_code)
     md.add_render_rule("code_block", _render_code)
@@ -393,7 +399,7 @@ def _render_markdown(
     text: str, where: Location, base_dir: Path, allow_html: bool, *, sanitising: bool = False
 ) -> RenderedField:
     md = _parser(allow_html)
-    env: EnvType = {}
+    env: EnvType = {"cloze": has_opener(text)}
     tokens = md.parse(text, env)
     media = _finish(tokens, where, base_dir)
     sanitising = sanitising and next(_html_tokens(tokens), None) is not None  # builder's own HTML is safe

@@ -24,7 +24,7 @@ import re
 
 from markdown_it.common.utils import escapeHtml
 
-from .cloze import shield
+from .cloze import has_opener, shield
 
 _SEPARATORS = " ,.;:?!'\"()/%=+@${}\\-’‘“”–—…«»°×·€£"
 _PHRASE = rf"[^\W_]+(?:[{_SEPARATORS}]+[^\W_]+)*"
@@ -41,7 +41,7 @@ def _touches(text: str, index: int) -> bool:
     return 0 <= index < len(text) and (text[index].isalnum() or text[index] in "*`")
 
 
-def _inline_html(line: str) -> str | None:
+def _inline_html(line: str, cloze: bool) -> str | None:
     if not _STARTS.match(line) or line.endswith(" "):
         return None
     out: list[str] = []
@@ -57,7 +57,8 @@ def _inline_html(line: str) -> str | None:
         elif em is not None:
             span = f"<em>{escapeHtml(em)}</em>"
         else:
-            span = f"<code>{shield(escapeHtml(code))}</code>"
+            code = escapeHtml(code)
+            span = f"<code>{shield(code) if cloze else code}</code>"
         out += (escapeHtml(between), span)
         done = end
     rest = line[done:]
@@ -70,11 +71,12 @@ def _inline_html(line: str) -> str | None:
 def simple_html(text: str) -> str | None:
     """Field HTML for one simple line or ``- `` list, as markdown-it would give it; else None."""
     body = text.rstrip(" \n")
+    cloze = has_opener(body)  # code in a cloze field keeps its '::' and '}}' from Anki (builder.cloze.shield)
     if not body.startswith("- "):
-        return None if "\n" in body else _inline_html(body)
+        return None if "\n" in body else _inline_html(body, cloze)
     items = []
     for line in body.split("\n"):
-        item = _inline_html(line[2:]) if line.startswith("- ") else None
+        item = _inline_html(line[2:], cloze) if line.startswith("- ") else None
         if item is None:
             return None
         items.append(f"<li>{item}</li>\n")

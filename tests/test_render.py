@@ -115,7 +115,10 @@ def test_cloze_markers_survive(source: str, expected: str) -> None:
         (r"{{c1::\(\sqrt{a^{2}}\)}}", r"{{c1::\(\sqrt{a^{2}&#125;\)}}"),
         (r"{{c1::\(\frac{{1}}{2}\)}}", r"{{c1::\(\frac{{1}&#125;{2}\)}}"),
         (r"\(x = {{c1::2}}\)", r"\(x = {{c1::2}}\)"),  # a deletion inside math stays one
-        ("{{c1::std::vector}}", "{{c1::std::vector}}"),  # outside code, '::' is Anki's hint (lint: W206)
+        ("{{c1::std::vector}}", "{{c1::std::vector}}"),  # outside code, '::' is Anki's hint (lint: W210)
+        # No deletion, no cloze parser: a question or the description keeps its code as it was.
+        ("Use `std::vector` or `a}}b`", "Use <code>std::vector</code> or <code>a}}b</code>"),
+        (r"\(\frac{{1}}{2}\) [x](https://x.org)", r'\(\frac{{1}}{2}\) <a href="https://x.org">x</a>'),
     ],
 )
 def test_code_and_math_keep_their_colons_and_braces_from_the_cloze_parser(source: str, expected: str) -> None:
