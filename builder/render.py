@@ -48,7 +48,7 @@ from pygments.styles import get_style_by_name  # type: ignore[import-untyped]
 from pygments.token import STANDARD_TYPES, Text  # type: ignore[import-untyped]
 from pygments.util import ClassNotFound  # type: ignore[import-untyped]
 
-from .cloze import has_opener, shield
+from .cloze import after_sanitising, before_sanitising, has_opener, shield
 from .errors import Location, RenderError
 from .htmlsafe import is_remote, sanitise
 from .simplemd import simple_html
@@ -407,7 +407,10 @@ def _render_markdown(
         tokens = tokens[1].children or []
     # Without markdown-it's newline after the last block, every field ends the same way.
     html = str(md.renderer.render(tokens, md.options, env)).removesuffix("\n")
-    return _sanitised(html, media, where, base_dir) if sanitising else RenderedField(html, media)
+    if not sanitising:
+        return RenderedField(html, media)
+    field = _sanitised(before_sanitising(html), media, where, base_dir)  # keeps the cloze shields (builder.cloze)
+    return RenderedField(after_sanitising(field.html), field.media)
 
 
 def _html_tokens(tokens: Iterable[Token]) -> Iterator[Token]:

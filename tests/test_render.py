@@ -126,6 +126,11 @@ def test_code_and_math_keep_their_colons_and_braces_from_the_cloze_parser(source
     assert render(source) == expected
 
 
+def test_sanitised_html_keeps_the_shields() -> None:
+    """With allow_html, nh3 re-serialises the field and would decode the entities; they stay."""
+    assert render("{{c1::`std::vector`}} <b>x</b>", allow_html=True) == "{{c1::<code>std:&#58;vector</code>}} <b>x</b>"
+
+
 def _code_text(rendered: str) -> str:
     inner = re.fullmatch(r'<div class="codehilite"><pre><code>(.*)</code></pre></div>', rendered, re.S)
     assert inner is not None, rendered
