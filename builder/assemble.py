@@ -21,17 +21,13 @@ from .cache import Renderer
 from .cloze import Card, card_numbers, cloze_cards, source_view
 from .errors import Location, RenderError
 from .identity import note_guid
+from .notetypes import NoteType
 from .source import Deck, Note
-from .templates import CLOZE_FIELDS, QA_FIELDS
 
 if TYPE_CHECKING:
     from .render import MediaFile
 
 RETIRED_TAG = "builder::retired"
-_FIELD_KEYS = {
-    "cloze": (("Text", "text"), ("Extra", "extra")),
-    "qa": (("Question", "question"), ("Answer", "answer"), ("Extra", "extra")),
-}
 
 
 @dataclass(frozen=True)
@@ -40,7 +36,7 @@ class AnkiNote:
 
     note_id: str
     guid: str
-    type_kind: str
+    note_type: NoteType
     fields: tuple[str, ...]
     tags: tuple[str, ...]
     deck: str
@@ -48,11 +44,11 @@ class AnkiNote:
 
     @property
     def field_names(self) -> tuple[str, ...]:
-        return CLOZE_FIELDS if self.type_kind == "cloze" else QA_FIELDS
+        return self.note_type.fields
 
     def cards(self) -> tuple[Card, ...]:
         """The cards Anki generates for this note: the package holds these, and counts count these."""
-        return cloze_cards(self.fields) if self.type_kind == "cloze" else (Card(0, 0),)
+        return cloze_cards(self.fields) if self.note_type.is_cloze else (Card(0, 0),)
 
     def field_hashes(self) -> dict[str, str]:
         return {name: _hash(value) for name, value in zip(self.field_names, self.fields, strict=True)}
@@ -63,7 +59,7 @@ class AnkiNote:
         Whether learners' notes must be updated for it is the plan's call
         (:func:`builder.plan.same_in_anki`): a note that only moves is not.
         """
-        return _hash(json.dumps([self.type_kind, self.fields, self.tags, self.deck], ensure_ascii=False))
+        return _hash(json.dumps([self.note_type.key, self.fields, self.tags, self.deck], ensure_ascii=False))
 
     def summary(self) -> str:
         """The first field as short plain text, for humans reading the lock or a diff."""
@@ -104,28 +100,31 @@ def note_tags(deck: Deck, note: Note) -> tuple[str, ...]:
 
 def assemble_note(deck: Deck, note: Note, source_html: str, renderer: Renderer | None = None) -> AnkiNote:
     renderer = renderer or Renderer()
-    type_kind = "cloze" if note.is_cloze else "qa"
+    note_type = deck.note_types[note.type]
+    keys = {name: key for key, name in note_type.inputs}
     base_dir = deck.path.parent
     values: list[str] = []
     media: dict[str, MediaFile] = {}
-    for _, key in _FIELD_KEYS[type_kind]:
-        field = note.fields.get(key)
+    for name in note_type.fields:
+        field = note.fields.get(keys.get(name, name))
+        if name == note_type.source_field:
+            values.append(source_html)
+            continue
         if field is None:
             values.append("")
             continue
         rendered = renderer.field(
             field.text, Location(deck.path, field.line), base_dir=base_dir, allow_html=deck.allow_html
         )
-        if key == "text":
+        if note_type.is_cloze:  # Anki reads deletions in every field of a cloze note
             _check_deletions_kept(note, field.text, rendered.html, Location(deck.path, field.line))
         values.append(nfc(rendered.html))
         for item in rendered.media:
             media[item.name] = item
-    values.append(source_html)
     return AnkiNote(
         note_id=note.id,
         guid=note_guid(deck.slug, note.id),
-        type_kind=type_kind,
+        note_type=note_type,
         fields=tuple(values),
         tags=tuple(nfc(tag) for tag in note_tags(deck, note)),
         deck=nfc(deck.subdeck(note.kind)),
@@ -160,7 +159,7 @@ def assemble(
     return tuple(notes)
 
 
-def tombstone(note_id: str, guid: str, type_kind: str, deck: str, summary: str, version: str) -> AnkiNote:
+def tombstone(note_id: str, guid: str, note_type: NoteType, deck: str, summary: str, version: str) -> AnkiNote:
     """A removed note, kept so the user's copy is marked rather than orphaned.
 
     Its GUID is unchanged, so importing updates the user's note in place with a
@@ -170,16 +169,11 @@ def tombstone(note_id: str, guid: str, type_kind: str, deck: str, summary: str, 
         f'<div class="retired">Retired in {html.escape(version)}: this note was removed from the deck. '
         f"In Anki's browser, search <code>tag:{RETIRED_TAG}</code> and delete these notes.</div>"
     )
-    title = html.escape(summary)
-    if type_kind == "cloze":
-        fields: tuple[str, ...] = (f"{{{{c1::Retired}}}}: {title}", notice, "")
-    else:
-        fields = (f"Retired: {title}", "Retired", notice, "")
     return AnkiNote(
         note_id=note_id,
         guid=guid,
-        type_kind=type_kind,
-        fields=tuple(nfc(value) for value in fields),
+        note_type=note_type,
+        fields=tuple(nfc(value) for value in note_type.tombstone_fields(html.escape(summary), notice)),
         tags=(RETIRED_TAG,),
         deck=deck,
     )

@@ -1,4 +1,4 @@
-"""What a release puts into the package: note types, decks, and notes with their ``mod``.
+"""What a release puts into the package: note types, decks, and notes, each with its ``mod``.
 
 Plain data, decided by :mod:`builder.plan` and written by :mod:`builder.packaging`.
 It lives apart from packaging so that planning (``builder diff``, ``check``)
@@ -12,21 +12,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .assemble import AnkiNote
+from .notetypes import NoteType
 
 if TYPE_CHECKING:
     from .render import MediaFile
 
 
 @dataclass(frozen=True)
-class NoteType:
-    kind: str
-    id: int
-    name: str
-    fields: tuple[str, ...]
-    template_name: str
-    front: str
-    back: str
-    css: str
+class PackagedNoteType:
+    note_type: NoteType
+    """With the CSS the package gives it (the code-highlighting rules appended, for a built-in type)."""
     mod: int
 
 

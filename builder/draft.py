@@ -23,10 +23,11 @@ from pathlib import Path
 
 from .build import plan_deck, write_error
 from .cache import CachedRenderer, Renderer
-from .contents import DeckEntry, NoteType, PackagedNote, card_count
+from .contents import DeckEntry, PackagedNote, PackagedNoteType, card_count
 from .fsutil import atomic_write, read_bytes_or_none
-from .identity import deck_id, note_guid, note_type_id, note_type_name
+from .identity import deck_id, note_guid
 from .lint import release_problems
+from .notetypes import draft_variant
 from .plan import Plan, build_time
 
 
@@ -86,7 +87,7 @@ def build_draft(source: Path, out_dir: Path, *, now: int | None = None, use_cach
 
 def draft_contents(
     plan: Plan, stamp: int
-) -> tuple[tuple[NoteType, ...], tuple[DeckEntry, ...], tuple[PackagedNote, ...]]:
+) -> tuple[tuple[PackagedNoteType, ...], tuple[DeckEntry, ...], tuple[PackagedNote, ...]]:
     """The plan's note types, decks and current notes under the draft's own names and ids."""
     deck = plan.deck
     namespace = f"{deck.slug}/draft"
@@ -101,11 +102,8 @@ def draft_contents(
         for packaged in plan.notes
         if packaged.note.note_id in current
     )
-    note_types = tuple(
-        replace(note_type, id=note_type_id(namespace, note_type.kind),
-                name=note_type_name(note_type.kind, f"{deck.slug} draft"), mod=stamp)
-        for note_type in plan.note_types
-    )
+    note_types = tuple(PackagedNoteType(draft_variant(packaged.note_type, deck.slug), stamp)
+                       for packaged in plan.note_types)
     banner = (f"<p><b>Draft of version {plan.version}, not a release.</b> Import it into a profile for "
               "trying decks, never into one you study with.</p>")
     decks = (

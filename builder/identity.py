@@ -1,12 +1,12 @@
 """Stable identities: what Anki matches on when a rebuilt deck is imported again.
 
 Everything here is a pure function of *names the author chose* (the deck slug,
-a note's ``id``, the note kind), never of content or of the clock, so an edited
+a note's ``id``, a note type's key), never of content or of the clock, so an edited
 note keeps its identity across builds, machines and years:
 
 * note GUID = base91(sha256("<slug>/<note id>")[:8]), the same encoding genanki's
   ``guid_for`` uses, so GUIDs look like Anki's own;
-* note type id = sha256("builder/<slug>/note-type/<cloze|qa>") folded into
+* note type id = sha256("builder/<slug>/note-type/<type key>") folded into
   [2**30, 2**31), the range genanki recommends for model ids;
 * deck id = the same fold of sha256("builder/deck/<full deck name>") (Anki
   matches decks by name anyway; a stable id keeps packages reproducible);
@@ -42,15 +42,9 @@ def note_guid(slug: str, note_id: str) -> str:
     return "".join(reversed(chars))
 
 
-def note_type_id(slug: str, kind: str) -> int:
-    """Id of a deck's note type (``kind`` is "cloze" or "qa")."""
-    return _fold(f"builder/{slug}/note-type/{kind}", 1 << 30, 1 << 30)
-
-
-def note_type_name(kind: str, slug: str) -> str:
-    """Per-deck names, so two decks' templates and versions never fight over one type."""
-    label = "Cloze" if kind == "cloze" else "Q&A"
-    return f"Builder {label} ({slug})"
+def note_type_id(slug: str, key: str) -> int:
+    """Id of a deck's note type, from its key (``cloze``, ``qa``...)."""
+    return _fold(f"builder/{slug}/note-type/{key}", 1 << 30, 1 << 30)
 
 
 def deck_id(deck_name: str) -> int:

@@ -46,7 +46,7 @@ class EarlierState:
 @dataclass(frozen=True)
 class LockedNote:
     guid: str
-    type_kind: str
+    note_type: str
     hash: str
     fields: dict[str, str]
     mod: int
@@ -66,7 +66,7 @@ class LockedNote:
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             "guid": self.guid,
-            "type": self.type_kind,
+            "type": self.note_type,
             "hash": self.hash,
             "fields": dict(sorted(self.fields.items())),
             "mod": self.mod,
@@ -97,7 +97,7 @@ class LockedNote:
             f',{inner}"earlier": ' + dumps_indented([state.to_json() for state in self.earlier], inner)
         )
         return (
-            f'{{{inner}"guid": {_encode_string(self.guid)},{inner}"type": {_encode_string(self.type_kind)},'
+            f'{{{inner}"guid": {_encode_string(self.guid)},{inner}"type": {_encode_string(self.note_type)},'
             f'{inner}"hash": {_encode_string(self.hash)},{inner}"fields": {fields},{inner}"mod": {self.mod},'
             f'{inner}"summary": {_encode_string(self.summary)},{inner}"deck": {_encode_string(self.deck)},'
             f'{inner}"tags": {tags}{retired}{earlier}{newline}}}'

@@ -175,7 +175,7 @@ def _note(note: _Object, guid: str) -> LockedNote:
         raise note.bad("guid", note.get("guid"), f"{_shown(guid)}, the GUID of this note")
     return LockedNote(
         guid=guid,
-        type_kind=note.text("type", _KIND, "cloze or qa"),
+        note_type=note.text("type", _KIND, "cloze or qa"),
         hash=note.text("hash", _HASH, "a hash (16 hex digits)"),
         fields={name: fields.text(name, _HASH, "a hash (16 hex digits)") for name in fields.data},
         mod=note.whole("mod", MAX_TIME, _TIME),

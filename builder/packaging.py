@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import genanki
 
-from .contents import DeckEntry, NoteType, PackagedNote
+from .contents import DeckEntry, PackagedNote, PackagedNoteType
 from .identity import anki_card_id, anki_note_id
 
 if TYPE_CHECKING:
@@ -32,17 +32,19 @@ ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 
 class _Model(genanki.Model):  # type: ignore[misc]
-    def __init__(self, note_type: NoteType) -> None:
+    def __init__(self, packaged: PackagedNoteType) -> None:
+        note_type = packaged.note_type
         super().__init__(
             model_id=note_type.id,
             name=note_type.name,
             fields=[{"name": name} for name in note_type.fields],
-            templates=[{"name": note_type.template_name, "qfmt": note_type.front, "afmt": note_type.back}],
+            templates=[{"name": template.name, "qfmt": template.front, "afmt": template.back}
+                       for template in note_type.templates],
             css=note_type.css,
-            model_type=genanki.Model.CLOZE if note_type.kind == "cloze" else genanki.Model.FRONT_BACK,
+            model_type=genanki.Model.CLOZE if note_type.is_cloze else genanki.Model.FRONT_BACK,
             sort_field_index=0,
         )
-        self._mod = note_type.mod
+        self._mod = packaged.mod
 
     def to_json(self, timestamp: float, deck_id: int) -> dict[str, Any]:
         data: dict[str, Any] = super().to_json(timestamp, deck_id)
@@ -85,7 +87,7 @@ class _NoteRows:
 
 
 def build_package(
-    note_types: tuple[NoteType, ...],
+    note_types: tuple[PackagedNoteType, ...],
     decks: tuple[DeckEntry, ...],
     notes: tuple[PackagedNote, ...],
     progress: Callable[[str, int, int], None] | None = None,
@@ -93,13 +95,13 @@ def build_package(
     """The .apkg as bytes; nothing is written outside a private temporary folder."""
     if progress is not None:
         progress("packaging", 0, 0)
-    models = {note_type.kind: _Model(note_type) for note_type in note_types}
+    models = {packaged.note_type.key: _Model(packaged) for packaged in note_types}
     anki_decks = {entry.name: genanki.Deck(entry.id, entry.name, entry.description) for entry in decks}
-    for note_type in note_types:  # every type is written even if no note uses it yet
-        next(iter(anki_decks.values())).add_model(models[note_type.kind])
+    for model in models.values():  # the plan chose which types the package carries
+        next(iter(anki_decks.values())).add_model(model)
     media: dict[str, MediaFile] = {item.name: item for entry in decks for item in entry.media}
     for packaged in notes:
-        anki_decks[packaged.note.deck].add_note(_NoteRows(models[packaged.note.type_kind], packaged))
+        anki_decks[packaged.note.deck].add_note(_NoteRows(models[packaged.note.note_type.key], packaged))
         for item in packaged.note.media:
             media[item.name] = item
     stamp = max([packaged.mod for packaged in notes] + [t.mod for t in note_types])

@@ -30,13 +30,13 @@ from pathlib import Path
 
 from .assemble import AnkiNote, nfc, tombstone
 from .cache import Remembered, Renderer
-from .contents import DeckEntry, NoteType, PackagedNote, card_count
+from .contents import DeckEntry, PackagedNote, PackagedNoteType, card_count
 from .errors import BuilderError, ReleaseError
-from .identity import deck_id, note_type_id, note_type_name
+from .identity import deck_id
 from .lock import Lock, LockedNote, LockedNoteType, Release, bump, lock_path, version_key
+from .notetypes import ALWAYS_PACKAGED, NoteType
 from .notices import group_moves, move_warnings
 from .source import DEFAULT_VERSION, NOTE_KINDS, Deck
-from .templates import CSS, FROZEN_SCHEMA, templates
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ class Plan:
     level: str | None
     warnings: tuple[str, ...]
     notes: tuple[PackagedNote, ...]
-    note_types: tuple[NoteType, ...]
+    note_types: tuple[PackagedNoteType, ...]
     decks: tuple[DeckEntry, ...]
     lock: Lock
     """The lock to write; ``apkg_sha256`` is filled in once the package exists."""
@@ -131,13 +131,28 @@ def _hash(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
 
 
-def _note_types(deck: Deck, renderer: Renderer) -> dict[str, tuple[str, str, str, str]]:
-    """Name, front, back and CSS of each note type of this deck."""
-    css = CSS + renderer.css()
+def _packaged_types(deck: Deck, keys: set[str], renderer: Renderer) -> dict[str, NoteType]:
+    """The note types the package carries: those its notes (tombstones too) use, and ``ALWAYS_PACKAGED``.
+
+    Built-in types get the code-highlighting CSS the renderer's fields need.
+    """
+    wanted = keys | set(ALWAYS_PACKAGED)
+    unknown = sorted(wanted - set(deck.note_types))
+    if unknown:
+        raise ReleaseError(f"the lock has notes of note type '{unknown[0]}', which this deck does not have: "
+                           "restore the lock from version control", deck.path)
+    code_css = renderer.css()
     return {
-        kind: (note_type_name(kind, deck.slug), *templates(kind, tts_lang=deck.tts), css)  # type: ignore[arg-type]
-        for kind in ("cloze", "qa")
+        key: replace(note_type, css=note_type.css + code_css) if note_type.label else note_type
+        for key, note_type in deck.note_types.items()
+        if key in wanted
     }
+
+
+def _type_hash(note_type: NoteType) -> str:
+    """What Anki updates in place when the type's ``mod`` moves: its name, template text and CSS."""
+    texts = [text for template in note_type.templates for text in (template.front, template.back)]
+    return _hash(note_type.name, *texts, note_type.css)
 
 
 def same_in_anki(old: LockedNote, note: AnkiNote, content_hash: str) -> bool:
@@ -150,8 +165,8 @@ def same_in_anki(old: LockedNote, note: AnkiNote, content_hash: str) -> bool:
     """
     if old.hash == content_hash:
         return True
-    before = (old.type_kind, old.fields, _without_kind(tuple(old.tags)))
-    return before == (note.type_kind, note.field_hashes(), _without_kind(note.tags))
+    before = (old.note_type, old.fields, _without_kind(tuple(old.tags)))
+    return before == (note.note_type.key, note.field_hashes(), _without_kind(note.tags))
 
 
 def _without_kind(tags: tuple[str, ...]) -> tuple[str, ...]:
@@ -201,7 +216,7 @@ def make_plan(  # noqa: C901 - the rules read best in one place
         if old is None:
             changes.append(NoteChange(note.note_id, "added"))
             continue
-        if old.type_kind != note.type_kind:
+        if old.note_type != note.note_type.key:
             raise ReleaseError(
                 f"note '{note.note_id}' changed between cloze and question/answer; Anki cannot change "
                 "a note's type on import: keep its form, or give the new note a new id",
@@ -226,18 +241,19 @@ def make_plan(  # noqa: C901 - the rules read best in one place
     ]
     changes += [NoteChange(note_id, "removed") for note_id in newly_removed]
 
-    type_specs = _note_types(deck, renderer)
+    used_types = {note.note_type.key for note in notes} | {old_notes[note_id].note_type for note_id in old_notes
+                                                        if note_id not in current_ids}
+    type_specs = _packaged_types(deck, used_types, renderer)
     schema_changes: list[str] = []
     type_changes: list[str] = []
-    for kind, (name, front, back, css) in type_specs.items():
-        old_type = previous.note_types.get(kind) if previous else None
+    for key, note_type in type_specs.items():
+        old_type = previous.note_types.get(key) if previous else None
         if old_type is None:
             continue
-        schema = FROZEN_SCHEMA[kind]  # type: ignore[index]
-        if (old_type.fields, old_type.templates) != (schema["fields"], schema["templates"]):
-            schema_changes.append(kind)
-        if old_type.hash != _hash(name, front, back, css):
-            type_changes.append(kind)
+        if (old_type.fields, old_type.templates) != (note_type.fields, note_type.template_names):
+            schema_changes.append(key)
+        if old_type.hash != _type_hash(note_type):
+            type_changes.append(key)
     if schema_changes and not allow_schema_change:
         raise ReleaseError(
             f"the {' and '.join(schema_changes)} note type's field or template names would change; "
@@ -275,7 +291,7 @@ def make_plan(  # noqa: C901 - the rules read best in one place
         fields = note.field_hashes()
         earlier = old.after_release(fields, note.tags, version) if old is not None else ()
         locked[note.note_id] = LockedNote(
-            note.guid, note.type_kind, content, fields, mod, summary, note.deck, note.tags, retired_in, earlier
+            note.guid, note.note_type.key, content, fields, mod, summary, note.deck, note.tags, retired_in, earlier
         )
 
     for due, note in enumerate(notes, start=1):
@@ -285,21 +301,20 @@ def make_plan(  # noqa: C901 - the rules read best in one place
         start=len(notes) + 1,
     ):
         retired_in = old.retired_in or version
-        keep(tombstone(note_id, old.guid, old.type_kind, old.deck, old.summary, retired_in), due, retired_in)
+        retired_type = type_specs[old.note_type]
+        keep(tombstone(note_id, old.guid, retired_type, old.deck, old.summary, retired_in), due, retired_in)
 
-    note_types: list[NoteType] = []
+    note_types: list[PackagedNoteType] = []
     locked_types: dict[str, LockedNoteType] = {}
-    for kind, (name, front, back, css) in type_specs.items():
-        old_type = previous.note_types.get(kind) if previous else None
-        type_hash = _hash(name, front, back, css)
-        schema = FROZEN_SCHEMA[kind]  # type: ignore[index]
-        same = old_type is not None and old_type.hash == type_hash and kind not in schema_changes
+    for key, note_type in type_specs.items():
+        old_type = previous.note_types.get(key) if previous else None
+        type_hash = _type_hash(note_type)
+        same = old_type is not None and old_type.hash == type_hash and key not in schema_changes
         mod = old_type.mod if same and old_type else next_mod(old_type.mod if old_type else 0)
-        type_id = note_type_id(deck.slug, kind)
-        note_types.append(
-            NoteType(kind, type_id, name, schema["fields"], schema["templates"][0], front, back, css, mod)
+        note_types.append(PackagedNoteType(note_type, mod))
+        locked_types[key] = LockedNoteType(
+            note_type.id, note_type.name, note_type.fields, note_type.template_names, type_hash, mod
         )
-        locked_types[kind] = LockedNoteType(type_id, name, schema["fields"], schema["templates"], type_hash, mod)
 
     history = previous.history if previous else ()
     if previous is None or version != previous.version:

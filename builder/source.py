@@ -32,6 +32,7 @@ from .formats import (
     tag_key,
     tag_refusal,
 )
+from .notetypes import NoteType, builtin_note_types, default_type
 from .yamlsafe import Mapping, Node, Scalar, Sequence, load
 
 NOTE_KINDS = ("learning", "quiz", "deep-dive")
@@ -103,14 +104,18 @@ class Field:
 class Note:
     id: str
     kind: str
+    """The author's category: it picks the subdeck and the kind tag, not the fields."""
+    type: str
+    """The note type's key in ``Deck.note_types``."""
     fields: dict[str, Field]
+    """By source key (``text``, ``question``...)."""
     tags: tuple[str, ...]
     line: int
     lint_ignore: frozenset[str] = frozenset()
 
     @property
     def is_cloze(self) -> bool:
-        return "text" in self.fields
+        return self.type == "cloze"
 
 
 @dataclass(frozen=True)
@@ -137,6 +142,8 @@ class Deck:
     answer_max_words: int | None = None
     lint_ignore: frozenset[str] = frozenset()
     key_lines: dict[str, int] = field(default_factory=dict)
+    note_types: dict[str, NoteType] = field(default_factory=dict)
+    """Every note type a note of this deck may use, by key, with its id and name in Anki."""
 
     def subdeck(self, kind: str) -> str:
         return f"{self.deck_name}::{SUBDECKS[kind]}"
@@ -265,6 +272,7 @@ class _Validator:
             answer_max_words=lint.get("answer_max_words"),
             lint_ignore=frozenset(lint.get("ignore", ())),
             key_lines={name: line for name, (line, _) in root.key_lines.items()},
+            note_types=builtin_note_types(str(values["slug"]), values.get("tts")),  # type: ignore[arg-type]
         )
 
     def notes(self, node: object) -> tuple[Note, ...]:
@@ -324,6 +332,7 @@ class _Validator:
         return Note(
             id=str(values["id"]),
             kind=kind,
+            type=default_type(kind, "text" in fields),
             fields=fields,
             tags=values.get("tags", ()),  # type: ignore[arg-type]
             line=item.line,

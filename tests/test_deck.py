@@ -8,8 +8,8 @@ import pytest
 
 from builder.build import build_deck
 from builder.identity import note_guid
+from builder.notetypes import builtin_note_types
 from builder.source import load_deck
-from builder.templates import CLOZE_FIELDS, QA_FIELDS
 from tests.ankitools import import_apkg, open_collection, visible_text
 from tests.conftest import SHIPPED_SOURCE
 
@@ -55,8 +55,9 @@ def test_counts_decks_and_note_types_arrive_in_anki(imported: tuple[object, obje
     assert {"Pinterest AI Platform", "Pinterest AI Platform::1 Key learnings", "Pinterest AI Platform::2 Quiz",
             "Pinterest AI Platform::3 Deep dive"} <= names
     models = {m["name"]: [f["name"] for f in m["flds"]] for m in col.models.all()}  # type: ignore[attr-defined]
-    assert models["Builder Cloze (pinterest-ai-platform)"] == list(CLOZE_FIELDS)
-    assert models["Builder Q&A (pinterest-ai-platform)"] == list(QA_FIELDS)
+    types = builtin_note_types("pinterest-ai-platform")
+    assert models["Builder Cloze (pinterest-ai-platform)"] == list(types["cloze"].fields)
+    assert models["Builder Q&A (pinterest-ai-platform)"] == list(types["qa"].fields)
 
 
 def test_every_note_has_its_guid_tags_and_deck(imported: tuple[object, object]) -> None:

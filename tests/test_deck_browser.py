@@ -124,7 +124,7 @@ def built_deck(source: Path, folder: Path) -> Iterator[BuiltDeck]:
         cards = []
         for packaged in plan.notes:
             note = note_by_guid(col, packaged.note.guid)
-            note_id, cloze = packaged.note.note_id, packaged.note.type_kind == "cloze"
+            note_id, cloze = packaged.note.note_id, packaged.note.note_type.is_cloze
             for card in sorted(note.cards(), key=lambda c: c.ord):
                 out = card.render_output()
                 label = f"{note_id}-c{card.ord + 1}" if cloze else note_id

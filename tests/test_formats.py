@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from builder.assemble import AnkiNote
-from builder.contents import DeckEntry, NoteType, PackagedNote
+from builder.contents import DeckEntry, PackagedNote, PackagedNoteType
 from builder.formats import anki_deck_name, anki_tag, tag_key
-from builder.identity import deck_id, note_type_id
+from builder.identity import deck_id
+from builder.notetypes import builtin_note_types
 from builder.packaging import build_package
-from builder.templates import CSS, FROZEN_SCHEMA, templates
 from tests.ankitools import import_apkg, note_by_guid, open_collection
 
 DECK_NAMES = [
@@ -57,17 +57,14 @@ TAG_CASES = [
 ]
 
 
-def qa_type() -> NoteType:
-    front, back = templates("qa")
-    schema = FROZEN_SCHEMA["qa"]
-    return NoteType("qa", note_type_id("names", "qa"), "Names Q&A", schema["fields"], schema["templates"][0],
-                    front, back, CSS, 1_700_000_000)
+def qa_type() -> PackagedNoteType:
+    return PackagedNoteType(builtin_note_types("names")["qa"], 1_700_000_000)
 
 
 def imported(tmp_path: Path, notes: list[tuple[str, tuple[str, ...]]]) -> list[tuple[str, list[str]]]:
     """Import one note per (deck, tags); return each note's deck and tags as Anki holds them."""
     packaged = tuple(
-        PackagedNote(AnkiNote(f"n{index}", f"guid{index}", "qa", (f"Q{index}", "A", "", ""), tags, deck),
+        PackagedNote(AnkiNote(f"n{index}", f"guid{index}", qa_type().note_type, (f"Q{index}", "A", "", ""), tags, deck),
                      1_700_000_000, index)
         for index, (deck, tags) in enumerate(notes)
     )

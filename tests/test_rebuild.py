@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from builder import plan as plan_module
+from builder import notetypes
 from builder.build import build_deck
 from builder.errors import ReleaseError
 from builder.identity import note_guid
@@ -179,7 +179,7 @@ def test_css_change_updates_the_note_type_in_place(
     col = open_collection(col_path)
     import_apkg(col, build_deck(small_source, out, now=T1).apkg)
     types_before = sorted(m.name for m in col.models.all_names_and_ids())
-    monkeypatch.setattr(plan_module, "CSS", plan_module.CSS + "\n.card { letter-spacing: 0.01em; }\n")
+    monkeypatch.setattr(notetypes, "CSS", notetypes.CSS + "\n.card { letter-spacing: 0.01em; }\n")
     second = build_deck(small_source, out, now=T2)
     assert second.plan.version == "1.0.1" and second.plan.note_type_changes == ("cloze", "qa")
     log = import_apkg(col, second.apkg)

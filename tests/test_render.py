@@ -421,7 +421,7 @@ NIGHT_BACKGROUNDS = ("#0d1117", "#1c2128")
 
 
 def test_code_backgrounds_match_the_templates() -> None:
-    from builder.templates import CSS
+    from builder.style import CSS
 
     found = re.findall(r"--builder-code-bg: (#[0-9a-f]{6})", CSS)
     assert found == [DAY_BACKGROUNDS[1], NIGHT_BACKGROUNDS[1]]

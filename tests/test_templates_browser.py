@@ -18,14 +18,8 @@ import genanki
 import pytest
 from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
 
-from builder.templates import (
-    CLOZE_FIELDS,
-    CLOZE_TEMPLATE_NAME,
-    CSS,
-    QA_FIELDS,
-    QA_TEMPLATE_NAME,
-    templates,
-)
+from builder.notetypes import NoteType, builtin_note_types
+from builder.style import CSS
 from tests.browser import (
     CHROMIUM,
     MODES,
@@ -114,26 +108,20 @@ class Deck:
     media_dir: Path
 
 
+def _model(model_id: int, name: str, note_type: NoteType, model_type: int) -> genanki.Model:
+    templates = [{"name": item.name, "qfmt": item.front, "afmt": item.back} for item in note_type.templates]
+    return genanki.Model(model_id, name, fields=[{"name": f} for f in note_type.fields], templates=templates,
+                         css=CSS, model_type=model_type)
+
+
 @pytest.fixture(scope="module")
 def deck(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deck]:
     """Build, import and render the test deck once; the collection stays open for its media."""
     tmp = tmp_path_factory.mktemp("deck")
     write_png(tmp / IMAGE, *IMAGE_SIZE)
-    cloze_model = genanki.Model(
-        1_700_000_001,
-        "Builder Cloze",
-        fields=[{"name": f} for f in CLOZE_FIELDS],
-        templates=[{"name": CLOZE_TEMPLATE_NAME, "qfmt": templates("cloze")[0], "afmt": templates("cloze")[1]}],
-        css=CSS,
-        model_type=genanki.Model.CLOZE,
-    )
-    qa_model = genanki.Model(
-        1_700_000_002,
-        "Builder Recall",
-        fields=[{"name": f} for f in QA_FIELDS],
-        templates=[{"name": QA_TEMPLATE_NAME, "qfmt": templates("qa")[0], "afmt": templates("qa")[1]}],
-        css=CSS,
-    )
+    types = builtin_note_types("browser-test")
+    cloze_model = _model(1_700_000_001, "Builder Cloze", types["cloze"], genanki.Model.CLOZE)
+    qa_model = _model(1_700_000_002, "Builder Recall", types["qa"], genanki.Model.FRONT_BACK)
     genanki_deck = genanki.Deck(1_700_000_003, "Builder::Browser test")
     for n in _notes(cloze_model, qa_model):
         genanki_deck.add_note(n)
@@ -233,6 +221,7 @@ def test_css_and_templates_load_nothing_and_declare_night_mode() -> None:
     assert "@import" not in CSS
     assert not re.search(r"url\(\s*['\"]?(?!data:)", CSS)
     assert re.search(r"\.night_mode\b", CSS) and re.search(r"\.nightMode\b", CSS)
-    for kind in ("cloze", "qa"):
-        for text in templates(kind, tts_lang="en_US"):
-            assert "<script" not in text and "http" not in text and "<link" not in text
+    for note_type in builtin_note_types("browser-test", "en_US").values():
+        for template in note_type.templates:
+            for text in (template.front, template.back):
+                assert "<script" not in text and "http" not in text and "<link" not in text

@@ -1,55 +1,11 @@
-"""Card templates and CSS of the two note types.
+"""The CSS every built-in note type shares: phone first, light and night mode.
 
-The field and template *names* are frozen: Anki imports a note type whose names
-changed as a copy ("Name+") and skips every existing note, so they live in
-``FROZEN_SCHEMA`` and the lock refuses changes to them. Template *text* and CSS
-may change freely: Anki updates them in place when the type's ``mod`` is newer.
+Template *text* and CSS may change freely between releases (Anki updates them
+in place when the note type's ``mod`` is newer), unlike the field and template
+names that :mod:`builder.notetypes` freezes.
 """
 
 from __future__ import annotations
-
-from typing import Literal
-
-NoteKind = Literal["cloze", "qa"]
-
-CLOZE_FIELDS = ("Text", "Extra", "Source")
-QA_FIELDS = ("Question", "Answer", "Extra", "Source")
-CLOZE_TEMPLATE_NAME = "Cloze"
-QA_TEMPLATE_NAME = "Recall"
-
-FROZEN_SCHEMA: dict[NoteKind, dict[str, tuple[str, ...]]] = {
-    "cloze": {"fields": CLOZE_FIELDS, "templates": (CLOZE_TEMPLATE_NAME,)},
-    "qa": {"fields": QA_FIELDS, "templates": (QA_TEMPLATE_NAME,)},
-}
-
-_EXTRA = '{{#Extra}}<div class="extra">{{Extra}}</div>{{/Extra}}'
-_SOURCE = '{{#Source}}<div class="source">{{Source}}</div>{{/Source}}'
-
-
-def _tts(field: str, lang: str | None) -> str:
-    return f'<div class="tts">{{{{tts {lang}:{field}}}}}</div>' if lang else ""
-
-
-def templates(kind: NoteKind, *, tts_lang: str | None = None) -> tuple[str, str]:
-    """Front and back template text for one note type; ``tts_lang`` adds a speak button."""
-    if kind == "cloze":
-        front = '<div class="card-body cloze-card">{{cloze:Text}}</div>'
-        back = (
-            '<div class="card-body cloze-card">{{cloze:Text}}</div>'
-            + _tts("cloze-only:Text", tts_lang)
-            + '<hr id="answer">'
-            + _EXTRA
-            + _SOURCE
-        )
-        return front, back
-    front = '<div class="card-body question">{{Question}}</div>'
-    back = (
-        '<div class="card-body question">{{Question}}</div>'
-        '<hr id="answer">'
-        '<div class="card-body answer">{{Answer}}</div>' + _tts("Answer", tts_lang) + _EXTRA + _SOURCE
-    )
-    return front, back
-
 
 # Colours live in custom properties so night mode is one override block, not a
 # second copy of every rule. The ``--builder-`` prefix keeps them clear of Anki
