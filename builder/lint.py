@@ -213,7 +213,7 @@ def _lint_deck(deck: Deck, places: Places) -> list[Problem]:
 def _sanitised_away(deck: Deck, note: Note, places: Places) -> Iterator[Problem]:
     """W210 for each field whose HTML the build would sanitise (see :mod:`builder.htmlsafe`)."""
     from .htmlsafe import removed_by_sanitising
-    from .render import author_html
+    from .markdown import author_html
 
     for name, field in note.fields.items():
         removed = removed_by_sanitising(author_html(field.text))

@@ -22,9 +22,15 @@ from __future__ import annotations
 
 import re
 
-from markdown_it.common.utils import escapeHtml
-
 from .cloze import has_opener, shield
+
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
+
+
+def escape_html(text: str) -> str:
+    """markdown-it's escape (``&<>"``, not ``'``), without importing markdown-it for it."""
+    return text.translate(_ESCAPES)
+
 
 _SEPARATORS = " ,.;:?!'\"()/%=+@${}\\-’‘“”–—…«»°×·€£"
 _PHRASE = rf"[^\W_]+(?:[{_SEPARATORS}]+[^\W_]+)*"
@@ -53,18 +59,18 @@ def _inline_html(line: str, cloze: bool) -> str | None:
             return None
         strong, em, code = match.group("strong", "em", "code")
         if strong is not None:
-            span = f"<strong>{escapeHtml(strong)}</strong>"
+            span = f"<strong>{escape_html(strong)}</strong>"
         elif em is not None:
-            span = f"<em>{escapeHtml(em)}</em>"
+            span = f"<em>{escape_html(em)}</em>"
         else:
-            code = escapeHtml(code)
+            code = escape_html(code)
             span = f"<code>{shield(code) if cloze else code}</code>"
-        out += (escapeHtml(between), span)
+        out += (escape_html(between), span)
         done = end
     rest = line[done:]
     if _OUTSIDE.search(rest):
         return None
-    out.append(escapeHtml(rest))
+    out.append(escape_html(rest))
     return "".join(out)
 
 

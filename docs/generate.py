@@ -1,9 +1,10 @@
-"""Write the reference pages in docs/reference/ from the tables the code itself uses.
+"""Write the reference pages in docs/reference/ (and builder/highlight.css) from the code itself.
 
 The source format comes from the loader's key tables (``builder.source``), the
 lint codes from the rule table (``builder.lint``) and the command line from
 Click's own ``--help`` of every command. Nothing here is written by hand, so
-the pages cannot drift from the code: ``make docs`` rewrites them, and
+the pages cannot drift from the code: ``make docs`` rewrites them (and the code
+stylesheet, computed from Pygments' styles), and
 ``tests/test_docs.py`` fails when a committed page differs from what this
 script would write.
 
@@ -134,12 +135,21 @@ def cli_page() -> str:
 
 
 def pages() -> dict[Path, str]:
-    """Every generated page, by path, with the text it must hold."""
+    """Every generated file, by path, with the text it must hold."""
+    from builder.highlight import stylesheet
+    from builder.render import HIGHLIGHT_CSS
+
     return {
         REFERENCE / "format.md": format_page(),
         REFERENCE / "checks.md": lint_page(),
         REFERENCE / "cli.md": cli_page(),
+        HIGHLIGHT_CSS: stylesheet(),  # read by every build, so that only decks with code load Pygments
     }
+
+
+def _shown(path: Path) -> str:
+    root = REFERENCE.parent.parent
+    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
 
 
 def main(argv: list[str]) -> int:
@@ -147,12 +157,12 @@ def main(argv: list[str]) -> int:
              if not path.exists() or path.read_text(encoding="utf-8") != text]
     if "--check" in argv:
         for path in stale:
-            print(f"{path.relative_to(REFERENCE.parent.parent)} is stale: run 'make docs'", file=sys.stderr)
+            print(f"{_shown(path)} is stale: run 'make docs'", file=sys.stderr)
         return 1 if stale else 0
     REFERENCE.mkdir(exist_ok=True)
     for path in stale:
         path.write_text(pages()[path], encoding="utf-8")
-        print(f"Wrote {path.relative_to(REFERENCE.parent.parent)}")
+        print(f"Wrote {_shown(path)}")
     return 0
 
 

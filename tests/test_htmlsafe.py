@@ -16,7 +16,8 @@ from click.testing import CliRunner
 from builder.cli import cli
 from builder.errors import Location, RenderError
 from builder.htmlsafe import removed_by_sanitising
-from builder.render import author_html, render_field
+from builder.markdown import author_html
+from builder.render import render_field
 from tests.conftest import SMALL_SOURCE
 from tests.helpers.images import write_png
 

@@ -61,3 +61,21 @@ def test_build_loads_genanki(tmp_path: Path) -> None:
     """The probe above is not blind: the command that packages does load genanki."""
     write_source(tmp_path / "cardsrc")
     assert "genanki" in loaded_after(RUN.format(args=["build", "cardsrc/small.yaml", "--no-cache"]), cwd=tmp_path)
+
+
+WITH_TABLE = "    extra: |\n      | a | b |\n      | - | - |\n      | 1 | 2 |\n"
+WITH_CODE = "    extra: |\n      ```python\n      print(1)\n      ```\n"
+
+
+@pytest.mark.parametrize(("extra", "expected"), [
+    ("", set()),  # every field takes a fast path: no parser, no highlighter
+    (WITH_TABLE, {"markdown_it"}),
+    (WITH_CODE, {"markdown_it", "pygments"}),
+], ids=["plain", "table", "code"])
+def test_a_first_build_loads_only_what_its_fields_need(tmp_path: Path, extra: str, expected: set[str]) -> None:
+    source = write_source(tmp_path / "cardsrc")
+    text = source.read_text(encoding="utf-8").replace("    extra: Extra context.\n", extra or "    extra: Context.\n")
+    source.write_text(text, encoding="utf-8")
+    loaded = loaded_after(RUN.format(args=["build", "cardsrc/small.yaml", "--no-cache"]), cwd=tmp_path)
+    assert (tmp_path / "dist").is_dir() and any((tmp_path / "dist").glob("small-*.apkg"))
+    assert loaded & {"markdown_it", "pygments"} == expected

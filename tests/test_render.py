@@ -12,7 +12,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from builder.errors import Location, RenderError
-from builder.render import MediaFile, RenderedField, _plain_html, _render_markdown, highlight_css, render_field
+from builder.markdown import render_markdown as _render_markdown
+from builder.render import MediaFile, RenderedField, _plain_html, highlight_css, render_field
 
 WHERE = Location("deck.yaml", 10)
 

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from builder.errors import Location
-from builder.render import _render_markdown
+from builder.markdown import render_markdown as _render_markdown
 from builder.simplemd import simple_html
 
 

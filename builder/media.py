@@ -1,0 +1,117 @@
+"""Images a field shows: checked, content-hashed and named for the package.
+
+A field names an image by a path relative to its source's folder. Everything
+about that path is untrusted: web addresses, absolute paths, other schemes,
+``..`` and symbolic links out of the folder, and files whose bytes are not the
+image kind their name says are refused with the line to fix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path, PureWindowsPath
+from urllib.parse import unquote
+
+from .errors import Location, RenderError
+
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
+
+
+def url_scheme(url: str) -> str:
+    """The lower-cased scheme of ``url`` ("" for a relative path)."""
+    match = _SCHEME.match(url)
+    return match.group(1).lower() if match else ""
+
+
+@dataclass(frozen=True)
+class MediaFile:
+    """An image to pack: ``name`` is content-hashed so decks and edits never collide."""
+
+    name: str
+    source: Path
+
+
+_KINDS = {".png": "PNG", ".jpeg": "JPEG", ".jpg": "JPEG", ".gif": "GIF", ".webp": "WebP", ".svg": "SVG"}
+_EXTENSION = {kind: suffix for suffix, kind in _KINDS.items()}  # .jpg for JPEG
+_MAGIC = {b"\x89PNG\r\n\x1a\n": "PNG", b"\xff\xd8\xff": "JPEG", b"GIF87a": "GIF", b"GIF89a": "GIF"}
+
+
+def _sniff(data: bytes) -> str | None:
+    """The image kind the bytes say, whatever the file name claims."""
+    kind = next((kind for magic, kind in _MAGIC.items() if data.startswith(magic)), None)
+    if kind is None and data.startswith(b"RIFF") and data[8:12] == b"WEBP":
+        kind = "WebP"
+    text = data.removeprefix(b"\xef\xbb\xbf").lstrip()
+    if text.startswith(b"<svg") or (text.startswith(b"<?xml") and b"<svg" in text):
+        kind = "SVG"
+    return kind
+
+
+@lru_cache(maxsize=1024)
+def _fingerprint(path: Path, mtime_ns: int, size: int) -> tuple[str | None, str]:
+    """Kind and content hash, read once per file version however many cards show it."""
+    data = path.read_bytes()
+    return _sniff(data), hashlib.sha256(data).hexdigest()[:16]
+
+
+def pack_image(src: str, where: Location, base_dir: Path) -> MediaFile:
+    scheme = url_scheme(src)
+    if scheme in ("http", "https", "ftp") or src.startswith("//"):
+        raise RenderError(
+            f"image {src!r} is a web address, but cards are reviewed offline;"
+            " download it into the deck's folder and give its relative path",
+            where,
+        )
+    rel = unquote(src)
+    if not rel:
+        raise RenderError("image has an empty path; give the image file's relative path", where)
+    if Path(rel).is_absolute() or PureWindowsPath(rel).anchor:
+        raise RenderError(f"image path {rel!r} is absolute; give it relative to the source's folder {base_dir}", where)
+    if scheme:
+        raise RenderError(
+            f"image {src[:60] + '...' if len(src) > 60 else src!r} is a {scheme}: URL, not a file;"
+            f" save the image in the source's folder {base_dir} and give its relative path",
+            where,
+        )
+    try:
+        root = base_dir.resolve()
+        target = (root / rel).resolve()
+    except (OSError, RuntimeError, ValueError) as exc:  # a symlink loop, a NUL byte
+        raise RenderError(f"image path {rel!r} cannot be resolved ({exc}); fix the path", where) from None
+    if not target.is_relative_to(root):
+        how = "leads" if Path(os.path.normpath(root / rel)).is_relative_to(root) else "goes"
+        via = f" through a symbolic link to {target}" if how == "leads" else ""
+        raise RenderError(
+            f"image path {rel!r} {how} outside the source's folder {root}{via}; copy the image into that folder",
+            where,
+        )
+    if not target.is_file():
+        what = "is a folder" if target.is_dir() else "not found"
+        raise RenderError(
+            f"image file {rel!r} {what} (looked for {target}); check the path,"
+            " which is relative to the source's folder",
+            where,
+        )
+    suffix = target.suffix.lower()
+    try:
+        stat = target.stat()
+        kind, digest = _fingerprint(target, stat.st_mtime_ns, stat.st_size)
+    except OSError as exc:
+        raise RenderError(f"image file {rel!r} cannot be read: {exc.strerror}", where) from None
+    if kind is None:
+        raise RenderError(
+            f"image file {rel!r} is not a PNG, JPEG, GIF, WebP or SVG image; save it in one of those formats",
+            where,
+        )
+    if _KINDS.get(suffix) != kind:
+        raise RenderError(
+            f"image file {rel!r} holds {kind} data but is named {suffix or 'without an extension'};"
+            f" rename it to end in {_EXTENSION[kind]} so Anki shows it",
+            where,
+        )
+    # "b-" keeps names clear of Anki's "_" files and of anything Anki itself writes.
+    return MediaFile(f"b-{digest}{suffix}", target)
