@@ -17,11 +17,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .cache import Renderer
 from .cloze import Card, card_numbers, cloze_cards, source_view
 from .errors import Location, RenderError
 from .identity import note_guid
 from .notetypes import NoteType
+from .render import Renderer
 from .source import Deck, Note
 
 if TYPE_CHECKING:

@@ -38,8 +38,8 @@ from .siblings import SLUG_CACHE, refuse_shared_slug
 from .yamlsafe import open_source
 
 if TYPE_CHECKING:  # the rest is imported when a build has work to do: see _build_locked
-    from .cache import Renderer
     from .plan import Plan
+    from .render import Renderer
 
 Progress = Callable[[str, int, int], None]
 """Told ``(stage, done, total)`` as a long build goes along, for a progress bar."""
@@ -141,7 +141,8 @@ def build_deck(
 
 
 def _renderer(source: Path, *, reuse: bool, unsafe_html: bool) -> Renderer:
-    from .cache import CachedRenderer, Renderer
+    from .cache import CachedRenderer
+    from .render import Renderer
 
     return CachedRenderer.for_source(source, unsafe_html=unsafe_html) if reuse else Renderer(unsafe_html=unsafe_html)
 

@@ -27,12 +27,13 @@ import sys
 from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any
 
 from .errors import Location
+from .render import Remembered, RenderedLike, Renderer
 
 if TYPE_CHECKING:
-    from .render import MediaFile
+    pass
 
 CACHE_FOLDER = ".builder-cache"
 _MAGIC = b"builder-cache"
@@ -102,49 +103,6 @@ def write_checked(path: Path, kind: str, payload: object) -> None:
     except OSError:
         with contextlib.suppress(OSError):
             temp.unlink()
-
-
-class RenderedLike(Protocol):
-    @property
-    def html(self) -> str: ...
-
-    @property
-    def media(self) -> tuple[MediaFile, ...]: ...
-
-
-class Remembered(NamedTuple):
-    html: str
-    media: tuple[MediaFile, ...] = ()
-
-
-class Renderer:
-    """Fields and code CSS from :mod:`builder.render`, imported only when first needed.
-
-    ``unsafe_html`` (the command line's ``--unsafe-html``, never a source's)
-    keeps the HTML of ``allow_html`` sources raw instead of sanitised.
-    """
-
-    def __init__(self, *, unsafe_html: bool = False) -> None:
-        self.unsafe_html = unsafe_html
-
-    def field(self, text: str, where: Location, *, base_dir: Path, allow_html: bool = False) -> RenderedLike:
-        from .render import render_field
-
-        return render_field(text, where, base_dir=base_dir, allow_html=allow_html, unsafe_html=self.unsafe_html)
-
-    def html_mode(self, allow_html: bool) -> str:
-        """How a field's HTML is rendered: as text, sanitised or raw."""
-        if not allow_html:
-            return "text"
-        return "raw" if self.unsafe_html else "sanitised"
-
-    def css(self) -> str:
-        from .render import highlight_css
-
-        return highlight_css()
-
-    def save(self) -> None:
-        """Keep what was rendered for the next build; nothing to keep here."""
 
 
 class CachedRenderer(Renderer):

@@ -29,13 +29,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .assemble import AnkiNote, nfc, tombstone
-from .cache import Remembered, Renderer
 from .contents import DeckEntry, PackagedNote, PackagedNoteType, card_count
 from .errors import BuilderError, ReleaseError
 from .identity import deck_id
 from .lock import Lock, LockedNote, LockedNoteType, Release, bump, lock_path, version_key
 from .notetypes import ALWAYS_PACKAGED, NoteType
 from .notices import group_moves, move_warnings
+from .render import Remembered, Renderer
 from .source import DEFAULT_VERSION, NOTE_KINDS, Deck
 
 

@@ -29,10 +29,10 @@ from typing import Any
 
 from .assemble import RETIRED_TAG
 from .build import plan_deck
-from .cache import Renderer
 from .errors import BuilderError
 from .packaging import build_package
 from .plan import Plan
+from .render import Renderer
 
 ENGINE_HINT = "pip install 'builder[preview]'"
 CHROMIUM = Path("/usr/bin/chromium")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple, Protocol
 
 from .errors import Location
 from .media import MediaFile as MediaFile  # what a field packs; defined with the rules that check it
@@ -66,3 +67,42 @@ def render_field(
 def highlight_css() -> str:
     """Token colours for code blocks, light and night: the same for every deck, so read from a file."""
     return HIGHLIGHT_CSS.read_text(encoding="utf-8")
+
+
+class RenderedLike(Protocol):
+    @property
+    def html(self) -> str: ...
+
+    @property
+    def media(self) -> tuple[MediaFile, ...]: ...
+
+
+class Remembered(NamedTuple):
+    html: str
+    media: tuple[MediaFile, ...] = ()
+
+
+class Renderer:
+    """Renders fields and gives the code CSS; :class:`builder.cache.CachedRenderer` remembers them across builds.
+
+    ``unsafe_html`` (the command line's ``--unsafe-html``, never a source's)
+    keeps the HTML of ``allow_html`` sources raw instead of sanitised.
+    """
+
+    def __init__(self, *, unsafe_html: bool = False) -> None:
+        self.unsafe_html = unsafe_html
+
+    def field(self, text: str, where: Location, *, base_dir: Path, allow_html: bool = False) -> RenderedLike:
+        return render_field(text, where, base_dir=base_dir, allow_html=allow_html, unsafe_html=self.unsafe_html)
+
+    def html_mode(self, allow_html: bool) -> str:
+        """How a field's HTML is rendered: as text, sanitised or raw."""
+        if not allow_html:
+            return "text"
+        return "raw" if self.unsafe_html else "sanitised"
+
+    def css(self) -> str:
+        return highlight_css()
+
+    def save(self) -> None:
+        """Keep what was rendered for the next build; nothing to keep here."""
