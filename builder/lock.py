@@ -236,18 +236,3 @@ def _object_text(items: Iterable[tuple[str, object]], newline: str) -> str:
 
 def lock_path(source: Path, slug: str) -> Path:
     return source.parent / f"{slug}.lock"
-
-
-def bump(version: str, level: str) -> str:
-    """Next semantic version for a change of ``level`` ("major", "minor" or "patch")."""
-    major, minor, patch = (int(part) for part in version.split("."))
-    if level == "major":
-        return f"{major + 1}.0.0"
-    if level == "minor":
-        return f"{major}.{minor + 1}.0"
-    return f"{major}.{minor}.{patch + 1}"
-
-
-def version_key(version: str) -> tuple[int, int, int]:
-    major, minor, patch = (int(part) for part in version.split("."))
-    return major, minor, patch

@@ -32,11 +32,12 @@ from .assemble import AnkiNote, nfc, tombstone
 from .contents import DeckEntry, PackagedNote, PackagedNoteType, card_count
 from .errors import BuilderError, ReleaseError
 from .identity import deck_id
-from .lock import Lock, LockedNote, LockedNoteType, Release, bump, lock_path, version_key
+from .lock import Lock, LockedNote, LockedNoteType, Release, lock_path
 from .notetypes import ALWAYS_PACKAGED, NoteType
 from .notices import group_moves, move_warnings
 from .render import Remembered, Renderer
-from .source import DEFAULT_VERSION, NOTE_KINDS, Deck
+from .source import NOTE_KINDS, Deck
+from .versions import next_version, release_level
 
 
 @dataclass(frozen=True)
@@ -175,17 +176,6 @@ def _without_kind(tags: tuple[str, ...]) -> tuple[str, ...]:
     return tags if kind_at is None else tags[:kind_at] + tags[kind_at + 1:]
 
 
-def _level(changes: tuple[NoteChange, ...], schema_changes: tuple[str, ...], other: bool) -> str | None:
-    statuses = {change.status for change in changes}
-    if schema_changes or "removed" in statuses:
-        return "major"
-    if statuses & {"added", "restored"}:
-        return "minor"
-    if statuses or other:
-        return "patch"
-    return None
-
-
 def make_plan(  # noqa: C901 - the rules read best in one place
     deck: Deck,
     notes: tuple[AnkiNote, ...],
@@ -267,14 +257,9 @@ def make_plan(  # noqa: C901 - the rules read best in one place
     deck_extra = {"description": _hash(deck.title, deck.description.text if deck.description else "",
                                        *(item.name for item in description.media))}
     extra_changed = previous is not None and previous.extra != deck_extra
-    level = _level(tuple(changes), tuple(schema_changes), bool(type_changes) or extra_changed)
-    explicit = deck.version
-    if previous is None:
-        version = explicit or DEFAULT_VERSION
-    else:
-        version = bump(previous.version, level) if level else previous.version
-        if explicit and version_key(explicit) > version_key(version):
-            version = explicit
+    level = release_level({change.status for change in changes}, schema_changed=bool(schema_changes),
+                          other_changes=bool(type_changes) or extra_changed)
+    version = next_version(previous.version if previous else None, level, deck.version)
 
     moved = group_moves((change.note_id, change.deck_move) for change in changes)
     warnings = move_warnings(previous.deck if previous else None, deck.deck_name, moved)

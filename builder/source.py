@@ -39,7 +39,6 @@ NOTE_KINDS = ("learning", "quiz", "deep-dive")
 SUBDECKS = {"learning": "1 Key learnings", "quiz": "2 Quiz", "deep-dive": "3 Deep dive"}
 """Subdeck of each kind, numbered because Anki gathers new cards subdeck by subdeck in name order:
 studying the parent deck serves key learnings, then quiz, then deep dive (tests/test_deck_study_order.py)."""
-DEFAULT_VERSION = "1.0.0"
 CLOZE_RE = re.compile(r"\{\{c[\d,]*\d[\d,]*::")
 """Roughly what opens a deletion; ``builder.cloze`` has Anki's exact rules. For the JSON Schema."""
 
