@@ -10,7 +10,7 @@ import atexit
 import os
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, NoReturn, TextIO, TypeVar
 
@@ -36,6 +36,24 @@ def unsafe_html_option(func: F) -> F:
         help="Keep the HTML of allow_html sources raw, scripts included, instead of sanitised. "
              "Only for sources you trust with every learner's Anki; no source can set this.",
     )(func)
+
+
+def out_option(help_text: str, default: Path | None = Path("dist")) -> Callable[[F], F]:
+    """``--out``, spelled and typed the same for every command that writes somewhere."""
+    return click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=default,
+                        show_default=default is not None, help=help_text)
+
+
+def each_source(sources: Iterable[Path], work: Callable[[Path], None]) -> bool:
+    """Run ``work`` on every source, reporting a failed one and going on; True if any failed."""
+    failed = False
+    for source in sources:
+        try:
+            work(source)
+        except BuilderError as error:
+            report(error)
+            failed = True
+    return failed
 
 
 def resolve_sources(sources: tuple[Path, ...]) -> list[Path]:
@@ -79,8 +97,7 @@ def cli() -> None:
 
 @cli.command()
 @sources_argument
-@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("dist"),
-              show_default=True, help="Folder for the .apkg files and changelogs.")
+@out_option("Folder for the .apkg files and changelogs.")
 @click.option("--allow-schema-change", is_flag=True,
               help="Allow renaming note-type fields or templates (users must import with 'Merge note types').")
 @click.option("--no-cache", is_flag=True,
@@ -105,30 +122,26 @@ def build(sources: tuple[Path, ...], out_dir: Path, allow_schema_change: bool, n
     from .build import build_deck
     from .draft import build_draft
 
-    failed = False
-    for source in resolve_sources(sources):
-        try:
-            if draft:
-                drafted = build_draft(source, out_dir, use_cache=not no_cache, allow_schema_change=allow_schema_change,
-                                      unsafe_html=unsafe_html)
-                click.echo(f"Drafted {drafted.apkg}: {drafted.note_count} notes, {drafted.card_count} cards "
-                           f"(draft of version {drafted.plan.version}, not a release)")
-                blocked = drafted.releasable_line()
-                if blocked:
-                    click.echo(blocked)
-                continue
-            with ProgressBar(source.stem, sys.stderr) as progress:
-                result = build_deck(source, out_dir, allow_schema_change=allow_schema_change,
-                                    reuse=not no_cache, unsafe_html=unsafe_html, progress=progress)
-        except BuilderError as error:
-            report(error)
-            failed = True
-            continue
+    def release(source: Path) -> None:
+        if draft:
+            drafted = build_draft(source, out_dir, use_cache=not no_cache, allow_schema_change=allow_schema_change,
+                                  unsafe_html=unsafe_html)
+            click.echo(f"Drafted {drafted.apkg}: {drafted.note_count} notes, {drafted.card_count} cards "
+                       f"(draft of version {drafted.plan.version}, not a release)")
+            blocked = drafted.releasable_line()
+            if blocked:
+                click.echo(blocked)
+            return
+        with ProgressBar(source.stem, sys.stderr) as progress:
+            result = build_deck(source, out_dir, allow_schema_change=allow_schema_change,
+                                reuse=not no_cache, unsafe_html=unsafe_html, progress=progress)
         for warning in result.warnings:
             click.echo(printable(f"Warning: {source}: {warning}"), err=True)
         verb = "Built" if result.apkg in result.written else "Unchanged"
         counts = f"{result.note_count} notes, {result.card_count} cards"
         click.echo(f"{verb} {result.apkg}: {counts} (version {result.version})")
+
+    failed = each_source(resolve_sources(sources), release)
     if _exit_without_teardown:
         _exit_now(1 if failed else 0)
     if failed:
@@ -328,8 +341,7 @@ def new(summary: Path | None, title: str | None, slug: str | None, folder: Path)
 
 @cli.command()
 @sources_argument
-@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("dist"),
-              show_default=True, help="Folder for the drafts.")
+@out_option("Folder for the drafts.")
 @unsafe_html_option
 def watch(sources: tuple[Path, ...], out_dir: Path, unsafe_html: bool) -> None:
     """Draft each SOURCE (default: cardsrc/*.yaml) whenever it, or an image beside it, is saved.
@@ -370,8 +382,7 @@ def watch(sources: tuple[Path, ...], out_dir: Path, unsafe_html: bool) -> None:
 
 @cli.command()
 @sources_argument
-@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help="Gallery folder  [default: preview/<slug>]; takes one SOURCE.")
+@out_option("Gallery folder  [default: preview/<slug>]; takes one SOURCE.", default=None)
 @click.option("--png", is_flag=True, help="Also screenshot every card at 390x844 with headless Chromium into OUT/png/.")
 @click.option("--open/--no-open", "open_gallery", default=False, show_default=True,
               help="Open the gallery in the web browser.")
@@ -401,14 +412,8 @@ def preview(sources: tuple[Path, ...], out_dir: Path | None, png: bool, open_gal
     except BuilderError as error:
         report(error)
         sys.exit(1)
-    failed = False
-    for source in found:
-        try:
-            result = preview_deck(source, out_dir, png=png, unsafe_html=unsafe_html)
-        except BuilderError as error:
-            report(error)
-            failed = True
-            continue
+    def show(source: Path) -> None:
+        result = preview_deck(source, out_dir, png=png, unsafe_html=unsafe_html)
         click.echo(f"Wrote {result.index}: {_plural(result.cards, 'card')} of {_plural(result.notes, 'note')}, "
                    f"question and answer in light and night mode (version {result.version})")
         if result.screenshots:
@@ -418,7 +423,8 @@ def preview(sources: tuple[Path, ...], out_dir: Path | None, png: bool, open_gal
 
             if not webbrowser.open(result.index.resolve().as_uri()):
                 click.echo(f"Warning: no web browser could be started: open {result.index} yourself", err=True)
-    if failed:
+
+    if each_source(found, show):
         sys.exit(1)
 
 

@@ -168,9 +168,6 @@ class Lock:
     extra: dict[str, str] = field(default_factory=dict)
     """Hashes of deck-level content (description, ...) that change the package."""
 
-    def to_text(self) -> str:
-        return self.to_bytes().decode("utf-8")
-
     def to_bytes(self) -> bytes:
         """The lock file: its JSON (``indent=1``) in UTF-8, put together key by key and note by note.
 
