@@ -7,6 +7,7 @@ turns a ``BuilderError`` into ``Error: file:line: message`` with exit code 1.
 from __future__ import annotations
 
 import atexit
+import itertools
 import os
 import sys
 import threading
@@ -68,17 +69,35 @@ def resolve_sources(sources: tuple[Path, ...]) -> list[Path]:
     return found
 
 
+MAX_PROBLEM_LINES = 50
+"""Problems listed per source. A source with 100,000 unknown keys printed 100,000 lines, and the
+first ones already say what is wrong; the rest are counted."""
+
+
+def capped(lines: list[str], more: Callable[[int], str]) -> list[str]:
+    """The first ``MAX_PROBLEM_LINES`` of ``lines``, then ``more(count of the rest)`` if any are left."""
+    if len(lines) <= MAX_PROBLEM_LINES:
+        return lines
+    return [*lines[:MAX_PROBLEM_LINES], more(len(lines) - MAX_PROBLEM_LINES)]
+
+
+def _more_problems(path: object, prefix: str = "") -> Callable[[int], str]:
+    return lambda count: printable(f"{prefix}{path}: ... and {count:,} more {'problem' if count == 1 else 'problems'}")
+
+
 def report(error: BuilderError) -> None:
-    """Print every problem of a failed source, one ``Error:`` line each."""
+    """Print the problems of a failed source, one ``Error:`` line each (at most ``MAX_PROBLEM_LINES``)."""
     if isinstance(error, Unreleasable):  # check's findings with their codes, then what to do
-        for finding in error.problems:
-            click.echo(printable(f"Error: {finding.where}: {finding.code} {finding.message}"), err=True)
+        lines = [printable(f"Error: {finding.where}: {finding.code} {finding.message}") for finding in error.problems]
+        for line in capped(lines, _more_problems(error.where.path if error.where else "", "Error: ")):
+            click.echo(line, err=True)
         click.echo(f"Error: {error}", err=True)
         return
     problems = error.problems if isinstance(error, InvalidSource) else None
     if problems:
-        for problem in problems:
-            click.echo(printable(f"Error: {problem.where}: {problem.message}"), err=True)
+        lines = [printable(f"Error: {problem.where}: {problem.message}") for problem in problems]
+        for line in capped(lines, _more_problems(problems[0].where.path, "Error: ")):
+            click.echo(line, err=True)
     else:
         click.echo(f"Error: {error}", err=True)
 
@@ -268,8 +287,9 @@ def check(sources: tuple[Path, ...], strict: bool) -> None:
     from .lint import check_sources
 
     result = check_sources(resolve_sources(sources))
-    for problem in result.problems:
-        click.echo(str(problem))
+    for path, found in itertools.groupby(result.problems, key=lambda problem: problem.where.path):
+        for line in capped([str(problem) for problem in found], _more_problems(path)):
+            click.echo(line)
     files = _plural(result.sources, "source")
     if result.problems:
         click.echo(f"Found {_plural(result.errors, 'error')} and {_plural(result.warnings, 'warning')} "
@@ -363,7 +383,10 @@ def watch(sources: tuple[Path, ...], out_dir: Path, unsafe_html: bool) -> None:
             raise click.ClickException(f"{folder}/ does not exist: name a source in an existing folder")
 
     def show(outcome: Outcome) -> None:
-        for line in describe(outcome):
+        lines = describe(outcome)
+        if isinstance(outcome, Failed):  # the problems, then what to do
+            lines = [*capped(lines[:-1], _more_problems(outcome.source)), lines[-1]]
+        for line in lines:
             click.echo(line, err=isinstance(outcome, Failed))
 
     def ready() -> None:

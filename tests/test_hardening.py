@@ -267,6 +267,38 @@ def test_output_folder_that_is_a_file(project: Path) -> None:
     assert usage.exit_code == 2 and "Directory 'taken' is a file" in usage.stderr
 
 
+def unknown_keys(count: int) -> bytes:
+    return replaced("tags: [testing]\n", "tags: [testing]\n" + "".join(f"unknown{n}: x\n" for n in range(count)))
+
+
+ALLOWED = "allowed keys: title, slug, deck, version, description, tags, source, allow_html, tts, lint, notes"
+
+
+@pytest.mark.parametrize(("count", "more"), [
+    (50, None),
+    (51, "... and 1 more problem"),
+    (100_000, "... and 99,950 more problems"),  # once 100,000 lines
+], ids=["fifty", "fifty-one", "a-hundred-thousand"])
+def test_a_flood_of_problems_lists_fifty_and_counts_the_rest(project: Path, count: int, more: str | None) -> None:
+    (project / SOURCE).write_bytes(unknown_keys(count))
+    shown = range(min(count, 50))
+    result = build(SOURCE)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr.splitlines() == [
+        *(f"Error: {SOURCE}:{6 + n}: unknown key 'unknown{n}' in the deck: {ALLOWED}" for n in shown),
+        *([f"Error: {SOURCE}: {more}"] if more else []),
+    ]
+    assert leftovers(project / "cardsrc") == []
+    checked = CliRunner().invoke(cli, ["check", SOURCE])
+    assert checked.exit_code == 1
+    assert checked.stdout.splitlines() == [
+        *(f"{SOURCE}:{6 + n}:1: E101 unknown key 'unknown{n}' in the deck: {ALLOWED}" for n in shown),
+        *([f"{SOURCE}: {more}"] if more else []),
+    ]
+    assert checked.stderr == f"Found {count} errors and 0 warnings in 1 source.\n"
+
+
 def test_a_damaged_lock_is_an_error_not_a_traceback(project: Path) -> None:
     write_small(project)
     (project / "cardsrc" / "small.lock").write_text('{"format": 1, "slug": "small"')

@@ -192,6 +192,23 @@ def test_cli_watch_prints_rebuilds_and_stops_on_ctrl_c(project: Path, monkeypatc
     assert result.stderr == ""
 
 
+def test_cli_watch_lists_fifty_problems_and_counts_the_rest(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = SMALL_SOURCE.replace("tags: [testing]\n", "tags: [testing]\n" + "".join(f"x{n}: y\n" for n in range(60)))
+    (project / SMALL).write_text(text, encoding="utf-8")
+
+    def one_batch(roots: list[Path], ready: Callable[[], None]) -> Iterator[set[Path]]:
+        ready()
+        yield set()
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(watch_module, "file_changes", one_batch)
+    result = CliRunner().invoke(cli, ["watch"])
+    lines = re.sub(r"\(\d+\.\d\d s\)", "(T)", result.stderr).splitlines()
+    assert lines[0] == f"{SMALL}:6:1: E101 unknown key 'x0' in the deck: allowed keys: title, slug, deck, version, " \
+                       "description, tags, source, allow_html, tts, lint, notes"
+    assert lines[50:] == [f"{SMALL}: ... and 10 more problems", f"Not rebuilt {SMALL} (T): fix it and save again"]
+
+
 def test_cli_watch_needs_an_existing_folder(project: Path) -> None:
     result = CliRunner().invoke(cli, ["watch", "nowhere/deck.yaml"])
     assert result.exit_code == 1
