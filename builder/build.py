@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-from .errors import BuilderError, ReleaseError
+from .errors import BuilderError, Interrupted, ReleaseError
 from .fsutil import (
     JOURNAL_MARK,
     TEMP_MARK,
@@ -128,16 +128,19 @@ def build_deck(
     ``unsafe_html`` keeps an ``allow_html`` source's HTML raw: such a build is
     never skipped, as the up-to-date record stands for sanitised builds.
     """
-    with open_source(source) as handle:
-        try:
-            with exclusive(handle):
-                finish_interrupted(journal_path(source))
-                if reuse and not unsafe_html:
-                    return _reuse_or_build(source, handle, out_dir, now, allow_schema_change, progress)
-                renderer = _renderer(source, reuse=reuse, unsafe_html=unsafe_html)
-                return _build_locked(source, out_dir, now, allow_schema_change, renderer, progress)
-        except OSError as exc:
-            raise write_error(exc, out_dir) from None
+    try:
+        with open_source(source) as handle:
+            try:
+                with exclusive(handle):
+                    finish_interrupted(journal_path(source))
+                    if reuse and not unsafe_html:
+                        return _reuse_or_build(source, handle, out_dir, now, allow_schema_change, progress)
+                    renderer = _renderer(source, reuse=reuse, unsafe_html=unsafe_html)
+                    return _build_locked(source, out_dir, now, allow_schema_change, renderer, progress)
+            except OSError as exc:
+                raise write_error(exc, out_dir) from None
+    except KeyboardInterrupt:  # before the release was written (see _build_locked for during and after)
+        raise Interrupted(f"nothing was released; {out_dir}/ and the lock are as they were", source) from None
 
 
 def _renderer(source: Path, *, reuse: bool, unsafe_html: bool) -> Renderer:
@@ -167,13 +170,16 @@ def _reuse_or_build(source: Path, handle: BinaryIO, out_dir: Path, now: int | No
     if result.plan.deck.slug != slug:
         return result  # the next build could not find this lock without parsing: nothing to remember
     plan = result.plan
-    media = sorted({str(item.source) for packaged in plan.notes for item in packaged.note.media}
-                   | {str(item.source) for entry in plan.decks for item in entry.media})
-    remember_release(
-        source, source_sha, lock_path(source, result.plan.deck.slug), out_dir,
-        Released(result.apkg, result.sha256, result.version, result.note_count, result.card_count),
-        out_dir / changelog_name(result.plan.deck.slug), tuple(media),
-    )
+    try:
+        media = sorted({str(item.source) for packaged in plan.notes for item in packaged.note.media}
+                       | {str(item.source) for entry in plan.decks for item in entry.media})
+        remember_release(
+            source, source_sha, lock_path(source, result.plan.deck.slug), out_dir,
+            Released(result.apkg, result.sha256, result.version, result.note_count, result.card_count),
+            out_dir / changelog_name(result.plan.deck.slug), tuple(media),
+        )
+    except KeyboardInterrupt:  # the release is complete: only the record that saves the next build's time is not
+        raise Interrupted(_RELEASED.format(apkg=result.apkg), source) from None
     return result
 
 
@@ -267,7 +273,24 @@ def _build_locked(source: Path, out_dir: Path, now: int | None, allow_schema_cha
     wanted = [(lock_file, lock_data), (apkg, data), (changelog, changelog_text(plan).encode("utf-8"))]
     changed = [(path, content) for path, content in wanted if read_bytes_or_none(path) != content]
     if changed:
-        # The lock goes first even when unchanged: it is the commit point.
-        replace_together([wanted[0], *(item for item in changed if item[0] != lock_file)], journal)
+        try:
+            # The lock goes first even when unchanged: it is the commit point.
+            replace_together([wanted[0], *(item for item in changed if item[0] != lock_file)], journal)
+        except KeyboardInterrupt:
+            raise _stopped_while_writing(source, journal, wanted) from None
     return BuildResult(plan, apkg, sha256, tuple(path for path, _ in changed), plan.version, len(plan.notes),
                        plan.card_count, plan.warnings)
+
+
+_RELEASED = "{apkg} was released, with its changelog and lock, before the build stopped"
+
+
+def _stopped_while_writing(source: Path, journal: Path, wanted: list[tuple[Path, bytes]]) -> Interrupted:
+    """Ctrl-C during the release's renames: finish or undo them now, as the next build would, and say which."""
+    try:
+        finish_interrupted(journal)
+    except (KeyboardInterrupt, OSError):
+        return Interrupted("stopped while writing the release: the next build of it finishes or undoes it", source)
+    if all(read_bytes_or_none(path) == content for path, content in wanted):
+        return Interrupted(_RELEASED.format(apkg=wanted[1][0]), source)
+    return Interrupted(f"nothing was released; {wanted[1][0].parent}/ and the lock are as they were", source)

@@ -18,9 +18,11 @@ from typing import Any, NoReturn, TextIO, TypeVar
 import click
 
 from . import __version__
-from .errors import BuilderError, InvalidSource, Unreleasable, printable
+from .errors import BuilderError, Interrupted, InvalidSource, Unreleasable, printable
 
 F = TypeVar("F", bound=Callable[..., Any])
+INTERRUPTED_EXIT = 130
+"""A build stopped by Ctrl-C exits as shells report SIGINT (128 + 2)."""
 DEFAULT_SOURCES = Path("cardsrc")
 
 
@@ -51,6 +53,9 @@ def each_source(sources: Iterable[Path], work: Callable[[Path], None]) -> bool:
     for source in sources:
         try:
             work(source)
+        except Interrupted as error:  # Ctrl-C in a build: where its release stands; no further source
+            click.echo(printable(f"Interrupted: {error}"), err=True)
+            sys.exit(INTERRUPTED_EXIT)
         except BuilderError as error:
             report(error)
             failed = True

@@ -79,6 +79,10 @@ class ReleaseError(BuilderError):
     """Writing the release would overwrite or lose something."""
 
 
+class Interrupted(BuilderError):
+    """Ctrl-C stopped a build; the message says what state the release was left in."""
+
+
 @dataclass(frozen=True)
 class Problem:
     """One finding about a source: a validation error or a lint warning.
