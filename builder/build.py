@@ -31,9 +31,9 @@ from .fsutil import (
     remove_stale_temporaries,
     replace_together,
 )
+from .learners import changelog_text
 from .lock import lock_path
 from .lockread import read_lock
-from .notices import change_deck_steps
 from .siblings import SLUG_CACHE, refuse_shared_slug
 from .yamlsafe import open_source
 
@@ -93,21 +93,6 @@ def plan_deck(
         allow_schema_change=allow_schema_change,
         renderer=renderer,
     )
-
-
-def changelog_text(plan: Plan) -> str:
-    lines = [f"# Changelog: {plan.deck.title}", ""]
-    for release in reversed(plan.lock.history):
-        lines += [f"## {release.version} ({release.date})", "", release.summary, ""]
-        listed = (("Added", release.added), ("Changed", release.changed),
-                  ("Moved to another deck", release.moved), ("Retired", release.removed))
-        for label, ids in listed:
-            if ids:
-                lines.append(f"- {label}: {', '.join(ids)}")
-        lines += change_deck_steps(release.moves)
-        if any(ids for _, ids in listed) or release.moves:
-            lines.append("")
-    return "\n".join(lines).rstrip("\n") + "\n"
 
 
 def build_deck(
@@ -270,7 +255,8 @@ def _build_locked(source: Path, out_dir: Path, now: int | None, allow_schema_cha
     journal = journal_path(source)
     remove_stale_temporaries(lock_file.parent, re.compile(rf"{slug}\.lock|{re.escape(journal.name)}"))
     lock_data = plan.lock.to_bytes()
-    wanted = [(lock_file, lock_data), (apkg, data), (changelog, changelog_text(plan).encode("utf-8"))]
+    changelog_data = changelog_text(plan.deck.title, plan.lock.history).encode("utf-8")
+    wanted = [(lock_file, lock_data), (apkg, data), (changelog, changelog_data)]
     changed = [(path, content) for path, content in wanted if read_bytes_or_none(path) != content]
     if changed:
         try:

@@ -56,6 +56,9 @@ class LockedNote:
     retired_in: str | None = None
     earlier: tuple[EarlierState, ...] = ()
     """States this note was shipped with before its current one, oldest first; written only when there are some."""
+    cards: tuple[int, ...] | None = None
+    """The cloze numbers of a cloze note's cards, so a later release can tell which cards a learner has
+    that lost their deletion. Recorded from the first release cut after this key existed (None before)."""
 
     def after_release(self, fields: dict[str, str], tags: tuple[str, ...], version: str) -> tuple[EarlierState, ...]:
         """The earlier states once release ``version`` ships ``fields`` and ``tags`` for this note."""
@@ -74,6 +77,8 @@ class LockedNote:
             "deck": self.deck,
             "tags": list(self.tags),
         }
+        if self.cards is not None:
+            data["cards"] = list(self.cards)
         if self.retired_in is not None:
             data["retired_in"] = self.retired_in
         if self.earlier:
@@ -92,6 +97,7 @@ class LockedNote:
                                                     for name, value in sorted(self.fields.items())])
                   + inner + "}") if self.fields else "{}"
         tags = ("[" + inner + " " + nested.join(map(_encode_string, self.tags)) + inner + "]") if self.tags else "[]"
+        cards = "" if self.cards is None else f',{inner}"cards": {dumps_indented(list(self.cards), inner)}'
         retired = "" if self.retired_in is None else f',{inner}"retired_in": {_encode_string(self.retired_in)}'
         earlier = "" if not self.earlier else (
             f',{inner}"earlier": ' + dumps_indented([state.to_json() for state in self.earlier], inner)
@@ -100,7 +106,7 @@ class LockedNote:
             f'{{{inner}"guid": {_encode_string(self.guid)},{inner}"type": {_encode_string(self.note_type)},'
             f'{inner}"hash": {_encode_string(self.hash)},{inner}"fields": {fields},{inner}"mod": {self.mod},'
             f'{inner}"summary": {_encode_string(self.summary)},{inner}"deck": {_encode_string(self.deck)},'
-            f'{inner}"tags": {tags}{retired}{earlier}{newline}}}'
+            f'{inner}"tags": {tags}{cards}{retired}{earlier}{newline}}}'
         )
 
 
@@ -138,6 +144,12 @@ class Release:
     moves: tuple[tuple[str, str], ...] = ()
     """(old deck, new deck) for every pair of decks this release moves notes between, edited or not:
     the Change Deck steps the changelog gives learners. Written only when there are some."""
+    restored: tuple[str, ...] = ()
+    """Retired notes this release brings back (releases before this key list them under ``added``)."""
+    for_learners: tuple[str, ...] = ()
+    """What a learner should know or do after importing this release, one sentence each; the changelog
+    ends the release's entry with it and the deck description shows the latest release's. Written
+    only when there is something to say, so a release made before this key ships the same package."""
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -147,11 +159,15 @@ class Release:
             "changed": list(self.changed),
             "removed": list(self.removed),
         }
+        if self.restored:
+            data["restored"] = list(self.restored)
         if self.moved:
             data["moved"] = list(self.moved)
         if self.moves:
             data["moves"] = [list(pair) for pair in self.moves]
         data["summary"] = self.summary
+        if self.for_learners:
+            data["for_learners"] = list(self.for_learners)
         return data
 
 

@@ -60,6 +60,10 @@ _HASH = re.compile("[0-9a-f]{16}")
 _SHA256 = re.compile("[0-9a-f]{64}")
 _TAG = re.compile(".+", re.DOTALL)
 _EARLIER_KEYS = re.compile("until|fields|tags")
+_NOTE_FOR_LEARNERS = re.compile(r"[^\x00-\x09\x0b-\x1f\x7f]+")
+"""Text with no control character but line breaks: printed in the changelog and the deck description."""
+MAX_CLOZE = 65535
+"""The highest cloze number Anki imports."""
 _MISSING = object()
 _TIME = "a time (whole seconds from 1970 to the end of 9999)"
 
@@ -185,7 +189,19 @@ def _note(note: _Object, guid: str) -> LockedNote:
         retired_in=None if retired is None else note.text("retired_in", VERSION_RE, "a version such as 1.0.0"),
         earlier=tuple(_earlier(_Object(item, f"{note.where}.earlier[{index}]"), fields.data)
                       for index, item in enumerate(note.list("earlier", []))),
+        cards=_cards(note),
     )
+
+
+def _cards(note: _Object) -> tuple[int, ...] | None:
+    """A cloze note's card numbers, if recorded: distinct cloze numbers Anki accepts, in order."""
+    if note.get("cards", None) is None:
+        return None
+    numbers = note.list("cards")
+    if not all(type(number) is int and 0 < number <= MAX_CLOZE for number in numbers) \
+            or numbers != sorted(set(numbers)):  # type: ignore[type-var]  # every item an int, checked first
+        raise note.bad("cards", numbers, f"a sorted list of distinct cloze numbers (1 to {MAX_CLOZE})")
+    return tuple(numbers)  # type: ignore[arg-type]  # checked above
 
 
 def _earlier(state: _Object, fields: dict[str, object]) -> EarlierState:
@@ -227,6 +243,8 @@ def _release(release: _Object) -> Release:
         summary=release.text("summary", default=""),
         moved=release.texts("moved", SLUG_RE, "a note id", default=[]),
         moves=tuple(_deck_pair(release, index, pair) for index, pair in enumerate(release.list("moves", []))),
+        restored=release.texts("restored", SLUG_RE, "a note id", default=[]),
+        for_learners=release.texts("for_learners", _NOTE_FOR_LEARNERS, "a sentence for learners", default=[]),
     )
 
 

@@ -1,14 +1,43 @@
-"""What a release means for a learner's collection, told to the author and to learners.
+"""What a release leaves behind in learners' collections, found and told to the author.
 
 Anki's importer keeps a learner's cards where they are and only replaces a
 note's fields and tags, so some changes in a source leave something behind in
-every collection that already has the deck. The plan finds the changes; this
-module words them: warnings for ``builder diff`` and ``builder build``.
+every collection that already has the deck: cards in a deck the note left,
+cards whose cloze deletion is gone (Anki shows "No cloze N found on card"
+until the learner runs *Tools > Empty Cards*), and, when a note's id changes,
+a retired note beside a new one without its history. This module finds those
+and words the warnings of ``builder diff`` and ``builder build``;
+:mod:`builder.learners` tells learners what to do about them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import difflib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from .assemble import AnkiNote, tombstone
+from .cloze import card_numbers
+from .lock import LockedNote
+from .notetypes import NoteType
+
+
+class Change(Protocol):
+    """What :func:`left_behind` reads of a plan's note change."""
+
+    @property
+    def note_id(self) -> str: ...
+
+    @property
+    def status(self) -> str: ...
+
+
+NEAR = 0.8
+"""How alike (difflib's ratio of the two notes' summaries) a retired and an added note must be to look
+like one note under a new id."""
+_MAX_NEAR_PAIRS = 250_000
+"""Past this many (retired, added) pairs only identical notes are matched: near ones would cost seconds."""
 
 Moves = dict[tuple[str, str], list[str]]
 """Note ids by (old deck, new deck)."""
@@ -50,19 +79,6 @@ def move_warnings(old_top: str | None, new_top: str, found: Moves) -> tuple[str,
     return tuple(warnings)
 
 
-def change_deck_steps(moves: Iterable[tuple[str, str]]) -> list[str]:
-    """Changelog lines telling learners how to follow notes that moved: one Change Deck per pair of decks."""
-    pairs = list(moves)
-    if not pairs:
-        return []
-    return [
-        "- In Anki: cards you already have stay where they were. In *Browse*, search each old deck below, "
-        "select all, *Cards > Change Deck* to its new deck, then delete the empty old deck; review history "
-        "moves with the cards.",
-        *(f'  - `deck:"{before}"` to `{after}`' for before, after in pairs),
-    ]
-
-
 def _count(ids: list[str]) -> str:
     return "1 note moves" if len(ids) == 1 else f"{len(ids)} notes move"
 
@@ -70,3 +86,110 @@ def _count(ids: list[str]) -> str:
 def _names(ids: list[str], shown: int = 5) -> str:
     more = len(ids) - shown
     return ", ".join(ids[:shown]) + (f" and {more} more" if more > 0 else "")
+
+
+def cloze_cards_of(note: AnkiNote) -> tuple[int, ...] | None:
+    """The cloze numbers of a cloze note's cards (what the lock records as ``cards``); None for other types."""
+    return tuple(card.key + 1 for card in note.cards()) if note.note_type.is_cloze else None
+
+
+def learner_cards(old: LockedNote, is_cloze: bool) -> tuple[int, ...]:
+    """The cloze numbers of the cards learners hold for ``old``, as far as the lock knows.
+
+    The lock records them (``cards``) from the first release cut with this
+    builder on; before that, the note's summary (its first 80 characters,
+    cloze marks included) gives at least the numbers it shows.
+    """
+    if not is_cloze:
+        return ()
+    if old.cards is not None:
+        return old.cards
+    return (1,) if old.retired_in else tuple(sorted(card_numbers(old.summary)))
+
+
+def blanked(old: LockedNote, is_cloze: bool, numbers: tuple[int, ...]) -> tuple[int, ...]:
+    """Learners' cards of ``old`` that lose their deletion once the note has cards ``numbers``."""
+    return tuple(number for number in learner_cards(old, is_cloze) if number not in numbers)
+
+
+def blank_warnings(blanks: Mapping[str, tuple[int, ...]], retired: set[str]) -> tuple[str, ...]:
+    """One warning per note with cards that go blank, because a deletion went or the note was retired."""
+    warnings = []
+    for note_id, numbers in blanks.items():
+        cards = ", ".join(f"c{number}" for number in numbers)
+        why = "is retired" if note_id in retired else f"no longer has deletion{'s' * (len(numbers) > 1)} {cards}"
+        warnings.append(
+            f"note '{note_id}' {why}: learners keep card{'s' * (len(numbers) > 1)} {cards}, which will read "
+            f"\"No cloze {numbers[0]} found on card\" until they run Tools > Empty Cards (the changelog "
+            "tells them)"
+        )
+    return tuple(warnings)
+
+
+@dataclass(frozen=True)
+class LookAlike:
+    """A note retired in the same release that adds one with the same, or nearly the same, content."""
+
+    old_id: str
+    new_id: str
+    same: bool
+    """Every field but Source is identical (else the summaries are at least ``NEAR`` alike)."""
+
+
+def look_alikes(retired: Mapping[str, LockedNote], added: Iterable[AnkiNote]) -> tuple[LookAlike, ...]:
+    """Retired and added notes that look like one note given a new id: each paired at most once."""
+    added = list(added)
+    if not retired or not added:
+        return ()
+    near = len(retired) * len(added) <= _MAX_NEAR_PAIRS
+    scored: list[tuple[float, str, str, bool]] = []
+    for old_id, old in retired.items():
+        for note in added:
+            if note.note_type.key != old.note_type:
+                continue
+            new_fields = note.field_hashes()
+            same = all(new_fields[name] == old.fields.get(name) for name in note.field_names if name != "Source")
+            score = 2.0 if same else (
+                difflib.SequenceMatcher(None, old.summary, note.summary()).ratio() if near else 0.0)
+            if same or score >= NEAR:
+                scored.append((-score, old_id, note.note_id, same))
+    pairs: list[LookAlike] = []
+    taken: set[str] = set()
+    for _, old_id, new_id, same in sorted(scored):
+        if old_id not in taken and new_id not in taken:
+            taken.update((old_id, new_id))
+            pairs.append(LookAlike(old_id, new_id, same))
+    return tuple(sorted(pairs, key=lambda pair: pair.new_id))
+
+
+def look_alike_warnings(pairs: Iterable[LookAlike]) -> tuple[str, ...]:
+    return tuple(
+        f"note '{pair.old_id}' is retired and '{pair.new_id}' is added with {_alike(pair)} content: this looks "
+        f"like a rename; keep the old id '{pair.old_id}' to keep learners' review history"
+        for pair in pairs
+    )
+
+
+def _alike(pair: LookAlike) -> str:
+    return "the same" if pair.same else "nearly the same"
+
+
+def left_behind(
+    notes: tuple[AnkiNote, ...], old_notes: dict[str, LockedNote], changes: tuple[Change, ...], version: str,
+    type_specs: dict[str, NoteType],
+) -> tuple[dict[str, tuple[int, ...]], tuple[LookAlike, ...]]:
+    """Learners' cards that go blank, by note, and retired notes that look renamed to added ones."""
+    by_id = {note.note_id: note for note in notes}
+    blanks: dict[str, tuple[int, ...]] = {}
+    for change in changes:
+        old = old_notes.get(change.note_id)
+        if old is None or change.status not in ("changed", "removed"):
+            continue
+        note = by_id.get(change.note_id) or tombstone(
+            change.note_id, old.guid, type_specs[old.note_type], old.deck, old.summary, version)  # what it shows
+        lost = blanked(old, note.note_type.is_cloze, cloze_cards_of(note) or ())
+        if lost:
+            blanks[change.note_id] = lost
+    retired = {change.note_id: old_notes[change.note_id] for change in changes if change.status == "removed"}
+    added = [by_id[change.note_id] for change in changes if change.status == "added"]
+    return blanks, look_alikes(retired, added)

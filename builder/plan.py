@@ -32,9 +32,10 @@ from .assemble import AnkiNote, nfc, tombstone
 from .contents import DeckEntry, PackagedNote, PackagedNoteType, card_count
 from .errors import BuilderError, ReleaseError
 from .identity import deck_id
+from .learners import learner_notes, notes_markdown
 from .lock import Lock, LockedNote, LockedNoteType, Release, lock_path
 from .notetypes import ALWAYS_PACKAGED, NoteType
-from .notices import group_moves, move_warnings
+from .notices import blank_warnings, cloze_cards_of, group_moves, left_behind, look_alike_warnings, move_warnings
 from .render import Remembered, Renderer
 from .source import NOTE_KINDS, Deck
 from .versions import next_version, release_level
@@ -261,8 +262,17 @@ def make_plan(  # noqa: C901 - the rules read best in one place
                           other_changes=bool(type_changes) or extra_changed)
     version = next_version(previous.version if previous else None, level, deck.version)
 
+    is_release = previous is None or version != previous.version
     moved = group_moves((change.note_id, change.deck_move) for change in changes)
-    warnings = move_warnings(previous.deck if previous else None, deck.deck_name, moved)
+    moves = tuple(sorted(moved, key=lambda pair: pair[::-1]))  # in the order of the new decks
+    blanks, alikes = left_behind(notes, old_notes, tuple(changes), version, type_specs)
+    warnings = (*move_warnings(previous.deck if previous else None, deck.deck_name, moved),
+                *blank_warnings(blanks, set(newly_removed)), *look_alike_warnings(alikes))
+    for_learners = learner_notes(
+        slug=deck.slug, version=version, moves=moves, blank_cards=sum(map(len, blanks.values())),
+        retired=len(newly_removed), restored=sum(change.status == "restored" for change in changes),
+        replaced=sum(pair.same for pair in alikes),
+    ) if previous is not None and is_release else ()
 
     packaged: list[PackagedNote] = []
     locked: dict[str, LockedNote] = {}
@@ -275,8 +285,11 @@ def make_plan(  # noqa: C901 - the rules read best in one place
         summary = old.summary if retired_in and old else note.summary()
         fields = note.field_hashes()
         earlier = old.after_release(fields, note.tags, version) if old is not None else ()
+        # A cloze note's card numbers are recorded for every note once a release is cut, kept as they were otherwise.
+        cards = cloze_cards_of(note) if is_release else old.cards if old is not None else None
         locked[note.note_id] = LockedNote(
-            note.guid, note.note_type.key, content, fields, mod, summary, note.deck, note.tags, retired_in, earlier
+            note.guid, note.note_type.key, content, fields, mod, summary, note.deck, note.tags, retired_in, earlier,
+            cards,
         )
 
     for due, note in enumerate(notes, start=1):
@@ -302,13 +315,14 @@ def make_plan(  # noqa: C901 - the rules read best in one place
         )
 
     history = previous.history if previous else ()
-    if previous is None or version != previous.version:
+    if is_release:
         ids = [n.note_id for n in notes]
-        moves = tuple(sorted(moved, key=lambda pair: pair[::-1]))  # in the order of the new decks
-        history = (*history, _release(version, now, tuple(changes), previous is None, ids, moves))
+        history = (*history, _release(version, now, tuple(changes), previous is None, ids, moves, for_learners))
     used_decks = sorted({p.note.deck for p in packaged} - {deck.deck_name})
+    latest = history[-1].for_learners if history else ()
+    notes_html = renderer.field(notes_markdown(latest), deck.where(), base_dir=deck.path.parent).html if latest else ""
     decks = (
-        DeckEntry(deck_id(deck.deck_name), deck.deck_name, _description(deck, version, description.html),
+        DeckEntry(deck_id(deck.deck_name), deck.deck_name, _description(deck, version, description.html, notes_html),
                   description.media),
         *(DeckEntry(deck_id(name), name, "") for name in used_decks),
     )
@@ -340,7 +354,7 @@ def make_plan(  # noqa: C901 - the rules read best in one place
 
 
 def _release(version: str, now: int, changes: tuple[NoteChange, ...], first: bool, ids: list[str],
-             moves: tuple[tuple[str, str], ...]) -> Release:
+             moves: tuple[tuple[str, str], ...], for_learners: tuple[str, ...]) -> Release:
     date = _dt.datetime.fromtimestamp(now, tz=_dt.timezone.utc).date().isoformat()
     if first:
         return Release(version, date, added=tuple(ids), summary=f"First release: {len(ids)} notes.")
@@ -348,13 +362,14 @@ def _release(version: str, now: int, changes: tuple[NoteChange, ...], first: boo
     def pick(*statuses: str) -> tuple[str, ...]:
         return tuple(change.note_id for change in changes if change.status in statuses)
 
-    added, changed, removed = pick("added", "restored"), pick("changed"), pick("removed")
+    added, restored, changed, removed = pick("added"), pick("restored"), pick("changed"), pick("removed")
     moved = pick("moved")
-    parts = [f"{len(added)} added"] * bool(added) + [f"{len(changed)} changed"] * bool(changed)
-    parts += [f"{len(moved)} moved to another deck"] * bool(moved)
-    parts += [f"{len(removed)} retired"] * bool(removed)
+    counted = ((added, "added"), (restored, "restored"), (changed, "changed"), (moved, "moved to another deck"),
+               (removed, "retired"))
+    parts = [f"{len(ids)} {what}" for ids, what in counted if ids]
     summary = ", ".join(parts) + "." if parts else "Templates, styling or deck details updated."
-    return Release(version, date, added, changed, removed, summary[0].upper() + summary[1:], moved=moved, moves=moves)
+    return Release(version, date, added, changed, removed, summary[0].upper() + summary[1:], moved=moved, moves=moves,
+                   restored=restored, for_learners=for_learners)
 
 
 def _render_description(deck: Deck, renderer: Renderer) -> Remembered:
@@ -373,7 +388,8 @@ def _render_description(deck: Deck, renderer: Renderer) -> Remembered:
     return Remembered(text, tuple(replace(item, name=f"_{item.name}") for item in rendered.media))
 
 
-def _description(deck: Deck, version: str, description_html: str) -> str:
+def _description(deck: Deck, version: str, description_html: str, notes_html: str) -> str:
+    """Title, version and source, the deck's own description, then what learners should do after this release."""
     src = deck.source
     text = (
         f"<p><b>{html.escape(deck.title)}</b> · version {html.escape(version)}</p>"
@@ -382,6 +398,8 @@ def _description(deck: Deck, version: str, description_html: str) -> str:
     )
     if description_html:
         text += f"<p>{description_html}</p>" if not description_html.startswith("<") else description_html
+    if notes_html:
+        text += f"<p><b>What to do in Anki after version {html.escape(version)}:</b></p>{notes_html}"
     return nfc(text)
 
 

@@ -84,14 +84,16 @@ earlier_states = st.lists(
     st.text(max_size=10),
     st.integers(min_value=0),
     earlier_states,
+    st.none() | st.lists(st.integers(min_value=1, max_value=9), max_size=3).map(tuple),
 )
 def test_a_note_is_written_as_its_json(
     fields: dict[str, str], tags: tuple[str, ...], retired_in: str | None, summary: str, mod: int,
-    earlier: tuple[EarlierState, ...],
+    earlier: tuple[EarlierState, ...], cards: tuple[int, ...] | None,
 ) -> None:
     from builder.lock import LockedNote
 
-    note = LockedNote("g\u00e9", "qa", "h", fields, mod, summary, "Deck::\u2028Sub", tags, retired_in, earlier)
+    note = LockedNote("g\u00e9", "qa", "h", fields, mod, summary, "Deck::\u2028Sub", tags, retired_in, earlier,
+                      cards)
     for newline in ("\n  ", "\n"):
         assert note.json_text(newline) == dumps_indented(note.to_json(), newline)
 
@@ -286,6 +288,18 @@ HOSTILE_VALUES: list[tuple[str, Callable[[Any], Any], str]] = [
     ("history-not-a-list", set_value("history", 5), "history is 5, not a list"),
     ("history-date", set_value("history.0.date", "2023-02-30"), 'history[0].date is "2023-02-30", not a real date'),
     ("history-id", set_value("history.0.added", ["Bad Id"]), 'history[0].added[0] is "Bad Id", not a note id'),
+    ("cards-zero", set_value("notes.learn-one.cards", [0, 1]),
+     "notes.learn-one.cards is [0, 1], not a sorted list of distinct cloze numbers (1 to 65535)"),
+    ("cards-unsorted", set_value("notes.learn-one.cards", [2, 1]),
+     "notes.learn-one.cards is [2, 1], not a sorted list of distinct cloze numbers (1 to 65535)"),
+    ("cards-boolean", set_value("notes.learn-one.cards", [True]),
+     "notes.learn-one.cards is [true], not a sorted list of distinct cloze numbers (1 to 65535)"),
+    ("cards-text", set_value("notes.learn-one.cards", "1"), 'notes.learn-one.cards is "1", not a list'),
+    ("restored-id", set_value("history.0.restored", ["Bad Id"]), 'history[0].restored[0] is "Bad Id", not a note id'),
+    ("for-learners-number", set_value("history.0.for_learners", [5]),
+     "history[0].for_learners[0] is 5, not a sentence for learners"),
+    ("for-learners-escape", set_value("history.0.for_learners", ["\x1b[2J"]),
+     'history[0].for_learners[0] is "\\u001b[2J", not a sentence for learners'),
     ("apkg-name", set_value("apkg", "../other.apkg"),
      'apkg is "../other.apkg", not small-1.0.0.apkg as its slug and version say'),
     ("apkg-sha256", set_value("apkg_sha256", "x"), 'apkg_sha256 is "x", not a sha256 (64 hex digits)'),

@@ -98,8 +98,10 @@ def test_a_kind_that_moves_a_note_to_another_subdeck_is_a_patch_that_restamps_no
     changelog = (tmp_path / "dist" / "small-CHANGELOG.md").read_text(encoding="utf-8")
     assert "1 moved to another deck." in changelog and "- Moved to another deck: quiz-two" in changelog
     assert "Changed" not in changelog
-    assert changelog.split("## 1.0.0")[0].splitlines()[-3:] == [
-        "- In Anki: cards you already have stay where they were. In *Browse*, search each old deck below, "
+    assert changelog.split("## 1.0.0")[0].splitlines()[-5:] == [
+        "What to do in Anki:",
+        "",
+        "- Cards you already have stay where they were. In *Browse*, search each old deck below, "
         "select all, *Cards > Change Deck* to its new deck, then delete the empty old deck; review history "
         "moves with the cards.",
         '  - `deck:"Small Deck::2 Quiz"` to `Small Deck::3 Deep dive`',
@@ -174,8 +176,10 @@ def test_numbering_the_subdecks_moves_every_note_restamps_none_and_the_changelog
     assert result.plan.ids("changed") == () and len(result.plan.ids("moved")) == 6
     assert lock_mods(small_source) == mods
     changelog = (tmp_path / "dist" / "small-CHANGELOG.md").read_text(encoding="utf-8")
-    assert changelog.split("## 1.0.1")[0].splitlines()[-5:] == [
-        "- In Anki: cards you already have stay where they were. In *Browse*, search each old deck below, "
+    assert changelog.split("## 1.0.1")[0].splitlines()[-7:] == [
+        "What to do in Anki:",
+        "",
+        "- Cards you already have stay where they were. In *Browse*, search each old deck below, "
         "select all, *Cards > Change Deck* to its new deck, then delete the empty old deck; review history "
         "moves with the cards.",
         '  - `deck:"Small Deck::Key learnings"` to `Small Deck::1 Key learnings`',
