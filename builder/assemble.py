@@ -15,9 +15,10 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
-from .cloze import Card, card_numbers, cloze_cards, source_view
+from .cloze import Card, card_numbers, cloze_cards, may_drop_deletions, source_view
 from .errors import Location, RenderError
 from .identity import note_guid
 from .notetypes import NoteType
@@ -46,6 +47,7 @@ class AnkiNote:
     def field_names(self) -> tuple[str, ...]:
         return self.note_type.fields
 
+    @cached_property
     def cards(self) -> tuple[Card, ...]:
         """The cards Anki generates for this note: the package holds these, and counts count these."""
         return cloze_cards(self.fields) if self.note_type.is_cloze else (Card(0, 0),)
@@ -116,7 +118,7 @@ def assemble_note(deck: Deck, note: Note, source_html: str, renderer: Renderer |
         rendered = renderer.field(
             field.text, Location(deck.path, field.line), base_dir=base_dir, allow_html=deck.allow_html
         )
-        if note_type.is_cloze:  # Anki reads deletions in every field of a cloze note
+        if note_type.is_cloze and may_drop_deletions(field.text):  # Anki reads deletions in every field
             _check_deletions_kept(note, field.text, rendered.html, Location(deck.path, field.line))
         values.append(nfc(rendered.html))
         for item in rendered.media:

@@ -42,5 +42,5 @@ class PackagedNote:
 
 
 def card_count(notes: Iterable[PackagedNote]) -> int:
-    """How many cards the package holds: packaging writes exactly ``note.cards()`` for each note."""
-    return sum(len(packaged.note.cards()) for packaged in notes)
+    """How many cards the package holds: packaging writes exactly ``note.cards`` for each note."""
+    return sum(len(packaged.note.cards) for packaged in notes)

@@ -66,7 +66,7 @@ def deletions(text: str) -> list[tuple[int, str, str | None]]:
     """Each cloze deletion as Anki reads it (``builder.cloze``), once per card number: (number, content, hint)."""
     return [
         (number, unshield(deletion.answer), None if deletion.hint is None else unshield(deletion.hint))
-        for deletion in walk(parse(source_view(text).text).nodes)
+        for deletion in walk(parse(source_view(text).text))
         for number in deletion.numbers
     ]
 

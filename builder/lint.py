@@ -24,7 +24,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cloze import LAST_ORD, around, card_numbers, source_view, unshield
+from .cloze import LAST_ORD, around, card_numbers, outside, source_view, unshield
 from .craft import (
     MAX_SET_ITEMS,
     answer_key,
@@ -262,7 +262,7 @@ def _unfinished_note(deck: Deck, note: Note, places: Places) -> Iterator[Problem
         return
     text = note.fields["text"].text
     yield from _empty_fronts(deck, note, places)
-    for number, content, hint in deletions(text):
+    for number, content, hint in deletions(text) if f"::{TODO_MARK}" in text else ():
         if hint == TODO_MARK:
             yield _problem(places.key(deck, "text", note=note), "L305",
                            f"note '{note.id}' still has the placeholder deletion "
@@ -274,13 +274,14 @@ def _empty_fronts(deck: Deck, note: Note, places: Places) -> Iterator[Problem]:
     """L303 for each card whose front shows nothing but its blank, L306 for numbers past Anki's last card."""
     view = source_view(note.fields["text"].text).text
     cards = card_numbers(view)
-    for number in sorted(cards):
+    shown_on_every_card = words(unshield(outside(view)))
+    for number in sorted(cards) if not shown_on_every_card else ():
         if number <= LAST_ORD + 1 and not words(unshield(around(view, number))):
             yield _problem(places.key(deck, "text", note=note), "L303",
                            f"card c{number} of note '{note.id}' shows nothing but its blank: "
                            "the deletion covers the whole text, delete only the key term")
     extra = note.fields.get("extra")
-    in_extra = card_numbers(source_view(extra.text).text) if extra else set()
+    in_extra = card_numbers(source_view(extra.text).text) if extra and "{{c" in extra.text else frozenset()
     for number in sorted(in_extra - cards):
         yield _problem(places.key(deck, "extra", note=note), "L303",
                        f"deletion c{number} in the extra of note '{note.id}' makes a card of its own that "

@@ -79,7 +79,7 @@ class _NoteRows:
             note_id, note.guid, self.model.model_id, mod, -1, f" {' '.join(note.tags)} ", "\x1f".join(note.fields),
             note.fields[self.model.sort_field_index], 0, 0, "",
         ))
-        for card in note.cards():
+        for card in note.cards:
             cursor.execute(_INSERT_CARD, (
                 anki_card_id(note.guid, card.key), note_id, deck_id, card.ord, mod, -1, 0, 0, due,
                 0, 0, 0, 0, 0, 0, 0, 0, "",

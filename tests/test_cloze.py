@@ -9,9 +9,23 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from builder.assemble import assemble
-from builder.cloze import Card, around, card_numbers, cloze_cards, parse, shield, source_view, text_problems, walk
+from builder.cloze import (
+    Card,
+    around,
+    card_numbers,
+    cloze_cards,
+    outline,
+    outside,
+    parse,
+    shield,
+    source_view,
+    text_problems,
+    walk,
+)
 from builder.errors import InvalidSource, RenderError
 from builder.source import load_deck
 from tests.conftest import SMALL_SOURCE, write_source
@@ -54,7 +68,7 @@ def test_cards_above_the_last_ordinal_keep_their_own_key() -> None:
     ("a }} b {{c1::c}}", [((1,), "c", None)]),
 ])
 def test_deletions_hints_and_nesting(text: str, deletions: list[tuple[tuple[int, ...], str, str | None]]) -> None:
-    assert [(d.numbers, d.answer, d.hint) for d in walk(parse(text).nodes)] == deletions
+    assert [(d.numbers, d.answer, d.hint) for d in walk(parse(text))] == deletions
 
 
 def test_what_a_card_shows_around_its_blank() -> None:
@@ -130,3 +144,17 @@ def test_a_deletion_markdown_drops_stops_the_build(tmp_path: Path) -> None:
         f"{path}:19: note 'learn-two': deletion c1 is lost when the Markdown is rendered (inside a link or image "
         "address, say), so Anki would make no card of it; put the deletion in the link's text instead"
     )
+
+
+MARKERS = ["{{c1::", "{{c2::", "{{c0::", "{{c1,3::", "{{c70000::", "{{c::", "}}", "::", "a ", "{", "}"]
+
+
+@given(st.lists(st.sampled_from(MARKERS), max_size=30).map("".join))
+def test_the_fast_outline_agrees_with_the_tree(text: str) -> None:
+    """``outline`` (counts, checks) and ``parse`` (lint) read a text alike; the oracle test holds the first to Anki."""
+    nodes = parse(text)
+    found = outline.__wrapped__(text)
+    assert found.numbers == {n for deletion in walk(nodes) for n in deletion.numbers if n}
+    assert found.zero == any(0 in deletion.numbers for deletion in walk(nodes))
+    assert found.stray == ("}}" in nodes)
+    assert outside(text) == "".join(node for node in nodes if isinstance(node, str))
