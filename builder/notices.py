@@ -90,7 +90,7 @@ def _names(ids: list[str], shown: int = 5) -> str:
 
 def cloze_cards_of(note: AnkiNote) -> tuple[int, ...] | None:
     """The cloze numbers of a cloze note's cards (what the lock records as ``cards``); None for other types."""
-    return tuple(card.key + 1 for card in note.cards()) if note.note_type.is_cloze else None
+    return tuple(card.key + 1 for card in note.cards) if note.note_type.is_cloze else None
 
 
 def learner_cards(old: LockedNote, is_cloze: bool) -> tuple[int, ...]:
