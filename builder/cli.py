@@ -456,6 +456,84 @@ def preview(sources: tuple[Path, ...], out_dir: Path | None, png: bool, open_gal
         sys.exit(1)
 
 
+@cli.command()
+@click.argument("export", type=click.Path(path_type=Path, exists=False, dir_okay=True, readable=False))
+@sources_argument
+@click.option("--apply", "apply_edits", is_flag=True,
+              help="Write the edits into the sources; only the edited values change.")
+def pull(export: Path, sources: tuple[Path, ...], apply_edits: bool) -> None:
+    """Show what a learner edited inside Anki in the notes of each SOURCE, read from EXPORT.
+
+    EXPORT is a deck exported from Anki, AnkiDroid or AnkiMobile (.apkg, any
+    format, with or without scheduling) or a collection file (read from a
+    copy). Prints each edited field with the source's file:line, old and new
+    text; conflicts, and what the source does not own (personal tags, the
+    Source field, retired notes, unknown notes), are reported and never
+    written. Needs the pull extra: pip install 'builder[pull]'.
+
+    \b
+    Example:
+        builder pull ~/Downloads/pinterest.apkg
+        builder pull ~/Downloads/pinterest.apkg cardsrc/pinterest-ai-platform.yaml --apply
+    """
+    from .export import read_export
+
+    found = resolve_sources(sources)
+    try:
+        exported = read_export(export)  # first: it says so when the engine is missing
+    except BuilderError as error:
+        report(error)
+        sys.exit(1)
+    from .pull import pull_source
+    from .pulltext import describe_report
+
+    failed, matched, pending = False, 0, 0
+    for source in found:
+        try:
+            result = pull_source(source, exported)
+        except BuilderError as error:
+            report(error)
+            failed = True
+            continue
+        if not result.found:
+            if sources:
+                report(BuilderError(f"holds none of the {result.released} released notes of {source} "
+                                    f"('{result.deck.slug}'): export that deck from Anki", export))
+                failed = True
+            continue
+        matched += 1
+        for line in describe_report(result):
+            click.echo(line)
+        failed = _write_pulled(result) or failed if apply_edits else failed
+        pending += 0 if apply_edits else len(result.having("edit"))
+    if not matched and not sources and not failed:
+        report(BuilderError(f"holds no note of the decks in {DEFAULT_SOURCES}/: export one of them from Anki, "
+                            "or name its source", export))
+        failed = True
+    if pending:
+        click.echo(f"To write {_plural(pending, 'edit')} into the sources: builder pull {export} --apply")
+    if failed:
+        sys.exit(1)
+
+
+def _write_pulled(result: Any) -> bool:
+    """Write one report's edits; True when that failed."""
+    from .pulltext import describe_refusal
+    from .pullwrite import apply_report
+
+    try:
+        written, refused = apply_report(result)
+    except BuilderError as error:
+        report(error)
+        return True
+    for finding in refused:
+        click.echo(describe_refusal(finding))
+    if written:
+        click.echo(f"Wrote {_plural(len(written), 'edit')} to {result.source}: 'builder diff' lists them, "
+                   "'builder build' releases them.")
+    return False
+
+
 def main() -> None:
     global _exit_without_teardown
     _exit_without_teardown = True

@@ -1,0 +1,277 @@
+"""``builder pull``: what learners changed inside Anki, note by note and field by field, against the source.
+
+A learner's note is found by its GUID (from the deck's slug and the note's id).
+A field is *not* an edit when it is one the note was ever shipped with (the lock
+keeps every state, :class:`builder.lock.EarlierState`: a learner still on an old
+release has edited nothing), or when it equals the source's field once what
+Anki's editor changes without meaning to is taken out
+(:func:`builder.htmlnorm.normalised`). Anything else is the learner's edit:
+
+* an *edit* when the source has not changed that field since the state the
+  learner's copy comes from (the states their untouched fields and tags still
+  match); it goes back as Markdown only when that Markdown renders to the same
+  HTML again (:func:`builder.htmlmd.markdown_for`), else it is *refused*;
+* a *conflict* when the source changed the field too: never applied;
+* *kept* (reported, never written) for what the source does not own: Anki's
+  personal tags ``marked`` and ``leech``, the tags every note gets (slug, kind,
+  deck-wide tags), the generated Source field, retired notes and their
+  tombstones, notes the deck does not know, and a note whose type was changed.
+
+Tags merge by set: the learner's added and removed tags, against the state
+they started from, are carried into the note's ``tags``; that never conflicts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .assemble import RETIRED_TAG, AnkiNote, assemble, nfc, plain_summary
+from .errors import BuilderError, Location
+from .export import ExportedNote
+from .formats import TAG_RE, UNHELD_RE, tag_key
+from .htmlmd import Context, Unconvertible, markdown_for
+from .htmlnorm import normalised
+from .identity import note_guid
+from .lock import EarlierState, LockedNote, lock_path
+from .lockread import read_lock
+from .render import Renderer
+from .source import CLOZE_RE, NOTE_KINDS, Deck, Note, load_deck
+
+PERSONAL_TAGS = frozenset({"marked", "leech"})
+"""Tags Anki itself gives a learner's note (the Mark command, a leech): theirs, not the deck's."""
+OPTIONAL_KEYS = frozenset({"extra"})
+"""Source keys a learner may empty: the key is then removed. Emptying any other is refused."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing a learner changed, and what ``builder pull`` makes of it."""
+
+    note_id: str
+    where: Location
+    subject: str
+    """The Anki field's name, "tags", or "note"."""
+    status: str
+    """"edit" (``--apply`` writes it), "conflict", "refused" or "kept" (reported only)."""
+    reason: str = ""
+    old: str = ""
+    """The source's text (Markdown)."""
+    new: str = ""
+    """The learner's text: Markdown when it converts, else the HTML Anki holds."""
+    key: str = ""
+    """The source key an edit writes: text, question, answer, extra or tags."""
+    value: str | tuple[str, ...] = ""
+    """What an edit writes: the Markdown (empty: remove the key), or the note's new tag list."""
+
+
+@dataclass(frozen=True)
+class PullReport:
+    source: Path
+    deck: Deck
+    found: int
+    """Notes of this deck the export holds."""
+    released: int
+    """Notes of this deck ever released (in the lock)."""
+    findings: tuple[Finding, ...] = field(default=())
+
+    def having(self, status: str) -> tuple[Finding, ...]:
+        return tuple(finding for finding in self.findings if finding.status == status)
+
+
+def field_hash(text: str) -> str:
+    """The lock's per-field hash (as :meth:`builder.assemble.AnkiNote.field_hashes` computes it)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def pull_source(source: Path, exported: Sequence[ExportedNote]) -> PullReport:
+    """What the learner whose Anki ``exported`` holds changed in the notes of ``source``."""
+    deck = load_deck(source)
+    lock = read_lock(lock_path(source, deck.slug))
+    if lock is None:
+        raise BuilderError("has no lock: it was never built, so no learner has its notes; nothing to pull", source)
+    if lock.slug != deck.slug:
+        raise BuilderError(f"the lock belongs to '{lock.slug}', not '{deck.slug}'", source)
+    renderer = Renderer()
+    current = {note.note_id: note for note in assemble(deck, renderer=renderer)}
+    by_guid = {note.guid: note for note in exported}
+    findings: list[Finding] = []
+    found = 0
+    for note in deck.notes:
+        locked, theirs = lock.notes.get(note.id), by_guid.get(note_guid(deck.slug, note.id))
+        if locked is not None and theirs is not None:
+            found += 1
+            findings += _NoteReader(deck, note, locked, current[note.id], renderer).findings(theirs)
+    in_source = {note.id for note in deck.notes}
+    for note_id, locked in sorted(lock.notes.items()):
+        theirs = by_guid.get(locked.guid)
+        if note_id not in in_source and theirs is not None:
+            found += 1
+            findings += _retired(deck, note_id, locked, theirs)
+    known = {locked.guid for locked in lock.notes.values()} | {note_guid(deck.slug, note.id) for note in deck.notes}
+    findings += [_unknown(deck, theirs) for theirs in exported if theirs.guid not in known and _ours(deck, theirs)]
+    return PullReport(source, deck, found, len(lock.notes), tuple(findings))
+
+
+def _ours(deck: Deck, note: ExportedNote) -> bool:
+    """Whether a note the deck does not know sits in the deck's decks or uses its note types."""
+    types = {note_type.name for note_type in deck.note_types.values()}
+    return note.note_type.rstrip("+") in types or any(
+        name == deck.deck_name or name.startswith(deck.deck_name + "::") for name in note.decks)
+
+
+def _unknown(deck: Deck, note: ExportedNote) -> Finding:
+    summary = plain_summary(note.fields[0] if note.fields else "", 60)
+    return Finding("", deck.where(), "note", "kept",
+                   f"a note the deck does not know ('{summary}', added in Anki): add it to the source by hand")
+
+
+def _edited(names: Sequence[str], theirs: ExportedNote, states: Sequence[EarlierState]) -> list[str]:
+    return [name for name, value in zip(names, theirs.fields, strict=True)
+            if field_hash(value) not in {state.fields.get(name) for state in states}]
+
+
+def _states(locked: LockedNote) -> list[EarlierState]:
+    """Every state the note was shipped with, oldest first; the current one has no ``until``."""
+    return [*locked.earlier, EarlierState("", locked.fields, tuple(locked.tags))]
+
+
+def _retired(deck: Deck, note_id: str, locked: LockedNote, theirs: ExportedNote) -> list[Finding]:
+    names = list(locked.fields)
+    if set(theirs.field_names) != set(names):
+        return []
+    edited = _edited(theirs.field_names, theirs, _states(locked))
+    if not edited:
+        return []
+    what = "the tombstone of a note" if RETIRED_TAG in theirs.tags else "a note"
+    return [Finding(note_id, deck.where(), ", ".join(edited), "kept",
+                    f"{what} retired in {locked.retired_in}: edits to it are not pulled; put the note back in the "
+                    f"source with id '{note_id}' and copy them in by hand")]
+
+
+class _NoteReader:
+    """Compares one learner's note with the states the lock knows and the source's current note."""
+
+    def __init__(self, deck: Deck, note: Note, locked: LockedNote, current: AnkiNote, renderer: Renderer) -> None:
+        self.deck, self.note, self.locked, self.current, self.renderer = deck, note, locked, current, renderer
+        self.where = deck.where(note.line)
+
+    def findings(self, theirs: ExportedNote) -> list[Finding]:
+        names = self.current.field_names
+        if theirs.field_names != names:
+            return [Finding(self.note.id, self.where, "note", "kept",
+                            f"its note type was changed in Anki (fields {', '.join(theirs.field_names)}): not pulled")]
+        states = _states(self.locked)
+        html = dict(zip(names, self.current.fields, strict=True))
+        hashes = {name: field_hash(value) for name, value in zip(names, theirs.fields, strict=True)}
+        edited = [name for name in _edited(names, theirs, states)
+                  if normalised(dict(zip(names, theirs.fields, strict=True))[name]) != normalised(html[name])]
+        matched = {name: digest for name, digest in hashes.items() if any(s.fields[name] == digest for s in states)}
+        candidates = [s for s in states if all(s.fields[name] == digest for name, digest in matched.items())]
+        candidates = candidates or states
+        same_tags = [s for s in candidates if {tag_key(t) for t in s.tags} == {tag_key(t) for t in theirs.tags}]
+        out: list[Finding] = []
+        if RETIRED_TAG in theirs.tags and edited:
+            return [Finding(self.note.id, self.where, ", ".join(edited), "kept",
+                            "the learner's copy is still a tombstone (this note was retired, then put back): "
+                            "edits to a tombstone are not pulled")]
+        for name, value in zip(names, theirs.fields, strict=True):
+            if name in edited:
+                conflict = any(s.fields[name] != field_hash(html[name]) for s in same_tags or candidates)
+                out.append(self.field_finding(name, value, html[name], conflict))
+        if not same_tags:
+            out += self.tag_findings(theirs, candidates)
+        return out
+
+    def field_finding(self, name: str, value: str, old_html: str, conflict: bool) -> Finding:
+        note_type = self.current.note_type
+        key = {field_name: source_key for source_key, field_name in note_type.inputs}.get(name)
+        source_field = self.note.fields.get(key) if key else None
+        where = self.deck.where(source_field.line) if source_field else self.where
+        old = source_field.text if source_field else ""
+        if key is None:
+            made = ("the Source field is made from the deck's 'source:'; edit that instead"
+                    if name == note_type.source_field else "no source key fills this field")
+            return Finding(self.note.id, where, name, "kept", made, old_html, value)
+        if not normalised(value):
+            if key not in OPTIONAL_KEYS:
+                return Finding(self.note.id, where, name, "refused", f"'{key}' cannot be empty", old, "", key)
+            return Finding(self.note.id, where, name, "conflict" if conflict else "edit",
+                           _CONFLICT if conflict else "", old, "", key, "")
+        try:
+            markdown = self.markdown(value, old, old_html, where)
+        except (Unconvertible, BuilderError) as exc:
+            status, reason = ("conflict", _CONFLICT) if conflict else ("refused", str(exc))
+            return Finding(self.note.id, where, name, status, reason, old, value, key)
+        if conflict:
+            return Finding(self.note.id, where, name, "conflict", _CONFLICT, old, markdown, key)
+        problem = _field_problem(markdown, note_type.is_cloze and key == note_type.inputs[0][0])
+        if problem:
+            return Finding(self.note.id, where, name, "refused", problem, old, markdown, key)
+        return Finding(self.note.id, where, name, "edit", "", old, markdown, key, markdown)
+
+    def markdown(self, value: str, old: str, old_html: str, where: Location) -> str:
+        base = self.deck.path.parent
+
+        def render(text: str) -> str:
+            return nfc(self.renderer.field(text, where, base_dir=base, allow_html=self.deck.allow_html).html)
+
+        root = base.resolve()
+        images = {media.name: Path(os.path.relpath(media.source, root)).as_posix() for media in self.current.media}
+        from markdown_it import MarkdownIt
+
+        fences = tuple(token.info.strip() for token in MarkdownIt("commonmark").parse(old) if token.type == "fence")
+        return markdown_for(value, old, old_html, Context(images, fences, self.deck.allow_html), render)
+
+    def tag_findings(self, theirs: ExportedNote, candidates: Sequence[EarlierState]) -> list[Finding]:
+        mine = {tag_key(tag) for tag in theirs.tags}
+
+        def distance(state: EarlierState) -> int:
+            return len(mine ^ {tag_key(tag) for tag in state.tags})
+
+        base = min(reversed(candidates), key=distance)  # the nearest state; the newest of equals
+        had = {tag_key(tag) for tag in base.tags}
+        changes = [f"+{tag}" for tag in theirs.tags if tag_key(tag) not in had]
+        changes += [f"-{tag}" for tag in base.tags if tag_key(tag) not in mine]
+        generated = {tag_key(tag) for tag in (self.deck.slug, *NOTE_KINDS, *self.deck.tags, RETIRED_TAG)}
+        personal = [change for change in changes if tag_key(change[1:]) in PERSONAL_TAGS]
+        deckwide = [change for change in changes if tag_key(change[1:]) in generated]
+        own = [change for change in changes if change not in personal and change not in deckwide]
+        where = self.where
+        out = []
+        if personal:
+            out.append(Finding(self.note.id, where, "tags", "kept",
+                               f"{' '.join(personal)}: Anki's own tags for this learner's reviews, not the deck's"))
+        if deckwide:
+            out.append(Finding(self.note.id, where, "tags", "kept",
+                               f"{' '.join(deckwide)}: tags the build gives notes (slug, kind, deck-wide 'tags:'), "
+                               "not this note's own"))
+        bad = [change for change in own if not TAG_RE.fullmatch(change[1:])]
+        if bad:
+            out.append(Finding(self.note.id, where, "tags", "refused",
+                               f"{' '.join(bad)}: not a tag a source can hold (no spaces or quotes)"))
+            own = [change for change in own if change not in bad]
+        removed = {tag_key(change[1:]) for change in own if change[0] == "-"}
+        tags = [tag for tag in self.note.tags if tag_key(tag) not in removed]
+        tags += [change[1:] for change in own if change[0] == "+" and tag_key(change[1:]) not in map(tag_key, tags)]
+        if own and tuple(tags) != self.note.tags:
+            out.append(Finding(self.note.id, where, "tags", "edit", "", " ".join(self.note.tags), " ".join(tags),
+                               "tags", tuple(tags)))
+        return out
+
+
+_CONFLICT = "changed in Anki and in the source since the learner's copy: not applied, merge it by hand"
+
+
+def _field_problem(markdown: str, cloze_text: bool) -> str:
+    """Why the source could not hold ``markdown`` (as its loader would say), or ""."""
+    if UNHELD_RE.search(markdown):
+        return "it holds a control character a source cannot"
+    if cloze_text and not CLOZE_RE.search(markdown):
+        return "a cloze text needs a {{c1::...}} deletion"
+    if cloze_text and markdown.count("{{") != markdown.count("}}"):
+        return "its cloze braces are unbalanced"
+    return ""

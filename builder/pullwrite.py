@@ -1,0 +1,77 @@
+"""``builder pull --apply``: write the edits a pull found into the source, and nothing else.
+
+Each edit is a minimal in-place change (:mod:`builder.yamledit`); the edited
+file must load as a valid source whose notes and deck settings are exactly the
+old ones plus the edits, or the edit is refused. All edits of one source are
+written at once, atomically, and only if the file did not change meanwhile.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from .errors import BuilderError
+from .fsutil import atomic_write
+from .pull import Finding, PullReport
+from .source import deck_from_tree
+from .yamledit import EditRefused, ReadBack, ValueEdit, edit_values
+from .yamlsafe import parse, read_source_text
+
+_BOM = b"\xef\xbb\xbf"
+
+
+def read_back(path: Path) -> ReadBack:
+    """What a source says, for :func:`builder.yamledit.edit_values` to compare before and after an edit."""
+
+    def values(text: str) -> dict[str, dict[str, object]]:
+        deck = deck_from_tree(parse(text, path), path)
+        notes: dict[str, dict[str, object]] = {
+            note.id: {**{key: field.text for key, field in note.fields.items()},
+                      "tags": note.tags, "kind": note.kind, "lint": note.lint_ignore}
+            for note in deck.notes
+        }
+        description = deck.description.text if deck.description else None
+        notes[""] = {"deck": replace(deck, notes=(), key_lines={}, description=None), "description": description,
+                     "order": tuple(note.id for note in deck.notes)}
+        return notes
+
+    return values
+
+
+def apply_report(report: PullReport) -> tuple[tuple[Finding, ...], tuple[Finding, ...]]:
+    """Write the report's edits into its source; returns (written, refused) with each refusal's reason."""
+    edits = report.having("edit")
+    if not edits:
+        return (), ()
+    path = report.source
+    raw = path.read_bytes()
+    text = read_source_text(path)
+    check = read_back(path)
+    written: tuple[Finding, ...]
+    refused: tuple[Finding, ...] = ()
+    try:
+        edited = edit_values(text, [_value_edit(finding) for finding in edits], check)
+        written = edits
+    except EditRefused:
+        written_list, refused_list = [], []
+        edited = text
+        for finding in edits:  # one at a time, to find the ones the file cannot take
+            try:
+                edited = edit_values(edited, [_value_edit(finding)], check)
+                written_list.append(finding)
+            except EditRefused as exc:
+                refused_list.append(replace(finding, status="refused", reason=f"cannot be written in place: {exc}"))
+        written, refused = tuple(written_list), tuple(refused_list)
+    if written:
+        if path.read_bytes() != raw:
+            raise BuilderError("changed while the pull was reading it: run builder pull again", path)
+        try:
+            atomic_write(path, (_BOM if raw.startswith(_BOM) else b"") + edited.encode("utf-8"))
+        except OSError as exc:
+            raise BuilderError(f"cannot write the source: {exc.strerror or exc}", path) from None
+    return written, refused
+
+
+def _value_edit(finding: Finding) -> ValueEdit:
+    return ValueEdit(finding.note_id, finding.key, finding.value)

@@ -1,0 +1,300 @@
+"""builder pull, proven with the real Anki engine: a learner's edits come back into the source.
+
+A learner imports release 1.0.0, edits notes inside Anki (plain text, Markdown,
+a cloze, tags) and exports the deck the ways Anki can; ``builder pull`` must show
+each edit, ``--apply`` must change only those values, and the next release,
+imported into the learner's collection, must update those notes and no other.
+"""
+
+from __future__ import annotations
+
+import difflib
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from anki.collection import Collection, DeckIdLimit, ExportAnkiPackageOptions
+from click.testing import CliRunner
+
+from builder.build import build_deck
+from builder.cli import cli
+from builder.htmlnorm import normalised
+from builder.identity import note_guid
+from tests.ankitools import import_apkg, note_by_guid, open_collection
+from tests.conftest import write_source
+
+T1 = 1_700_000_000
+SOURCE = "cardsrc/pulled.yaml"
+PULLED = """\
+title: Pull deck
+slug: pulled
+deck: Pull Deck
+tags: [testing]
+source:
+  title: An Article
+  author: Ada Author
+  date: 2025-01-31
+  url: https://example.org/article
+notes:
+  - id: plain-one
+    kind: quiz
+    question: What is plain?
+    answer: Plain answer.   # the author's comment stays
+  - id: markdown-one
+    kind: quiz
+    question: Which tools run the jobs?
+    answer: |
+      - **Spark** for batch
+      - `Ray` for training
+  - id: cloze-one
+    kind: learning
+    text: Caching lives at the {{c1::edge}}.
+    extra: 'Quoted extra.'
+  - id: tagged-one
+    kind: deep-dive
+    question: Who built the platform?
+    answer: "A small team."
+    tags:
+      - alpha
+      - beta
+  - id: untouched
+    kind: quiz
+    question: Is this one untouched?
+    answer: It is.
+"""
+EDITS = {
+    # what Anki's editor stores: <b>, &nbsp;, no newlines between list items
+    "plain-one": {"Answer": "Plain answer, fixed in Anki.&nbsp;"},
+    "markdown-one": {"Answer": "<ul><li><b>Spark</b> for batch jobs</li><li><code>Ray</code> for training</li>"
+                               "<li>and <code>Airflow</code> to schedule</li></ul>"},
+    "cloze-one": {"Text": "Caching lives at the {{c1::network edge}}."},
+}
+TAGS = {"tagged-one": (["gamma", "marked"], ["beta"])}
+Learner = Callable[..., Path]
+
+
+def guid(note_id: str) -> str:
+    return note_guid("pulled", note_id)
+
+
+@pytest.fixture
+def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    write_source(tmp_path / "cardsrc", PULLED, "pulled.yaml")
+    monkeypatch.chdir(tmp_path)
+    assert build_deck(Path(SOURCE), Path("dist"), now=T1).version == "1.0.0"
+    return tmp_path
+
+
+@pytest.fixture
+def learner(folder: Path) -> Iterator[Collection]:
+    """A learner's collection with release 1.0.0 imported."""
+    col = open_collection(folder / "learner.anki2")
+    import_apkg(col, folder / "dist" / "pulled-1.0.0.apkg")
+    yield col
+    col.close()
+
+
+def edit_in_anki(col: Collection, fields: dict[str, dict[str, str]], tags: dict[str, tuple[list[str], list[str]]]
+                 ) -> None:
+    for note_id, values in fields.items():
+        note = note_by_guid(col, guid(note_id))
+        for name, value in values.items():
+            note[name] = value
+        col.update_note(note)
+    for note_id, (added, removed) in tags.items():
+        note = note_by_guid(col, guid(note_id))
+        note.tags = [tag for tag in note.tags if tag not in removed] + added
+        col.update_note(note)
+
+
+def export(col: Collection, out: Path, *, legacy: bool = False, scheduling: bool = False) -> Path:
+    options = ExportAnkiPackageOptions(with_scheduling=scheduling, with_media=True, legacy=legacy)
+    col.export_anki_package(out_path=str(out), options=options, limit=DeckIdLimit(deck_id=col.decks.id_for_name(
+        "Pull Deck")))
+    return out
+
+
+def pull(*args: str) -> Any:
+    return CliRunner().invoke(cli, ["pull", *args])
+
+
+PULL_OUTPUT = [
+    "pulled: 4 edits{kept} (the export holds 5 of its 5 released notes)",
+    "  ~ cardsrc/pulled.yaml:14: plain-one: Answer",
+    "      - Plain answer.",
+    "      + Plain answer, fixed in Anki.",
+    "  ~ cardsrc/pulled.yaml:19: markdown-one: Answer",
+    "      - - **Spark** for batch",
+    "      - - `Ray` for training",
+    "      + - **Spark** for batch jobs",
+    "      + - `Ray` for training",
+    "      + - and `Airflow` to schedule",
+    "  ~ cardsrc/pulled.yaml:23: cloze-one: Text",
+    "      - Caching lives at the {{c1::edge}}.",
+    "      + Caching lives at the {{c1::network edge}}.",
+]
+TAG_LINES = [
+    "  ~ cardsrc/pulled.yaml:25: tagged-one: tags",
+    "      - alpha beta",
+    "      + alpha gamma",
+]
+MARKED = ("  = cardsrc/pulled.yaml:25: tagged-one: tags: +marked: Anki's own tags for this learner's reviews, "
+          "not the deck's")
+
+
+@pytest.mark.parametrize(
+    ("legacy", "scheduling"), [(False, False), (False, True), (True, False), (True, True)],
+    ids=["anki21b", "anki21b-scheduling", "legacy-anki21", "legacy-anki21-scheduling"],
+)
+def test_pull_shows_each_edit_from_every_kind_of_package(
+    folder: Path, learner: Collection, legacy: bool, scheduling: bool
+) -> None:
+    edit_in_anki(learner, EDITS, TAGS)
+    package = export(learner, folder / "export.apkg", legacy=legacy, scheduling=scheduling)
+    before = (folder / SOURCE).read_bytes()
+    result = pull(package.name)
+    assert (result.exit_code, result.stderr) == (0, ""), result.output
+    # Anki's exporter drops 'marked' and 'leech' unless the export includes scheduling
+    head = [PULL_OUTPUT[0].format(kept=", 1 not pulled" if scheduling else "")]
+    tags = [MARKED, *TAG_LINES] if scheduling else TAG_LINES
+    assert result.stdout.splitlines() == [
+        *head, *PULL_OUTPUT[1:], *tags, "To write 4 edits into the sources: builder pull export.apkg --apply"]
+    assert (folder / SOURCE).read_bytes() == before
+
+
+def test_a_collection_file_is_read_from_a_copy(folder: Path, learner: Collection) -> None:
+    edit_in_anki(learner, EDITS, TAGS)
+    learner.close()
+    collection = folder / "learner.anki2"
+    before = (collection.read_bytes(), collection.stat().st_mtime_ns, sorted(path.name for path in folder.iterdir()))
+    result = pull(str(collection), SOURCE)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[:len(PULL_OUTPUT)] == [
+        PULL_OUTPUT[0].format(kept=", 1 not pulled"), *PULL_OUTPUT[1:]]
+    after = (collection.read_bytes(), collection.stat().st_mtime_ns, sorted(path.name for path in folder.iterdir()))
+    assert after == before
+    learner.reopen()
+
+
+def hunks(old: str, new: str) -> list[list[str]]:
+    """The changed lines of a unified diff, hunk by hunk, without context."""
+    out: list[list[str]] = []
+    for line in difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=0):
+        if line.startswith("@@"):
+            out.append([])
+        elif out:
+            out[-1].append(line)
+    return out
+
+
+def test_apply_changes_only_the_edited_values_and_the_next_release_updates_only_those_notes(
+    folder: Path, learner: Collection
+) -> None:
+    edit_in_anki(learner, EDITS, TAGS)
+    package = export(learner, folder / "export.apkg")
+    held = {note_id: note_by_guid(learner, guid(note_id)) for note_id in ("plain-one", "markdown-one", "cloze-one")}
+    their_fields = {note_id: [normalised(field) for field in note.fields] for note_id, note in held.items()}
+    state = {row[0]: row[1:] for row in learner.db.all("select guid, mod, flds, tags from notes")}
+    old = (folder / SOURCE).read_text(encoding="utf-8")
+
+    result = pull(package.name, "--apply")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1] == (
+        "Wrote 4 edits to cardsrc/pulled.yaml: 'builder diff' lists them, 'builder build' releases them.")
+    new = (folder / SOURCE).read_text(encoding="utf-8")
+    assert hunks(old, new) == [
+        ["-    answer: Plain answer.   # the author's comment stays",
+         "+    answer: Plain answer, fixed in Anki.   # the author's comment stays"],
+        ["-      - **Spark** for batch", "+      - **Spark** for batch jobs"],
+        ["+      - and `Airflow` to schedule"],
+        ["-    text: Caching lives at the {{c1::edge}}.", "+    text: Caching lives at the {{c1::network edge}}."],
+        ["-      - beta", "+      - gamma"],
+    ]
+    diff = CliRunner().invoke(cli, ["diff"])
+    assert diff.stdout.splitlines() == [
+        "pulled: 1.0.0 -> 1.0.1, patch", "  ~ plain-one: Answer", "  ~ markdown-one: Answer", "  ~ cloze-one: Text",
+        "  ~ tagged-one: tags"]
+    assert pull(package.name).stdout.splitlines()[0] == (
+        "pulled: no edits in Anki (the export holds 5 of its 5 released notes)")  # nothing left to pull
+
+    release = build_deck(Path(SOURCE), Path("dist"), now=int(time.time()) + 60)
+    log = import_apkg(learner, release.apkg)
+    pulled = {guid(note_id) for note_id in ("plain-one", "markdown-one", "cloze-one", "tagged-one")}
+    assert {entry.id.nid for entry in log.updated} == {note_by_guid(learner, key).id for key in pulled}
+    after = {row[0]: row[1:] for row in learner.db.all("select guid, mod, flds, tags from notes")}
+    assert {key for key in after if after[key] != state[key]} == pulled
+    for note_id, fields in their_fields.items():
+        assert [normalised(field) for field in note_by_guid(learner, guid(note_id)).fields] == fields
+    assert sorted(note_by_guid(learner, guid("tagged-one")).tags) == [
+        "alpha", "deep-dive", "gamma", "pulled", "testing"]
+
+
+def test_a_learner_on_an_older_release_with_no_edits_has_nothing_to_pull(
+    folder: Path, learner: Collection, edit_source: Callable[[Path, str, str], None]
+) -> None:
+    edit_source(folder / SOURCE, "answer: It is.", "answer: It is, since 1.0.1.")
+    edit_source(folder / SOURCE, "      - beta\n", "      - beta\n      - delta\n")
+    build_deck(Path(SOURCE), Path("dist"), now=T1 + 60)
+    edit_source(folder / SOURCE, "{{c1::edge}}", "{{c1::far edge}}")  # and one not released yet
+    package = export(learner, folder / "export.apkg", scheduling=True)
+    result = pull(package.name)
+    assert (result.exit_code, result.stdout) == (
+        0, "pulled: no edits in Anki (the export holds 5 of its 5 released notes)\n")
+
+
+def test_an_edit_on_both_sides_is_a_conflict_and_a_lossy_one_is_refused(
+    folder: Path, learner: Collection, edit_source: Callable[[Path, str, str], None]
+) -> None:
+    edit_in_anki(learner, {"untouched": {"Answer": "It is, says the learner."},
+                           "plain-one": {"Answer": "Plain <u>underlined</u> answer."}}, {})
+    edit_source(folder / SOURCE, "answer: It is.", "answer: It is, says the author.")
+    package = export(learner, folder / "export.apkg")
+    before = (folder / SOURCE).read_bytes()
+    result = pull(package.name, "--apply")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout.splitlines() == [
+        "pulled: 1 conflict, 1 refused (the export holds 5 of its 5 released notes)",
+        "  ? cardsrc/pulled.yaml:14: plain-one: Answer: it has <u>, which Markdown cannot write",
+        "      - Plain answer.",
+        "      + Plain <u>underlined</u> answer.",
+        "  ! cardsrc/pulled.yaml:35: untouched: Answer: changed in Anki and in the source since the learner's copy: "
+        "not applied, merge it by hand",
+        "      - It is, says the author.",
+        "      + It is, says the learner.",
+    ]
+    assert (folder / SOURCE).read_bytes() == before
+
+
+def test_what_the_source_does_not_own_is_reported_and_never_written(
+    folder: Path, learner: Collection, edit_source: Callable[[Path, str, str], None]
+) -> None:
+    edit_in_anki(learner, {"plain-one": {"Source": "my own notes"}, "untouched": {"Answer": "It was."}},
+                 {"cloze-one": (["leech"], ["testing"])})
+    note = learner.new_note(learner.models.by_name("Builder Q&A (pulled)"))
+    note["Question"], note["Answer"] = "My own question?", "Mine."
+    learner.add_note(note, note_by_guid(learner, guid("plain-one")).cards()[0].did)  # in the deck's Quiz
+    edit_source(folder / SOURCE, "  - id: untouched\n    kind: quiz\n    question: Is this one untouched?\n"
+                "    answer: It is.\n", "")
+    build_deck(Path(SOURCE), Path("dist"), now=T1 + 60)  # 2.0.0 retires it
+    package = export(learner, folder / "export.apkg", scheduling=True)
+    before = (folder / SOURCE).read_bytes()
+    result = pull(package.name, "--apply")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout.splitlines() == [
+        "pulled: 5 not pulled (the export holds 5 of its 5 released notes)",
+        "  = cardsrc/pulled.yaml:11: plain-one: Source: the Source field is made from the deck's 'source:'; "
+        "edit that instead",
+        '      - <a href="https://example.org/article">An Article</a> · Ada Author · 2025-01-31',
+        "      + my own notes",
+        "  = cardsrc/pulled.yaml:21: cloze-one: tags: +leech: Anki's own tags for this learner's reviews, "
+        "not the deck's",
+        "  = cardsrc/pulled.yaml:21: cloze-one: tags: -testing: tags the build gives notes (slug, kind, deck-wide "
+        "'tags:'), not this note's own",
+        "  = cardsrc/pulled.yaml: untouched: Answer: a note retired in 2.0.0: edits to it are not pulled; put the "
+        "note back in the source with id 'untouched' and copy them in by hand",
+        "  = cardsrc/pulled.yaml: note: a note the deck does not know ('My own question?', added in Anki): add it "
+        "to the source by hand",
+    ]
+    assert (folder / SOURCE).read_bytes() == before
