@@ -144,10 +144,12 @@ def build(sources: tuple[Path, ...], out_dir: Path, allow_schema_change: bool, n
         builder build --draft          # try unfinished work in Anki
     """
     from .build import build_deck
-    from .draft import build_draft
+
 
     def release(source: Path) -> None:
         if draft:
+            from .draft import build_draft
+
             drafted = build_draft(source, out_dir, use_cache=not no_cache, allow_schema_change=allow_schema_change,
                                   unsafe_html=unsafe_html)
             click.echo(f"Drafted {drafted.apkg}: {drafted.note_count} notes, {drafted.card_count} cards "

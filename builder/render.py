@@ -36,13 +36,29 @@ class RenderedField:
 # that markdown-it would only escape. ``{}:`` are in for cloze fields.
 _PLAIN = re.compile(
     r"(?:[^\W\d_]|[{(\"'“‘«]|\d+(?![\d.)]))[^\W_]*"  # starts: a letter, opening mark or number
-    r"(?:[ ,.;:?!'\"()/%=+@${}\-’‘“”–—…«»°×·€£][^\W_]*)*"
+    r"(?:(?:[ ,.;:?!'\"()/%=+@${}\-’‘“”–—…«»°×·€£]|&(?!#?[A-Za-z0-9]+;))[^\W_]*)*"  # an & that starts no entity
 )
 
 
 def _plain_html(text: str) -> str | None:
+    """Plain lines, in one paragraph or several split by empty lines, as markdown-it writes them.
+
+    A line that would end in spaces (a hard break), start with spaces, or start
+    anything but a paragraph steps aside, as does any line :data:`_PLAIN` refuses.
+    """
     body = text.rstrip(" \n")
-    return escape_html(body) if _PLAIN.fullmatch(body) else None
+    if _PLAIN.fullmatch(body):
+        return escape_html(body)
+    paragraphs = _PARAGRAPH_BREAK.split(body)
+    lines = [line for paragraph in paragraphs for line in paragraph.split("\n")]
+    if not all(line == line.rstrip(" ") and _PLAIN.fullmatch(line) for line in lines):
+        return None
+    if len(paragraphs) == 1:
+        return escape_html(body)
+    return "\n".join(f"<p>{escape_html(paragraph)}</p>" for paragraph in paragraphs)
+
+
+_PARAGRAPH_BREAK = re.compile(r"\n\n+")
 
 
 def render_field(

@@ -14,6 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from builder.render import _plain_html
+from builder.simplemd import simple_html
+from builder.source import load_deck
 from tests.conftest import REPO, write_source
 
 MODULES = sorted(f"builder.{path.stem}" for path in (REPO / "builder").glob("*.py") if path.stem != "__main__")
@@ -79,3 +82,18 @@ def test_a_first_build_loads_only_what_its_fields_need(tmp_path: Path, extra: st
     loaded = loaded_after(RUN.format(args=["build", "cardsrc/small.yaml", "--no-cache"]), cwd=tmp_path)
     assert (tmp_path / "dist").is_dir() and any((tmp_path / "dist").glob("small-*.apkg"))
     assert loaded & {"markdown_it", "pygments"} == expected
+
+
+def test_the_shipped_deck_builds_without_a_highlighter(tmp_path: Path) -> None:
+    """Its note fields all take the fast paths; only its description (Markdown across lines) needs markdown-it."""
+    folder = tmp_path / "cardsrc"
+    folder.mkdir()
+    for name in ("pinterest-ai-platform.yaml", "pinterest-ai-platform.lock"):
+        (folder / name).write_bytes((REPO / "cardsrc" / name).read_bytes())
+    loaded = loaded_after(RUN.format(args=["build", "cardsrc/pinterest-ai-platform.yaml", "--no-cache"]), cwd=tmp_path)
+    assert any((tmp_path / "dist").glob("pinterest-ai-platform-*.apkg"))
+    assert loaded & {"markdown_it", "pygments"} == {"markdown_it"}
+    deck = load_deck(folder / "pinterest-ai-platform.yaml")
+    slow = [(note.id, name) for note in deck.notes for name, field in note.fields.items()
+            if _plain_html(field.text) is None and simple_html(field.text) is None]
+    assert slow == []

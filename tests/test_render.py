@@ -237,6 +237,9 @@ def _full(text: str) -> str:
         "2024 was a year; 3 bones",
         "Trailing spaces and newline   \n",
         'A "quote" here',
+        "Weights & Biases, R&D",
+        "Two lines\nof one paragraph.",
+        "First paragraph,\nwrapped.\n\nSecond one.\n\n\nThird.\n",
     ],
 )
 def test_fast_path_takes_common_plain_fields(text: str) -> None:
@@ -256,12 +259,17 @@ def test_fast_path_takes_common_plain_fields(text: str) -> None:
         "a_b",
         "a*b*",
         "x < y",
-        "A & B",
+        "A &amp; B",
+        "A &#35; B",
+        "AT&T;",
         "    code",
         "#tag",
         "a\\b",
         "a~~b~~",
-        "a\nb",
+        "a  \nb",
+        "a\n  b",
+        "a\n- b",
+        "a\n \nb",
         "[x]",
         "  lead",
     ],
@@ -274,7 +282,8 @@ _ANY = st.sampled_from(
     [*"aZé1 9\n\t\r\xa0_*`~<>&#!-+=|[](){}:;.,?'\"\\/%@$^", "1.", "1)", "  ", "{{c1::", "}}", "’", "—"]
 )
 # Mostly what the fast path accepts, with a sprinkle of what it must refuse.
-_NEAR_PLAIN = st.sampled_from([*"abcXYZ é09 ,.;:?!'\"()/%=+@${}-’“—…«°×€", "1.", "1)", "  ", "\n", "_", "*", "&", "<"])
+_NEAR_PLAIN = st.sampled_from([*"abcXYZ é09 ,.;:?!'\"()/%=+@${}-’“—…«°×€", "1.", "1)", "  ", "\n", "_", "*", "&", "<",
+                               " & ", "&amp;", "&#35;", "&x", "&;", "\n\n", "\n\n\n", " \n"])
 
 
 @settings(max_examples=1500, deadline=None)
