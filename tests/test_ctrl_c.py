@@ -94,6 +94,7 @@ def test_ctrl_c_stops_the_sources_after_it(released: Path, monkeypatch: pytest.M
 
 SIGINT_AT = textwrap.dedent("""\
     import atexit, os, signal, sys
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # as at a terminal, even if started in the background
     target, calls = int(sys.argv.pop(1)), 0
     def interrupting(operation):
         def wrapper(*args, **kwargs):
