@@ -68,7 +68,8 @@ EDITS = {
     # what Anki's editor stores: <b>, &nbsp;, no newlines between list items
     "plain-one": {"Answer": "Plain answer, fixed in Anki.&nbsp;"},
     "markdown-one": {"Answer": "<ul><li><b>Spark</b> for batch jobs</li><li><code>Ray</code> for training</li>"
-                               "<li>and <code>Airflow</code> to schedule</li></ul>"},
+                               "<li>and <code>Airflow</code> to schedule</li></ul>",
+                     "Extra": "Spark <i>and</i> Ray, both."},  # a field the source leaves empty
     "cloze-one": {"Text": "Caching lives at the {{c1::network edge}}."},
 }
 TAGS = {"tagged-one": (["gamma", "marked"], ["beta"])}
@@ -121,7 +122,7 @@ def pull(*args: str) -> Any:
 
 
 PULL_OUTPUT = [
-    "pulled: 4 edits{kept} (the export holds 5 of its 5 released notes)",
+    "pulled: 5 edits{kept} (the export holds 5 of its 5 released notes)",
     "  ~ cardsrc/pulled.yaml:14: plain-one: Answer",
     "      - Plain answer.",
     "      + Plain answer, fixed in Anki.",
@@ -131,6 +132,9 @@ PULL_OUTPUT = [
     "      + - **Spark** for batch jobs",
     "      + - `Ray` for training",
     "      + - and `Airflow` to schedule",
+    "  ~ cardsrc/pulled.yaml:15: markdown-one: Extra",
+    "      - (empty)",
+    "      + Spark *and* Ray, both.",
     "  ~ cardsrc/pulled.yaml:23: cloze-one: Text",
     "      - Caching lives at the {{c1::edge}}.",
     "      + Caching lives at the {{c1::network edge}}.",
@@ -160,7 +164,7 @@ def test_pull_shows_each_edit_from_every_kind_of_package(
     head = [PULL_OUTPUT[0].format(kept=", 1 not pulled" if scheduling else "")]
     tags = [MARKED, *TAG_LINES] if scheduling else TAG_LINES
     assert result.stdout.splitlines() == [
-        *head, *PULL_OUTPUT[1:], *tags, "To write 4 edits into the sources: builder pull export.apkg --apply"]
+        *head, *PULL_OUTPUT[1:], *tags, "To write 5 edits into the sources: builder pull export.apkg --apply"]
     assert (folder / SOURCE).read_bytes() == before
 
 
@@ -202,20 +206,20 @@ def test_apply_changes_only_the_edited_values_and_the_next_release_updates_only_
     result = pull(package.name, "--apply")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[-1] == (
-        "Wrote 4 edits to cardsrc/pulled.yaml: 'builder diff' lists them, 'builder build' releases them.")
+        "Wrote 5 edits to cardsrc/pulled.yaml: 'builder diff' lists them, 'builder build' releases them.")
     new = (folder / SOURCE).read_text(encoding="utf-8")
     assert hunks(old, new) == [
         ["-    answer: Plain answer.   # the author's comment stays",
          "+    answer: Plain answer, fixed in Anki.   # the author's comment stays"],
         ["-      - **Spark** for batch", "+      - **Spark** for batch jobs"],
-        ["+      - and `Airflow` to schedule"],
+        ["+      - and `Airflow` to schedule", "+    extra: Spark *and* Ray, both."],
         ["-    text: Caching lives at the {{c1::edge}}.", "+    text: Caching lives at the {{c1::network edge}}."],
         ["-      - beta", "+      - gamma"],
     ]
     diff = CliRunner().invoke(cli, ["diff"])
     assert diff.stdout.splitlines() == [
-        "pulled: 1.0.0 -> 1.0.1, patch", "  ~ plain-one: Answer", "  ~ markdown-one: Answer", "  ~ cloze-one: Text",
-        "  ~ tagged-one: tags"]
+        "pulled: 1.0.0 -> 1.0.1, patch", "  ~ plain-one: Answer", "  ~ markdown-one: Answer, Extra",
+        "  ~ cloze-one: Text", "  ~ tagged-one: tags"]
     assert pull(package.name).stdout.splitlines()[0] == (
         "pulled: no edits in Anki (the export holds 5 of its 5 released notes)")  # nothing left to pull
 
@@ -296,5 +300,25 @@ def test_what_the_source_does_not_own_is_reported_and_never_written(
         "note back in the source with id 'untouched' and copy them in by hand",
         "  = cardsrc/pulled.yaml: note: a note the deck does not know ('My own question?', added in Anki): add it "
         "to the source by hand",
+    ]
+    assert (folder / SOURCE).read_bytes() == before
+
+
+def test_an_edited_tombstone_is_reported_and_never_written(
+    folder: Path, learner: Collection, edit_source: Callable[[Path, str, str], None]
+) -> None:
+    edit_source(folder / SOURCE, "  - id: untouched\n    kind: quiz\n    question: Is this one untouched?\n"
+                "    answer: It is.\n", "")
+    retiring = build_deck(Path(SOURCE), Path("dist"), now=T1 + 60)
+    import_apkg(learner, retiring.apkg)
+    edit_in_anki(learner, {"untouched": {"Extra": "I still want this one."}}, {})
+    package = export(learner, folder / "export.apkg")
+    before = (folder / SOURCE).read_bytes()
+    result = pull(package.name, "--apply")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout.splitlines() == [
+        "pulled: 1 not pulled (the export holds 5 of its 5 released notes)",
+        "  = cardsrc/pulled.yaml: untouched: Extra: the tombstone of a note retired in 2.0.0: edits to it are not "
+        "pulled; put the note back in the source with id 'untouched' and copy them in by hand",
     ]
     assert (folder / SOURCE).read_bytes() == before
