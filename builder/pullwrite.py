@@ -8,6 +8,8 @@ written at once, atomically, and only if the file did not change meanwhile.
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import replace
 from pathlib import Path
 
@@ -45,6 +47,8 @@ def apply_report(report: PullReport) -> tuple[tuple[Finding, ...], tuple[Finding
     if not edits:
         return (), ()
     path = report.source
+    if path.is_symlink():
+        raise BuilderError("is a symbolic link: name the file it points to, so the link stays a link", path)
     raw = path.read_bytes()
     text = read_source_text(path)
     check = read_back(path)
@@ -67,7 +71,9 @@ def apply_report(report: PullReport) -> tuple[tuple[Finding, ...], tuple[Finding
         if path.read_bytes() != raw:
             raise BuilderError("changed while the pull was reading it: run builder pull again", path)
         try:
+            mode = stat.S_IMODE(path.stat().st_mode)
             atomic_write(path, (_BOM if raw.startswith(_BOM) else b"") + edited.encode("utf-8"))
+            os.chmod(path, mode)
         except OSError as exc:
             raise BuilderError(f"cannot write the source: {exc.strerror or exc}", path) from None
     return written, refused
