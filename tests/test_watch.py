@@ -221,6 +221,8 @@ def test_real_watch_rebuilds_on_save_and_exits_cleanly_on_sigint(project: Path) 
     process = subprocess.Popen(
         [sys.executable, "-m", "builder", "watch", str(SMALL)], cwd=project, env=env,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        # Ctrl-C as at a terminal, even when the suite runs as a background job (which ignores SIGINT).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     lines: queue.Queue[str] = queue.Queue()
     reader = threading.Thread(target=lambda: [lines.put(line.rstrip("\n")) for line in process.stdout or ()])
