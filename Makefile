@@ -26,8 +26,8 @@ lint: $(VENV)/.installed-test
 
 # Over 100,000 generated sources through the loader and the CLI (CI runs ~2,650);
 # prints the count at the end. Then 1,000 packages of generated cloze notes whose
-# cards must be the ones the real Anki engine makes (CI runs 40). Takes about half
-# an hour on the 2-core machine.
+# cards must be the ones the real Anki engine makes (CI runs 40). About 40 minutes
+# on the 2-core machine (docs/development.md).
 fuzz: $(VENV)/.installed-test
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/test_fuzz.py tests/test_cloze_oracle.py -q
 

@@ -284,8 +284,8 @@ def diff(sources: tuple[Path, ...], exit_code: bool, unsafe_html: bool) -> None:
 def check(sources: tuple[Path, ...], strict: bool) -> None:
     """Validate each SOURCE like the build does and lint its notes.
 
-    Prints one 'file:line:col: CODE message' per problem (codes: README,
-    "Lint rules"); exits 1 on errors, or on warnings with --strict.
+    Prints one 'file:line:col: CODE message' per problem (every code is in
+    docs/reference/checks.md); exits 1 on errors, or on warnings with --strict.
 
     \b
     Example:

@@ -4,7 +4,7 @@ When a learner opens a field in Anki's editor, the browser it runs in writes the
 field's whole HTML back in its own way, though the card looks the same: ``<br />``
 becomes ``<br>``, ``&quot;`` becomes ``"``, attributes change order, a space at the
 end becomes ``&nbsp;``, a line break may be appended. ``builder pull`` compares
-fields after :func:`normalised`, which undoes exactly these (README, "builder pull"):
+fields after :func:`normalised`, which undoes exactly these (docs/pull.md):
 
 1. text is Unicode NFC, as Anki stores it;
 2. a no-break space (``&nbsp;``, U+00A0) is a space;

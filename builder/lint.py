@@ -59,7 +59,7 @@ class Rule:
     severity: str
     """"error" or "warning"."""
     summary: str
-    """One line for the README table."""
+    """One line for the check-code reference (docs/reference/checks.md, generated)."""
 
 
 LOADER_RULES = (

@@ -249,7 +249,7 @@ def make_plan(  # noqa: C901 - the rules read best in one place
         raise ReleaseError(
             f"the {' and '.join(schema_changes)} note type's field or template names would change; "
             "Anki would import a copy ('Name+') and skip every existing note. If you really mean it, "
-            "build with --allow-schema-change and import with 'Merge note types' (see README)",
+            "build with --allow-schema-change and import with 'Merge note types' (see docs/rebuild-loop.md)",
             deck.path,
         )
 

@@ -115,7 +115,7 @@ def read_source_text(path: Path) -> str:
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise SourceError("contains a NUL character: remove it", Location(path, line))
     if not text.strip():
-        raise SourceError("is empty: a source needs deck metadata and notes (see README)", path)
+        raise SourceError("is empty: a source needs deck metadata and notes (see docs/authoring.md)", path)
     return text
 
 
@@ -241,7 +241,7 @@ def _build(next_event: Callable[[], Any], path: Path) -> Node:  # noqa: C901 - o
             break
         _refuse_anchor_or_tag(event, path)  # an alias: the only event left
     if root is None:
-        raise SourceError("is empty: a source needs deck metadata and notes (see README)", path)
+        raise SourceError("is empty: a source needs deck metadata and notes (see docs/authoring.md)", path)
     return root
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import click
@@ -60,3 +61,35 @@ def test_every_source_key_is_documented(key: Key) -> None:
 def test_every_check_code_is_documented(rule: Rule) -> None:
     assert rule.summary.strip()
     assert f"| {rule.code} | {rule.severity} |" in pages()[REFERENCE / "checks.md"]
+
+
+DOC_PAGES = [REFERENCE.parent.parent / "README.md", *sorted(REFERENCE.parent.glob("*.md"))]
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+@pytest.mark.parametrize("page", DOC_PAGES, ids=lambda page: page.name)
+def test_every_link_between_the_pages_leads_somewhere(page: Path) -> None:
+    text = page.read_text(encoding="utf-8")
+    for target in LINK.findall(text):
+        if target.startswith(("http://", "https://", "mailto:")):
+            continue
+        path, _, anchor = target.partition("#")
+        linked = (page.parent / path).resolve() if path else page
+        assert linked.exists(), f"{page.name} links to {target}, which does not exist"
+        if anchor:
+            headings = {_anchor(line) for line in linked.read_text(encoding="utf-8").splitlines()
+                        if line.startswith("#")}
+            assert anchor in headings, f"{page.name} links to {target}: no such heading"
+
+
+def _anchor(heading: str) -> str:
+    """GitHub's anchor for a Markdown heading."""
+    text = heading.lstrip("#").strip().lower()
+    return re.sub(r"[^\w\- ]", "", text).replace(" ", "-")
+
+
+def test_the_readme_stays_short_and_starts_with_the_two_commands() -> None:
+    readme = (REFERENCE.parent.parent / "README.md").read_text(encoding="utf-8")
+    assert len(readme.splitlines()) <= 170
+    top = "\n".join(readme.splitlines()[:8])
+    assert "make deck" in top and "make test" in top

@@ -43,6 +43,7 @@ def nested(depth: int) -> bytes:
 
 
 # (case, source bytes, the one line on stderr after "Error: ")
+EMPTY = f"{SOURCE}: is empty: a source needs deck metadata and notes (see docs/authoring.md)"
 BAD_SOURCES: list[tuple[str, bytes, str]] = [
     ("duplicate-deck-key", replaced("deck: Small Deck\n", "deck: Small Deck\ntitle: Again\n"),
      f"{SOURCE}:4: duplicate key 'title' (first on line 1): remove or rename one, "
@@ -89,10 +90,10 @@ BAD_SOURCES: list[tuple[str, bytes, str]] = [
      "e.g. 'linchpin-dsl'"),
     ("two-documents", SMALL + b"---\ntitle: Second\n",
      f"{SOURCE}:36: holds more than one YAML document: keep one deck per file"),
-    ("empty", b"", f"{SOURCE}: is empty: a source needs deck metadata and notes (see README)"),
-    ("whitespace-only", b" \n\t\n", f"{SOURCE}: is empty: a source needs deck metadata and notes (see README)"),
-    ("comments-only", b"# nothing yet\n", f"{SOURCE}: is empty: a source needs deck metadata and notes (see README)"),
-    ("bom-only", b"\xef\xbb\xbf", f"{SOURCE}: is empty: a source needs deck metadata and notes (see README)"),
+    ("empty", b"", EMPTY),
+    ("whitespace-only", b" \n\t\n", EMPTY),
+    ("comments-only", b"# nothing yet\n", EMPTY),
+    ("bom-only", b"\xef\xbb\xbf", EMPTY),
     ("a-list", b"- title: Small deck\n", f"{SOURCE}:1: the deck must be a mapping of keys to values"),
     ("plain-text", b"just some words\n", f"{SOURCE}:1: the deck must be a mapping of keys to values"),
     ("tab-indentation", replaced("  title: An Article", "\ttitle: An Article"),
