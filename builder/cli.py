@@ -257,7 +257,7 @@ def diff(sources: tuple[Path, ...], exit_code: bool, unsafe_html: bool) -> None:
     """
     from .build import plan_deck
     from .cache import CachedRenderer
-    from .diffing import describe_plan
+    from .describe import describe_plan
 
     changed = failed = False
     for source in resolve_sources(sources):

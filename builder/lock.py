@@ -181,7 +181,7 @@ class Lock:
     notes: dict[str, LockedNote]
     note_types: dict[str, LockedNoteType]
     history: tuple[Release, ...] = ()
-    extra: dict[str, str] = field(default_factory=dict)
+    deck_hashes: dict[str, str] = field(default_factory=dict)
     """Hashes of deck-level content (description, ...) that change the package."""
 
     def to_bytes(self) -> bytes:
@@ -197,7 +197,7 @@ class Lock:
             "version": self.version,
             "apkg": self.apkg,
             "apkg_sha256": self.apkg_sha256,
-            "extra": dict(sorted(self.extra.items())),
+            "extra": dict(sorted(self.deck_hashes.items())),  # the key's name in locks since format 1
             "note_types": {kind: self.note_types[kind].to_json() for kind in sorted(self.note_types)},
             "notes": None,  # written note by note below
             "history": [release.to_json() for release in self.history],

@@ -163,7 +163,7 @@ def _lock(top: _Object) -> Lock:
         version=version,
         apkg=apkg,
         apkg_sha256=top.text("apkg_sha256", _SHA256, "a sha256 (64 hex digits)"),
-        extra={key: extra.text(key) for key in extra.data},
+        deck_hashes={key: extra.text(key) for key in extra.data},
         notes={note_id: _note(notes.object(note_id), note_guid(slug, note_id)) for note_id in notes.data},
         note_types={kind: _note_type(note_types.object(kind)) for kind in note_types.data},
         history=tuple(_release(_Object(item, f"history[{index}]"))

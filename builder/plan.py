@@ -255,11 +255,11 @@ def make_plan(  # noqa: C901 - the rules read best in one place
 
     description = _render_description(deck, renderer)
     # Image names are hashes of the images' bytes: an image edited under the same text is a change too.
-    deck_extra = {"description": _hash(deck.title, deck.description.text if deck.description else "",
+    deck_hashes = {"description": _hash(deck.title, deck.description.text if deck.description else "",
                                        *(item.name for item in description.media))}
-    extra_changed = previous is not None and previous.extra != deck_extra
+    deck_changed = previous is not None and previous.deck_hashes != deck_hashes
     level = release_level({change.status for change in changes}, schema_changed=bool(schema_changes),
-                          other_changes=bool(type_changes) or extra_changed)
+                          other_changes=bool(type_changes) or deck_changed)
     version = next_version(previous.version if previous else None, level, deck.version)
 
     is_release = previous is None or version != previous.version
@@ -335,7 +335,7 @@ def make_plan(  # noqa: C901 - the rules read best in one place
         notes=locked,
         note_types=locked_types,
         history=history,
-        extra=deck_extra,
+        deck_hashes=deck_hashes,
     )
     return Plan(
         deck=deck,

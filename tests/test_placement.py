@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from builder import source as source_module
 from builder.build import build_deck, plan_deck
 from builder.cli import cli
-from builder.diffing import describe_plan
+from builder.describe import describe_plan
 from builder.errors import LockError
 from builder.identity import note_guid
 from builder.lockread import read_lock
