@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from .cloze import Card, card_numbers, cloze_cards, may_drop_deletions, source_view
+from .cloze import Card, card_numbers, may_drop_deletions, source_view
 from .errors import Location, RenderError
 from .identity import note_guid
 from .notetypes import NoteType
@@ -50,7 +50,7 @@ class AnkiNote:
     @cached_property
     def cards(self) -> tuple[Card, ...]:
         """The cards Anki generates for this note: the package holds these, and counts count these."""
-        return cloze_cards(self.fields) if self.note_type.is_cloze else (Card(0, 0),)
+        return self.note_type.cards(self.fields, has_tags=bool(self.tags))
 
     def field_hashes(self) -> dict[str, str]:
         return {name: _hash(value) for name, value in zip(self.field_names, self.fields, strict=True)}

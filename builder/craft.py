@@ -17,6 +17,8 @@ from .cloze import parse, source_view, unshield, walk
 
 MAX_SET_ITEMS = 3
 """Answers listing more items than this are sets, which learners recall badly."""
+TYPED_MAX_WORDS = 5
+"""A type-in answer longer than this is more typing than recall, and one slip fails it."""
 
 _WORD = re.compile(r"[^\W_]+")
 _LIST_ITEM = re.compile(r"^(?:[-*+]|\d{1,9}[.)])[ \t]+\S")
@@ -168,3 +170,20 @@ def joins_names_like_code(content: str, hint: str) -> bool:
     rest = hint[after.end():]
     return bool(_CODE_STYLE.search(f"{before.group()} {after.group()}") or rest.startswith(_CODE_FOLLOWS)
                 or (_NAMESPACE.fullmatch(before.group()) and not rest))
+
+
+def typed_answer_problem(answer: str, answer_html: str) -> str | None:
+    """Why a type-in answer (its Markdown, and the HTML Anki will hold) cannot be typed back, or None.
+
+    Anki compares what the learner types with the field's text letter by
+    letter: it must be one line of a few words that shows as written, with
+    no list, emphasis, code, link or image around it.
+    """
+    if "\n" in answer.strip():
+        return "has more than one line"
+    if "<" in answer_html:
+        return "has formatting (a list, emphasis, code, a link or an image)"
+    count = len(answer.split())
+    if count > TYPED_MAX_WORDS:
+        return f"has {count} words (more than {TYPED_MAX_WORDS})"
+    return None

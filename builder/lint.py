@@ -27,6 +27,7 @@ from pathlib import Path
 from .cloze import LAST_ORD, around, card_numbers, outside, source_view, unshield
 from .craft import (
     MAX_SET_ITEMS,
+    TYPED_MAX_WORDS,
     answer_key,
     card_answers,
     common_word,
@@ -35,9 +36,10 @@ from .craft import (
     set_size,
     significant,
     stale_time_words,
+    typed_answer_problem,
     words,
 )
-from .errors import InvalidSource, Location, Problem, SourceError, Unreleasable
+from .errors import BuilderError, InvalidSource, Location, Problem, SourceError, Unreleasable
 from .places import Places
 from .siblings import shared_slug_problem
 from .source import Deck, Note, deck_from_tree
@@ -66,12 +68,12 @@ LOADER_RULES = (
     Rule("E100", "error", "The file cannot be read or is not safe YAML: syntax error, duplicate key, "
          "anchor/alias, tag, not UTF-8, empty."),
     Rule("E101", "error", "Unknown key; the message suggests the closest known one (\"did you mean\")."),
-    Rule("E102", "error", "A required key is missing, or a note is not exactly one of cloze (`text`) "
-         "or question/answer as its `kind` requires."),
+    Rule("E102", "error", "A required key is missing, or a note's keys are not the ones its `type` takes "
+         "(without a `type`: not exactly one of cloze `text` or `question` and `answer`, as its `kind` requires)."),
     Rule("E103", "error", "A value has the wrong shape: a list or mapping where text belongs, "
          "or the reverse."),
     Rule("E104", "error", "An invalid value: slug or note id that is not a slug, version, url, date, "
-         "language, kind, deck name (also one Anki would change: a tab or line break, `A:::B`), lint code, "
+         "language, kind, note type, deck name (also one Anki would change: a tab or line break, `A:::B`), lint code, "
          "true/false or count; values match whole (a trailing line break is refused)."),
     Rule("E110", "error", "Two notes share an id."),
     Rule("E120", "error", "A key is given but empty."),
@@ -124,6 +126,9 @@ LINT_RULES = (
          f"`{{{{c1::word::{TODO_MARK}}}}}`: mark the key term instead."),
     Rule("L306", "error", "A cloze number above 500: Anki keeps 500 cloze cards at most, so the deletion's card "
          "is a copy of card `c500` and never shows its blank."),
+    Rule("L307", "error", "The answer of a `type: type-in` note is not short plain text: more than one line, "
+         f"formatting (a list, emphasis, code, a link, an image) or more than {TYPED_MAX_WORDS} words. The learner "
+         "types it and Anki compares it letter by letter."),
 )
 RULES = {rule.code: rule for rule in LOADER_RULES + LINT_RULES}
 _SET_ADVICE = "sets are hard to recall, ask for the one that matters or give each item its own note"
@@ -258,7 +263,9 @@ def _unfinished_note(deck: Deck, note: Note, places: Places) -> Iterator[Problem
         if _TODO_FIELD.match(field.text.strip()):
             yield _problem(places.key(deck, name, note=note), "L301",
                            f"'{name}' of note '{note.id}' is still {TODO_MARK}: write the {name}")
-    if not note.is_cloze:
+    if note.type == "type-in":
+        yield from _typed_answer(deck, note, places)
+    if note.form != "cloze":
         return
     text = note.fields["text"].text
     yield from _empty_fronts(deck, note, places)
@@ -268,6 +275,25 @@ def _unfinished_note(deck: Deck, note: Note, places: Places) -> Iterator[Problem
                            f"note '{note.id}' still has the placeholder deletion "
                            f"'{{{{c{number}::{content}::{hint}}}}}': mark the key term "
                            f"as {{{{c{number}::...}}}} and drop '::{TODO_MARK}'")
+
+
+def _typed_answer(deck: Deck, note: Note, places: Places) -> Iterator[Problem]:
+    """L307: a type-in answer the learner could never type back exactly."""
+    answer = note.fields["answer"]
+    if _TODO_FIELD.match(answer.text.strip()):
+        return  # L301 already
+    from .render import render_field  # markdown-it, only for decks with type-in notes
+
+    try:
+        shown = render_field(answer.text, deck.where(answer.line), base_dir=deck.path.parent,
+                             allow_html=deck.allow_html).html
+    except BuilderError:
+        shown = "<unrenderable>"  # the build names the problem itself
+    why = typed_answer_problem(answer.text, shown)
+    if why is not None:
+        yield _problem(places.key(deck, "answer", note=note), "L307",
+                       f"the answer of type-in note '{note.id}' {why}: the learner types it and Anki compares "
+                       "it letter by letter; keep it to a few plain words and move the rest to 'extra'")
 
 
 def _empty_fronts(deck: Deck, note: Note, places: Places) -> Iterator[Problem]:
@@ -316,8 +342,9 @@ def _note_problems(deck: Deck, note: Note, places: Places) -> Iterator[Problem]:
     for name, field in note.fields.items():
         yield from _stale(deck, places.key(deck, name, note=note), f"{name} of note '{note.id}'", field.text)
     limit = deck.answer_max_words or DEFAULT_ANSWER_MAX_WORDS
-    if note.is_cloze:
+    if note.form == "cloze":
         yield from _cloze_problems(deck, note, places, limit)
+    if note.form != "qa":
         return
     answer, question = note.fields["answer"], note.fields["question"]
     answer_words = len(answer.text.split())
@@ -384,11 +411,13 @@ def _contains(haystack: str, needle: str) -> bool:
 def _duplicate_questions(deck: Deck, places: Places) -> Iterator[Problem]:
     first: dict[tuple[str, str], Note] = {}
     for note in deck.notes:
-        name = "text" if note.is_cloze else "question"
+        if note.form is None:
+            continue
+        name = "text" if note.form == "cloze" else "question"
         key = (name, " ".join(note.fields[name].text.casefold().split()))
         earlier = first.setdefault(key, note)
         if earlier is not note and "L302" not in note.lint_ignore:
-            what = "cloze text" if note.is_cloze else "question"
+            what = "cloze text" if note.form == "cloze" else "question"
             yield _problem(places.key(deck, name, note=note), "L302",
                            f"note '{note.id}' repeats the {what} of note '{earlier.id}' "
                            f"(line {earlier.fields[name].line}): merge them or reword one")
@@ -396,10 +425,12 @@ def _duplicate_questions(deck: Deck, places: Places) -> Iterator[Problem]:
 
 def _answers(note: Note) -> Iterator[tuple[str, str]]:
     """Each card's answer with how to name it; placeholders (already L301/L305) left out."""
-    if not note.is_cloze:
+    if note.form == "qa":
         answer = note.fields["answer"].text
         if not _TODO_FIELD.match(answer.strip()):
             yield f"note '{note.id}'", answer
+        return
+    if note.form != "cloze":
         return
     text = note.fields["text"].text
     for number, contents in card_answers(text).items():
@@ -410,7 +441,7 @@ def _answers(note: Note) -> Iterator[tuple[str, str]]:
 def _duplicate_answers(deck: Deck, places: Places) -> Iterator[Problem]:
     first: dict[str, tuple[Note, str, int]] = {}
     for note in deck.notes:
-        name = "text" if note.is_cloze else "answer"
+        name = "text" if note.form == "cloze" else "answer"
         for label, answer in _answers(note):
             key = answer_key(answer)
             earlier, earlier_label, line = first.setdefault(key, (note, label, note.fields[name].line))

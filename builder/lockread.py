@@ -54,8 +54,6 @@ MAX_TIME = 253_402_300_799
 """The last second of 9999 (UTC). Anki stores a ``mod`` as 64-bit seconds (10^19 makes it refuse
 the whole package); builder also prints these times as dates, which end with the year 9999."""
 MAX_ID = 2**63 - 1
-NOTE_TYPE_KINDS = ("cloze", "qa")
-_KIND = re.compile("|".join(NOTE_TYPE_KINDS))
 _HASH = re.compile("[0-9a-f]{16}")
 _SHA256 = re.compile("[0-9a-f]{64}")
 _TAG = re.compile(".+", re.DOTALL)
@@ -156,7 +154,7 @@ def _lock(top: _Object) -> Lock:
         raise _Damaged("apkg", f"is {_shown(apkg)}, not {slug}-{version}.apkg as its slug and version say")
     extra, notes, note_types = top.object("extra", {}), top.object("notes"), top.object("note_types")
     notes.keys(SLUG_RE, "a note id")
-    note_types.keys(_KIND, "cloze or qa")
+    note_types.keys(SLUG_RE, "a note type key")  # which keys this deck has is the plan's call
     return Lock(
         slug=slug,
         deck=top.deck_name("deck"),
@@ -179,7 +177,7 @@ def _note(note: _Object, guid: str) -> LockedNote:
         raise note.bad("guid", note.get("guid"), f"{_shown(guid)}, the GUID of this note")
     return LockedNote(
         guid=guid,
-        note_type=note.text("type", _KIND, "cloze or qa"),
+        note_type=note.text("type", SLUG_RE, "a note type key"),
         hash=note.text("hash", _HASH, "a hash (16 hex digits)"),
         fields={name: fields.text(name, _HASH, "a hash (16 hex digits)") for name in fields.data},
         mod=note.whole("mod", MAX_TIME, _TIME),

@@ -20,6 +20,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from .cardtemplates import card_ordinals
+from .cloze import Card, cloze_cards
 from .identity import note_type_id
 from .style import CSS
 
@@ -55,10 +57,31 @@ class NoteType:
     """The field that shows the deck's source line, filled by the build, not by the note."""
     label: str | None = None
     """A built-in type's word in its per-deck name, ``Builder <label> (<slug>)``."""
+    required: tuple[str, ...] = ()
+    """Source keys every note of this type must give."""
 
     @property
     def template_names(self) -> tuple[str, ...]:
         return tuple(template.name for template in self.templates)
+
+    @property
+    def form(self) -> str | None:
+        """``cloze`` (``text``) or ``qa`` (``question`` and ``answer``) for the built-in types, whose
+        fields the lint rules know; None for a type declared in the source."""
+        keys = {key for key, _ in self.inputs}
+        return "cloze" if "text" in keys else "qa" if {"question", "answer"} <= keys else None
+
+    def cards(self, fields: tuple[str, ...], *, has_tags: bool = True) -> tuple[Card, ...]:
+        """The cards Anki generates for a note of this type with these fields (HTML as Anki holds it).
+
+        A cloze type makes one per deletion number (:mod:`builder.cloze`); any
+        other type one per template whose front shows a non-empty field
+        (:mod:`builder.cardtemplates`).
+        """
+        if self.is_cloze:
+            return cloze_cards(fields)
+        fronts = tuple(template.front for template in self.templates)
+        return tuple(Card(ordinal, ordinal) for ordinal in card_ordinals(fronts, self.fields, fields, has_tags))
 
     def tombstone_fields(self, title: str, notice: str) -> tuple[str, ...]:
         """What a retired note of this type holds: its summary up front, the notice below it.
@@ -93,11 +116,50 @@ def _cloze_templates(tts_lang: str | None) -> tuple[CardTemplate, ...]:
     return (CardTemplate("Cloze", body, back),)
 
 
+def _prompt(field: str) -> str:
+    """What a card asks: classed ``question`` whichever field it shows, as the CSS and tests expect."""
+    return f'<div class="card-body question">{{{{{field}}}}}</div>'
+
+
+def _response(field: str) -> str:
+    return f'<div class="card-body answer">{{{{{field}}}}}</div>'
+
+
+def _card(name: str, asked: str, told: str, tts_lang: str | None) -> CardTemplate:
+    """A question/answer card: ``asked`` on the front; on the back it again, then ``told`` and the context."""
+    back = _prompt(asked) + '<hr id="answer">' + _response(told) + _tts(told, tts_lang) + _EXTRA + _SOURCE
+    return CardTemplate(name, _prompt(asked), back)
+
+
 def _qa_templates(tts_lang: str | None) -> tuple[CardTemplate, ...]:
-    question = '<div class="card-body question">{{Question}}</div>'
-    back = (question + '<hr id="answer">' + '<div class="card-body answer">{{Answer}}</div>'
-            + _tts("Answer", tts_lang) + _EXTRA + _SOURCE)
-    return (CardTemplate("Recall", question, back),)
+    return (_card("Recall", "Question", "Answer", tts_lang),)
+
+
+def _reverse_templates(tts_lang: str | None) -> tuple[CardTemplate, ...]:
+    """The question/answer card, and one that shows the answer and asks for the question."""
+    return _card("Recall", "Question", "Answer", tts_lang), _card("Reverse", "Answer", "Question", tts_lang)
+
+
+def _type_in_templates(tts_lang: str | None) -> tuple[CardTemplate, ...]:
+    """Anki's type-in card: an input box under the question, and on the back how the typing compares."""
+    typed = '<div class="card-body type-answer">{{type:Answer}}</div>'
+    back = _prompt("Question") + '<hr id="answer">' + typed + _tts("Answer", tts_lang) + _EXTRA + _SOURCE
+    return (CardTemplate("Type", _prompt("Question") + typed, back),)
+
+
+_TYPE_IN_CSS = """.type-answer { margin-top: 16px; }
+#typeans { font-family: inherit; font-size: 18px; }
+input#typeans {
+  box-sizing: border-box;
+  width: 100%;
+  padding: 8px;
+  color: var(--builder-fg);
+  background-color: var(--builder-bg);
+  border: 1px solid var(--builder-rule);
+  border-radius: 6px;
+}
+"""
+"""The answer box at 18 px (phones zoom into inputs under 16 px), as wide as the card."""
 
 
 @dataclass(frozen=True)
@@ -106,13 +168,20 @@ class _Builtin:
     inputs: tuple[tuple[str, str], ...]
     templates: Callable[[str | None], tuple[CardTemplate, ...]]
     is_cloze: bool = False
+    css: str = ""
+    """Rules only this type needs, after the shared CSS (which must not change for the others' sake)."""
 
 
+_QUESTION_ANSWER = (("question", "Question"), ("answer", "Answer"), ("extra", "Extra"))
 _BUILTINS: dict[str, _Builtin] = {
     "cloze": _Builtin("Cloze", (("text", "Text"), ("extra", "Extra")), _cloze_templates, is_cloze=True),
-    "qa": _Builtin("Q&A", (("question", "Question"), ("answer", "Answer"), ("extra", "Extra")), _qa_templates),
+    "qa": _Builtin("Q&A", _QUESTION_ANSWER, _qa_templates),
+    "reverse": _Builtin("Reverse", _QUESTION_ANSWER, _reverse_templates),
+    "type-in": _Builtin("Type-in", _QUESTION_ANSWER, _type_in_templates, css=_TYPE_IN_CSS),
 }
 BUILTIN_TYPES = tuple(_BUILTINS)
+BUILTIN_FIELD_KEYS = tuple(dict.fromkeys(key for spec in _BUILTINS.values() for key, _ in spec.inputs))
+"""The note keys that fill a built-in type's fields: ``text``, ``extra``, ``question``, ``answer``."""
 
 
 def builtin_note_types(slug: str, tts_lang: str | None = None) -> dict[str, NoteType]:
@@ -128,11 +197,12 @@ def _builtin(key: str, slug: str, tts_lang: str | None) -> NoteType:
         name=f"Builder {spec.label} ({slug})",
         fields=(*(name for _, name in spec.inputs), SOURCE_FIELD),
         templates=spec.templates(tts_lang),
-        css=CSS,
+        css=CSS + spec.css,
         is_cloze=spec.is_cloze,
         inputs=spec.inputs,
         source_field=SOURCE_FIELD,
         label=spec.label,
+        required=tuple(key for key, _ in spec.inputs if key != "extra"),
     )
 
 

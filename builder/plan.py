@@ -209,8 +209,9 @@ def make_plan(  # noqa: C901 - the rules read best in one place
             continue
         if old.note_type != note.note_type.key:
             raise ReleaseError(
-                f"note '{note.note_id}' changed between cloze and question/answer; Anki cannot change "
-                "a note's type on import: keep its form, or give the new note a new id",
+                f"note '{note.note_id}' changed its type from {old.note_type} to {note.note_type.key}: Anki "
+                "never changes a note's type on import and would skip this note as conflicting, so no learner "
+                f"would get it; keep type {old.note_type}, or give the note a new id (the old one is retired)",
                 deck.where(next(n.line for n in deck.notes if n.id == note.note_id)),
             )
         if old.hash != content_hashes[note.note_id]:

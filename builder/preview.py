@@ -184,10 +184,11 @@ def render_cards(plan: Plan, work: Path, *, media_to: Path) -> list[CardView]:
 def _views(col: Any, guid: str, note_id: str) -> Iterator[CardView]:
     note = col.get_note(col.db.scalar("select id from notes where guid=?", guid))
     cloze = note.note_type()["type"] == 1
+    several = len(note.note_type()["tmpls"]) > 1  # a reverse note's two cards need a name each
     for card in sorted(note.cards(), key=lambda c: c.ord):
         out = card.render_output()
         yield CardView(
-            label=f"{note_id}-c{card.ord + 1}" if cloze else note_id,
+            label=f"{note_id}-c{card.ord + 1}" if cloze else f"{note_id}-card{card.ord + 1}" if several else note_id,
             note_id=note_id,
             deck=col.decks.name(card.did),
             retired=RETIRED_TAG in note.tags,

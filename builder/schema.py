@@ -21,6 +21,7 @@ import re
 from typing import Any
 
 from .formats import COUNT_RE, LANG_RE, LINT_CODE_RE, SLUG_RE, SPACE, TAG_RE, UNHELD_RE, URL_RE, VERSION_RE
+from .notetypes import builtin_note_types
 from .source import CLOZE_RE, DECK_KEYS, NOTE_KEYS, NOTE_KINDS, Key
 
 SCHEMA_DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -28,6 +29,7 @@ NULL_WORDS = ("~", "null", "Null", "NULL")
 """Plain scalars YAML reads as null (the empty one fails every pattern anyway)."""
 
 _ANY_TEXT = ["string", "number", "boolean"]
+_BUILTINS = builtin_note_types("")
 _UNHELD = UNHELD_RE.pattern.removeprefix("[").removesuffix("]")
 _END = r"(?![\s\S])"
 """The end of the value. ``$`` also matches before a final line break in Python, which
@@ -57,6 +59,7 @@ _TYPES: dict[str, dict[str, Any]] = {
     "url": {"type": "string", "pattern": _whole(URL_RE.pattern)},
     "lang": {"type": "string", "pattern": _whole(LANG_RE.pattern)},
     "kind": {"enum": list(NOTE_KINDS)},
+    "notetype": {"enum": list(_BUILTINS)},
     "date": {"type": "string", "pattern": _whole(_DATE), "format": "date"},
     "bool": {"anyOf": [{"type": "boolean"}, {"enum": ["true", "false"]}]},
     "count": {
@@ -88,12 +91,14 @@ def deck_schema() -> dict[str, Any]:
         "required": ["question", "answer"],
         "not": {"required": ["text"]},
     }
+    forms = {form: [key for key, note_type in _BUILTINS.items() if note_type.form == form] for form in ("cloze", "qa")}
     defs["note"] = {
         **_mapping(NOTE_KEYS, "One note; its id is its identity in Anki forever."),
         "oneOf": [{"$ref": "#/$defs/clozeNote"}, {"$ref": "#/$defs/qaNote"}],
         "allOf": [
             _when_kind("learning", "clozeNote"),
             _when_kind("quiz", "qaNote"),
+            *(_when_type(keys, f"{form}Note") for form, keys in forms.items()),
         ],
     }
     return {
@@ -140,7 +145,13 @@ def _refusing_null(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def _when_kind(kind: str, shape: str) -> dict[str, Any]:
+    """A note that names no type takes its shape from its kind."""
     return {
-        "if": {"properties": {"kind": {"const": kind}}, "required": ["kind"]},
+        "if": {"properties": {"kind": {"const": kind}}, "required": ["kind"], "not": {"required": ["type"]}},
         "then": {"$ref": f"#/$defs/{shape}"},
     }
+
+
+def _when_type(keys: list[str], shape: str) -> dict[str, Any]:
+    """A note that names a type takes that type's shape, whatever its kind."""
+    return {"if": {"properties": {"type": {"enum": keys}}, "required": ["type"]}, "then": {"$ref": f"#/$defs/{shape}"}}

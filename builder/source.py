@@ -32,7 +32,7 @@ from .formats import (
     tag_key,
     tag_refusal,
 )
-from .notetypes import NoteType, builtin_note_types, default_type
+from .notetypes import BUILTIN_FIELD_KEYS, BUILTIN_TYPES, NoteType, builtin_note_types, default_type
 from .yamlsafe import Mapping, Node, Scalar, Sequence, load
 
 NOTE_KINDS = ("learning", "quiz", "deep-dive")
@@ -68,6 +68,8 @@ LINT_NOTE_KEYS = (Key("ignore", "codes", "Lint codes silenced for this note."),)
 NOTE_KEYS = (
     Key("id", "slug", "Stable note id (a-z, 0-9, -): the note's identity in Anki forever.", required=True),
     Key("kind", "kind", "learning (cloze), quiz (question/answer) or deep-dive (either).", required=True),
+    Key("type", "notetype", "Note type: cloze, qa, reverse (a second card asks for the question) or type-in "
+        "(the learner types the answer). Default: cloze for 'text', qa for 'question' and 'answer'."),
     Key("text", "text", "Cloze text in Markdown with {{c1::deletions}}."),
     Key("question", "text", "The question, in Markdown."),
     Key("answer", "text", "The answer, in Markdown: a few points a learner can recall."),
@@ -111,10 +113,8 @@ class Note:
     tags: tuple[str, ...]
     line: int
     lint_ignore: frozenset[str] = frozenset()
-
-    @property
-    def is_cloze(self) -> bool:
-        return self.type == "cloze"
+    form: str | None = None
+    """``cloze`` (a ``text``) or ``qa`` (a ``question`` and ``answer``): which lint rules apply."""
 
 
 @dataclass(frozen=True)
@@ -165,6 +165,7 @@ class _Validator:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.problems: list[Problem] = []
+        self.note_types: dict[str, NoteType] = {}
 
     def problem(self, code: str, message: str, node: Node | tuple[int, int]) -> None:
         line, column = node if isinstance(node, tuple) else (node.line, node.column)
@@ -245,6 +246,8 @@ class _Validator:
 
     def deck(self, root: Node) -> Deck:
         values = self.mapping(root, DECK_KEYS, "the deck") or {}
+        tts = values.get("tts")
+        self.note_types = builtin_note_types(str(values.get("slug", "")), tts if isinstance(tts, str) else None)
         notes = self.notes(values.get("notes"))
         if isinstance(root, Mapping):
             self.tag_spellings(root, values.get("slug"), {note.kind for note in notes})
@@ -271,7 +274,7 @@ class _Validator:
             answer_max_words=lint.get("answer_max_words"),
             lint_ignore=frozenset(lint.get("ignore", ())),
             key_lines={name: line for name, (line, _) in root.key_lines.items()},
-            note_types=builtin_note_types(str(values["slug"]), values.get("tts")),  # type: ignore[arg-type]
+            note_types=self.note_types,
         )
 
     def notes(self, node: object) -> tuple[Note, ...]:
@@ -304,6 +307,46 @@ class _Validator:
     def note(self, item: Node, values: dict[str, object], what: str) -> Note | None:
         kind = str(values["kind"])
         fields = {name: value for name, value in values.items() if isinstance(value, Field)}
+        if _given(item, "type"):
+            chosen = values.get("type")
+            type_key = None if chosen is None else self.typed_fields(item, str(chosen), fields, what)
+        else:
+            type_key = self.default_fields(item, kind, fields, what)
+        if type_key is None:
+            return None
+        lint = values.get("lint") or {}
+        assert isinstance(lint, dict) and isinstance(item, Mapping)
+        return Note(
+            id=str(values["id"]),
+            kind=kind,
+            type=type_key,
+            fields=fields,
+            tags=values.get("tags", ()),  # type: ignore[arg-type]
+            line=item.line,
+            lint_ignore=frozenset(lint.get("ignore", ())),
+            form=self.note_types[type_key].form,
+        )
+
+    def typed_fields(self, item: Node, type_key: str, fields: dict[str, Field], what: str) -> str | None:
+        """The note's type when its keys are the ones ``type: <type_key>`` takes; else report and None."""
+        note_type = self.note_types[type_key]
+        takes = [key for key, _ in note_type.inputs]
+        for key in BUILTIN_FIELD_KEYS:
+            if _given(item, key) and key not in takes:
+                self.problem("E102", f"{what} is a {type_key} note: it takes {_listed(takes)}, not '{key}'", item)
+                return None
+        for key in note_type.required:
+            if not _given(item, key):
+                self.problem("E102", f"{what} is a {type_key} note: give it '{key}'", item)
+                return None
+        if any(_given(item, key) and key not in fields for key in takes):
+            return None  # an empty field was already reported
+        if note_type.is_cloze and not self.cloze_ok(fields["text"], item, what):
+            return None
+        return type_key
+
+    def default_fields(self, item: Node, kind: str, fields: dict[str, Field], what: str) -> str | None:
+        """The type of a note that names none, from its keys and kind; else report and None."""
         has_text = "text" in fields or _given(item, "text")
         has_qa = any(_given(item, name) for name in ("question", "answer"))
         if kind == "learning" and (has_qa or not has_text):
@@ -326,17 +369,7 @@ class _Validator:
             return None
         if any(_given(item, name) and name not in fields for name in ("text", "question", "answer")):
             return None  # an empty field was already reported
-        lint = values.get("lint") or {}
-        assert isinstance(lint, dict) and isinstance(item, Mapping)
-        return Note(
-            id=str(values["id"]),
-            kind=kind,
-            type=default_type(kind, "text" in fields),
-            fields=fields,
-            tags=values.get("tags", ()),  # type: ignore[arg-type]
-            line=item.line,
-            lint_ignore=frozenset(lint.get("ignore", ())),
-        )
+        return default_type(kind, "text" in fields)
 
     def tag_spellings(self, root: Mapping, slug: object, kinds: set[str]) -> None:
         """Refuse two spellings of one tag (E141): Anki compares tags ignoring case and keeps one spelling."""
@@ -372,6 +405,11 @@ def _tag_scalars(root: Mapping) -> list[Scalar]:
 
 def _given(item: Node, name: str) -> bool:
     return isinstance(item, Mapping) and name in item.items
+
+
+def _listed(keys: list[str]) -> str:
+    quoted = [f"'{key}'" for key in keys]
+    return ", ".join(quoted[:-1]) + f" and {quoted[-1]}" if len(quoted) > 1 else quoted[0]
 
 
 def _unheld(char: str) -> str:
@@ -440,6 +478,9 @@ _CHECKERS: dict[str, Callable[[_Validator, Node, Key, str], object]] = {
     "lang": lambda v, n, k, w: v.matching(n, k, w, LANG_RE, "write a language code such as en_US"),
     "kind": lambda v, n, k, w: v.matching(
         n, k, w, re.compile("|".join(NOTE_KINDS)), f"use one of {', '.join(NOTE_KINDS)}"
+    ),
+    "notetype": lambda v, n, k, w: v.matching(
+        n, k, w, re.compile("|".join(map(re.escape, BUILTIN_TYPES))), f"use one of {', '.join(BUILTIN_TYPES)}"
     ),
     "tags": lambda v, n, k, w: v.sequence_of(n, k, w, tag_refusal, "E140"),
     "codes": lambda v, n, k, w: v.sequence_of(

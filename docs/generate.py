@@ -33,6 +33,7 @@ TYPE_WORDS = {
     "date": "date (YYYY-MM-DD)",
     "url": "http(s) URL",
     "kind": "learning, quiz or deep-dive",
+    "notetype": "cloze, qa, reverse or type-in",
     "tags": "list of tags",
     "map": "mapping",
     "codes": "list of lint codes",

@@ -19,11 +19,11 @@ DELETION = re.compile(r"\{\{c(\d+)::(.*?)(?:::(.*?))?\}\}")
 def test_shipped_deck_has_the_required_content() -> None:
     deck = load_deck(SHIPPED_SOURCE)
     by_kind = {kind: [n for n in deck.notes if n.kind == kind] for kind in ("learning", "quiz", "deep-dive")}
-    assert len(by_kind["learning"]) == 5 and all(n.is_cloze for n in by_kind["learning"])
+    assert len(by_kind["learning"]) == 5 and all(n.form == "cloze" for n in by_kind["learning"])
     assert len(by_kind["quiz"]) == 6
     assert all(n.fields["answer"].text.strip() for n in by_kind["quiz"])
     assert len(by_kind["deep-dive"]) >= 20
-    kinds = {n.is_cloze for n in by_kind["deep-dive"]}
+    kinds = {n.form == "cloze" for n in by_kind["deep-dive"]}
     assert kinds == {True, False}, "deep-dive mixes cloze and question/answer notes"
     text = SHIPPED_SOURCE.read_text(encoding="utf-8")
     assert "TODO" not in text and "placeholder" not in text.lower()

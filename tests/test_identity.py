@@ -13,6 +13,8 @@ from builder.identity import anki_card_id, anki_note_id, deck_id, note_guid, not
         # Pinned values: if one changes, every user's next import duplicates notes.
         (note_guid, ("small", "quiz-one"), "dAHpD#XK=U"),
         (note_type_id, ("small", "cloze"), 1496488621),
+        (note_type_id, ("small", "reverse"), 1541899345),
+        (note_type_id, ("small", "type-in"), 1855041715),
         (deck_id, ("Small Deck",), 1990671171),
     ],
 )

@@ -15,6 +15,8 @@ from tests.conftest import REPO, SMALL_SOURCE, write_source
 LINT = "tests/fixtures/lint"
 SET_ADVICE = "sets are hard to recall, ask for the one that matters or give each item its own note"
 BAD = "tests/fixtures/sources/bad"
+TYPED_ADVICE = ("the learner types it and Anki compares it letter by letter; keep it to a few plain words and move "
+                "the rest to 'extra'")
 HTML_ADVICE = ("allow_html keeps formatting, tables, images and links, never scripts or remote loads: "
                "remove it, or build with --unsafe-html if every learner can trust this source")
 
@@ -131,6 +133,12 @@ LINT_CASES = [
         "and makes the card of c501 a copy of card c500, so c501 never shows a blank of its own; "
         "number the deletions c1, c2, ...",
     ]),
+    ("l307-type-in-answer", 1, [
+        f"20:13: L307 the answer of type-in note 'typed-formatting' has formatting (a list, emphasis, code, a link "
+        f"or an image): {TYPED_ADVICE}",
+        f"25:13: L307 the answer of type-in note 'typed-sentence' has 8 words (more than 5): {TYPED_ADVICE}",
+        f"31:7: L307 the answer of type-in note 'typed-lines' has more than one line: {TYPED_ADVICE}",
+    ]),
     ("ignored-per-note", 0, []),
     ("ignored-per-deck", 0, []),
 ]
@@ -169,6 +177,16 @@ LOADER_CASES = [
     ]),
     ("e120-null-answer", ["17:13: E120 'answer' in note 'second-note' is empty: give it a value or remove the key"]),
     ("e102-quiz-missing-answer", ["14:5: E102 note 'second-note' is missing 'answer': write it"]),
+    ("e102-reverse-with-text", [
+        "14:5: E102 note 'second-note' is a reverse note: it takes 'question', 'answer' and 'extra', not 'text'",
+    ]),
+    ("e102-type-in-missing-answer", ["14:5: E102 note 'second-note' is a type-in note: give it 'answer'"]),
+    ("e102-cloze-type-with-question", [
+        "14:5: E102 note 'second-note' is a cloze note: it takes 'text' and 'extra', not 'question'",
+    ]),
+    ("e104-bad-note-type", [
+        "16:11: E104 'type' in note 'second-note' is 'basic': use one of cloze, qa, reverse, type-in",
+    ]),
     ("e100-duplicate-key", [
         "18:5: E100 duplicate key 'answer' (first on line 17): remove or rename one, "
         "YAML would silently keep only the last",

@@ -23,13 +23,31 @@ def test_templates_name_only_fields_of_their_note_type(key: str, tts: str | None
         assert named, "the pattern found no field at all"
 
 
-@pytest.mark.parametrize(("key", "spoken"), [("cloze", "{{tts en_US:cloze-only:Text}}"),
-                                             ("qa", "{{tts en_US:Answer}}")])
-def test_tts_speaks_the_answer_side_only(key: str, spoken: str) -> None:
-    (template,) = builtin_note_types("deck", "en_US")[key].templates
-    assert spoken in template.back and "tts" not in template.front
+@pytest.mark.parametrize(("key", "spoken"), [
+    ("cloze", ["{{tts en_US:cloze-only:Text}}"]),
+    ("qa", ["{{tts en_US:Answer}}"]),
+    ("reverse", ["{{tts en_US:Answer}}", "{{tts en_US:Question}}"]),
+    ("type-in", ["{{tts en_US:Answer}}"]),
+])
+def test_tts_speaks_each_card_s_answer_side_only(key: str, spoken: list[str]) -> None:
+    templates = builtin_note_types("deck", "en_US")[key].templates
+    assert [next(word for word in spoken if word in item.back) for item in templates] == spoken
+    assert not any("tts" in item.front for item in templates)
     plain = builtin_note_types("deck")[key].templates
     assert not any("tts" in item.front + item.back for item in plain)
+
+
+@pytest.mark.parametrize(("key", "fields", "cards"), [
+    ("cloze", ("The {{c1::first}} and {{c2::second}}", "", "src"), [(0, 0), (1, 1)]),
+    ("qa", ("Q", "A", "", "src"), [(0, 0)]),
+    ("reverse", ("Q", "A", "", "src"), [(0, 0), (1, 1)]),
+    ("type-in", ("Q", "A", "", "src"), [(0, 0)]),
+])
+def test_each_type_says_which_cards_a_note_makes(
+    key: str, fields: tuple[str, ...], cards: list[tuple[int, int]]
+) -> None:
+    made = builtin_note_types("deck")[key].cards(fields)
+    assert [(card.ord, card.key) for card in made] == cards
 
 
 def test_the_schema_is_what_learners_collections_already_hold() -> None:
@@ -38,6 +56,8 @@ def test_the_schema_is_what_learners_collections_already_hold() -> None:
     assert schemas == {
         "cloze": (("Text", "Extra", "Source"), ("Cloze",), True),
         "qa": (("Question", "Answer", "Extra", "Source"), ("Recall",), False),
+        "reverse": (("Question", "Answer", "Extra", "Source"), ("Recall", "Reverse"), False),
+        "type-in": (("Question", "Answer", "Extra", "Source"), ("Type",), False),
     }
 
 

@@ -22,11 +22,16 @@ SOURCE = SMALL_SOURCE + """\
     kind: quiz
     question: What does the diagram show?
     answer: "![diagram](images/diagram.png)"
+  - id: both-ways
+    kind: quiz
+    type: reverse
+    question: Which service serves the models?
+    answer: Scorpion
 """
 CARDS = ("learn-one-c1", "learn-one-c2", "learn-two-c1", "quiz-one", "quiz-two", "deep-one", "deep-two-c1",
-         "quiz-image")
+         "quiz-image", "both-ways-card1", "both-ways-card2")
 FACES = [f"{card}-{side}-{mode}" for card in CARDS for side in ("question", "answer") for mode in ("light", "night")]
-WROTE = "Wrote {index}: 8 cards of 7 notes, question and answer in light and night mode (version 1.0.0)\n"
+WROTE = "Wrote {index}: 10 cards of 8 notes, question and answer in light and night mode (version 1.0.0)\n"
 ENGINE_MISSING = "Error: builder preview needs the Anki engine: pip install 'builder[preview]'\n"
 _skip_without_browser = pytest.mark.skipif(
     browser_missing_reason() is not None and not os.environ.get("CI"),
@@ -101,6 +106,9 @@ def test_gallery_has_both_sides_of_every_card_in_both_modes(gallery: Path) -> No
         ("quiz-one-answer-night", "What is the first quiz question about? Answers. Extra context. An Article", "[...]"),
         ("deep-two-c1-question-light", "Scorpion was written in [...]", "C++"),
         ("deep-two-c1-answer-light", "Scorpion was written in C++", "[...]"),
+        ("both-ways-card1-question-light", "Which service serves the models?", "Scorpion"),
+        ("both-ways-card2-question-light", "Scorpion", "Which service"),
+        ("both-ways-card2-answer-night", "Scorpion Which service serves the models?", "[...]"),
     ],
 )
 def test_each_page_is_what_anki_renders_for_that_side(gallery: Path, face: str, shown: str, hidden: str) -> None:
@@ -229,7 +237,7 @@ def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         mp.chdir(folder)
         result = CliRunner().invoke(cli, ["preview", "cardsrc/small.yaml", "--png", "--out", "shots"])
     assert (result.exit_code, result.stderr) == (0, ""), result.output
-    assert result.stdout == WROTE.format(index="shots/index.html") + "Wrote 32 screenshots (390x844) to shots/png/\n"
+    assert result.stdout == WROTE.format(index="shots/index.html") + "Wrote 40 screenshots (390x844) to shots/png/\n"
     yield folder / "shots"
 
 

@@ -50,13 +50,19 @@ TABLE = (
     + "".join("<tr>" + "".join(f"<td>cell {r}.{c} value</td>" for c in range(1, 13)) + "</tr>" for r in range(1, 4))
     + "</table>"
 )
-CARDS = ("cloze", "qa", "stress-qa", "stress-cloze")
+CARDS = ("cloze", "qa", "stress-qa", "stress-cloze", "reverse-card1", "reverse-card2", "type-in")
 SIDES = ("question", "answer")
 IMAGES_SHOWN = {("stress-qa", "answer"): 1, ("stress-cloze", "question"): 1, ("stress-cloze", "answer"): 1}
 WIDE_BOXES = set(IMAGES_SHOWN)  # the sides that carry the wide table or pre
 
 
-def _notes(cloze: genanki.Model, qa: genanki.Model) -> list[genanki.Note]:
+TYPED_BOX = '<input type="text" id="typeans">'
+"""What Anki's reviewer puts where a type-in card says ``[[type:Answer]]`` on the question side..."""
+TYPED_COMPARISON = '<code id="typeans"><span class="typeGood">C++</span></code>'
+"""...and on the answer side, once the learner typed the answer right."""
+
+
+def _notes(cloze: genanki.Model, qa: genanki.Model, reverse: genanki.Model, typed: genanki.Model) -> list[genanki.Note]:
     link = f'<a href="{LONG_URL}">{LONG_URL}</a>'
     pre = f"<pre><code>{CODE_LINE}</code></pre>"
     img = f'<img src="{IMAGE}">'
@@ -89,6 +95,8 @@ def _notes(cloze: genanki.Model, qa: genanki.Model) -> list[genanki.Note]:
             LONG_URL,
         ),
         note(cloze, "stress-cloze", f"{{{{c1::{LONG_WORD}}}}} — {RTL}<br>{img}{pre}", TABLE, link),
+        note(reverse, "reverse", "Which service serves the models?", "Scorpion", "Written in C++.", "Source"),
+        note(typed, "type-in", "Which language is Scorpion written in?", "C++", "Since 2015.", "Source"),
     ]
 
 
@@ -111,7 +119,7 @@ class Deck:
 def _model(model_id: int, name: str, note_type: NoteType, model_type: int) -> genanki.Model:
     templates = [{"name": item.name, "qfmt": item.front, "afmt": item.back} for item in note_type.templates]
     return genanki.Model(model_id, name, fields=[{"name": f} for f in note_type.fields], templates=templates,
-                         css=CSS, model_type=model_type)
+                         css=note_type.css, model_type=model_type)
 
 
 @pytest.fixture(scope="module")
@@ -122,8 +130,10 @@ def deck(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deck]:
     types = builtin_note_types("browser-test")
     cloze_model = _model(1_700_000_001, "Builder Cloze", types["cloze"], genanki.Model.CLOZE)
     qa_model = _model(1_700_000_002, "Builder Recall", types["qa"], genanki.Model.FRONT_BACK)
+    reverse_model = _model(1_700_000_004, "Builder Reverse", types["reverse"], genanki.Model.FRONT_BACK)
+    typed_model = _model(1_700_000_005, "Builder Type-in", types["type-in"], genanki.Model.FRONT_BACK)
     genanki_deck = genanki.Deck(1_700_000_003, "Builder::Browser test")
-    for n in _notes(cloze_model, qa_model):
+    for n in _notes(cloze_model, qa_model, reverse_model, typed_model):
         genanki_deck.add_note(n)
     package = genanki.Package(genanki_deck, media_files=[str(tmp / IMAGE)])
     package.write_to_file(str(tmp / "deck.apkg"))
@@ -138,7 +148,11 @@ def deck(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deck]:
             card = col.get_card(cid)
             out = card.render_output()
             (label,) = card.note().tags
-            cards[label] = Rendered(out.question_text, out.answer_text, out.css, card.ord)
+            if len(card.note().cards()) > 1:
+                label = f"{label}-card{card.ord + 1}"
+            question = out.question_text.replace("[[type:Answer]]", TYPED_BOX)
+            answer = out.answer_text.replace("[[type:Answer]]", TYPED_COMPARISON)
+            cards[label] = Rendered(question, answer, out.css, card.ord)
         assert sorted(cards) == sorted(CARDS)
         assert (Path(col.media.dir()) / IMAGE).is_file()
         yield Deck(cards, Path(col.media.dir()))
