@@ -2,7 +2,7 @@
 
 A release replaces up to three files: the .apkg and changelog in ``dist/`` and
 the lock beside the source. They are written as one change
-(:func:`builder.fsutil.replace_together`) whose commit point is the lock: a
+(:func:`builder.journal.replace_together`) whose commit point is the lock: a
 build killed before the lock's rename leaves the previous release untouched,
 one killed after it is completed by the next build, which first finishes or
 undoes whatever the journal beside the source says was under way. Nothing is
@@ -15,22 +15,16 @@ import contextlib
 import errno
 import gc
 import hashlib
+import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from .errors import BuilderError, Interrupted, ReleaseError
-from .fsutil import (
-    JOURNAL_MARK,
-    TEMP_MARK,
-    exclusive,
-    finish_interrupted,
-    read_bytes_or_none,
-    remove_stale_temporaries,
-    replace_together,
-)
+from .fsutil import JOURNAL_MARK, LOCK_MARK, TEMP_MARK, exclusive, read_bytes_or_none, remove_stale_temporaries
+from .journal import Refused, finish_interrupted, replace_together
 from .learners import changelog_text
 from .lock import lock_path
 from .lockread import read_lock
@@ -113,19 +107,24 @@ def build_deck(
     ``unsafe_html`` keeps an ``allow_html`` source's HTML raw: such a build is
     never skipped, as the up-to-date record stands for sanitised builds.
     """
+    result: BuildResult | None = None
     try:
         with open_source(source) as handle:
             try:
-                with exclusive(handle):
-                    finish_interrupted(journal_path(source))
+                with exclusive(build_lock_path(source)):
+                    recover_interrupted(source, out_dir)
                     if reuse and not unsafe_html:
-                        return _reuse_or_build(source, handle, out_dir, now, allow_schema_change, progress)
-                    renderer = _renderer(source, reuse=reuse, unsafe_html=unsafe_html)
-                    return _build_locked(source, out_dir, now, allow_schema_change, renderer, progress)
+                        result = _reuse_or_build(source, handle, out_dir, now, allow_schema_change, progress)
+                    else:
+                        renderer = _renderer(source, reuse=reuse, unsafe_html=unsafe_html)
+                        result = _build_locked(source, out_dir, now, allow_schema_change, renderer, progress)
             except OSError as exc:
                 raise write_error(exc, out_dir) from None
-    except KeyboardInterrupt:  # before the release was written (see _build_locked for during and after)
+    except KeyboardInterrupt:  # before the release was written, or as the build lock is let go after it
+        if result is not None and result.written:  # (see _build_locked for Ctrl-C during the writes)
+            raise Interrupted(_RELEASED.format(apkg=result.apkg), source) from None
         raise Interrupted(f"nothing was released; {out_dir}/ and the lock are as they were", source) from None
+    return result
 
 
 def _renderer(source: Path, *, reuse: bool, unsafe_html: bool) -> Renderer:
@@ -133,6 +132,46 @@ def _renderer(source: Path, *, reuse: bool, unsafe_html: bool) -> Renderer:
     from .render import Renderer
 
     return CachedRenderer.for_source(source, unsafe_html=unsafe_html) if reuse else Renderer(unsafe_html=unsafe_html)
+
+
+def recover_interrupted(source: Path, out_dir: Path) -> None:
+    """Finish or undo the release a killed build of ``source`` into ``out_dir`` left half done.
+
+    Its journal is followed only as far as it names what this build would
+    write itself (see :func:`_release_targets`); otherwise it is refused.
+    """
+    finish_interrupted(journal_path(source), _release_targets(source, out_dir))
+
+
+_LOCK_NAME = re.compile(r"(?P<slug>[a-z0-9-]+)\.lock")
+_RELEASED_NAME = re.compile(r"(?P<slug>[a-z0-9-]+)-(?:[0-9]+\.[0-9]+\.[0-9]+\.apkg|CHANGELOG\.md)")
+
+
+def _release_targets(source: Path, out_dir: Path) -> Callable[[Sequence[str]], list[Path]]:
+    """What a journal beside ``source`` may rename: this deck's lock, then its .apkg and changelog in ``out_dir``.
+
+    Each target must be written exactly as :func:`replace_together` writes it,
+    relative to the source's folder, and all must belong to one slug (the
+    slug itself is not known before the source is parsed).
+    """
+    here = source.parent
+
+    def targets(named: Sequence[str]) -> list[Path]:
+        found: list[Path] = []
+        slugs: set[str] = set()
+        for index, written in enumerate(named):
+            folder, pattern = (here, _LOCK_NAME) if index == 0 else (out_dir, _RELEASED_NAME)
+            name = os.path.basename(written)
+            match = pattern.fullmatch(name)
+            if match is None or written != os.path.relpath(folder / name, here) or folder / name in found:
+                raise Refused(f"it names '{written}', which a build of this deck into {out_dir} does not write")
+            slugs.add(match["slug"])
+            found.append(folder / name)
+        if len(slugs) > 1:
+            raise Refused(f"it names the files of {len(slugs)} decks ({', '.join(sorted(slugs))}), not of one")
+        return found
+
+    return targets
 
 
 def _reuse_or_build(source: Path, handle: BinaryIO, out_dir: Path, now: int | None,
@@ -204,6 +243,11 @@ def journal_path(source: Path) -> Path:
     return source.with_name(f".{source.name}{JOURNAL_MARK}")
 
 
+def build_lock_path(source: Path) -> Path:
+    """The file a build of ``source`` locks, so that builds of one deck take turns."""
+    return source.with_name(f".{source.name}{LOCK_MARK}")
+
+
 _WRITE_HINTS = {
     errno.EACCES: "permission denied: make its folder writable, or build into another folder",
     errno.EPERM: "permission denied: make its folder writable, or build into another folder",
@@ -263,7 +307,7 @@ def _build_locked(source: Path, out_dir: Path, now: int | None, allow_schema_cha
             # The lock goes first even when unchanged: it is the commit point.
             replace_together([wanted[0], *(item for item in changed if item[0] != lock_file)], journal)
         except KeyboardInterrupt:
-            raise _stopped_while_writing(source, journal, wanted) from None
+            raise _stopped_while_writing(source, wanted) from None
     return BuildResult(plan, apkg, sha256, tuple(path for path, _ in changed), plan.version, len(plan.notes),
                        plan.card_count, plan.warnings)
 
@@ -271,11 +315,11 @@ def _build_locked(source: Path, out_dir: Path, now: int | None, allow_schema_cha
 _RELEASED = "{apkg} was released, with its changelog and lock, before the build stopped"
 
 
-def _stopped_while_writing(source: Path, journal: Path, wanted: list[tuple[Path, bytes]]) -> Interrupted:
+def _stopped_while_writing(source: Path, wanted: list[tuple[Path, bytes]]) -> Interrupted:
     """Ctrl-C during the release's renames: finish or undo them now, as the next build would, and say which."""
     try:
-        finish_interrupted(journal)
-    except (KeyboardInterrupt, OSError):
+        recover_interrupted(source, wanted[1][0].parent)
+    except (KeyboardInterrupt, OSError, BuilderError):
         return Interrupted("stopped while writing the release: the next build of it finishes or undoes it", source)
     if all(read_bytes_or_none(path) == content for path, content in wanted):
         return Interrupted(_RELEASED.format(apkg=wanted[1][0]), source)

@@ -1,40 +1,49 @@
-"""Crash-safe file writes: a reader sees the old files or the new ones, never half.
+"""Careful file access: crash-safe writes, a build lock, and reads that follow no link.
 
 Each write goes to a hidden temporary file in the target's own folder (same
 file system, so the rename is atomic) and is flushed to disk before it is
-renamed over the target. One rename is atomic, but a release replaces several
-files in two folders (the .apkg and changelog in ``dist/``, the lock beside the
-source), and a build killed between two renames would leave a mix. So
-:func:`replace_together` first writes every temporary, then a small journal
-naming the renames, then renames the *commit file* (the lock) first and the
-others after it. :func:`finish_interrupted`, run by the next build before it
-reads anything, rolls a committed release forward (the lock already describes
-it) and an uncommitted one back (nothing under a final name was touched yet).
+renamed over the target; a reader sees the old file or the new one, never
+half. Releases that replace several files at once build on this in
+:mod:`builder.journal`.
+
+Everything builder reads back (journal, lock, cache) may have been planted by
+someone else, for instance committed next to a deck in a pull request. So
+files are opened with ``O_NOFOLLOW`` (a symbolic link named like ours is never
+followed, neither to read nor to write through it) and must be regular files
+(a pipe or ``/dev/zero`` planted under our name cannot hang a build).
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import hashlib
-import json
 import os
 import re
-from collections.abc import Iterator, Sequence
+import stat
+from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+
+from .errors import ReleaseError
 
 TEMP_MARK = ".builder-tmp-"
 JOURNAL_MARK = ".builder-journal"
+LOCK_MARK = ".builder-lock"
 
 
 def temporary_for(path: Path) -> Path:
     return path.with_name(f".{path.name}{TEMP_MARK}{os.getpid()}")
 
 
-def _write_synced(path: Path, data: bytes) -> None:
+def _no_follow(path: str, flags: int) -> int:
+    """An ``opener`` for :func:`open` that refuses to open through a symbolic link."""
+    return os.open(path, flags | os.O_NOFOLLOW | os.O_CLOEXEC, 0o666)
+
+
+def write_synced(path: Path, data: bytes) -> None:
     try:
-        with open(path, "wb") as handle:
+        with open(path, "wb", opener=_no_follow) as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
@@ -44,7 +53,7 @@ def _write_synced(path: Path, data: bytes) -> None:
         raise
 
 
-def _sync_folder(folder: Path) -> None:
+def sync_folder(folder: Path) -> None:
     """Make renames and unlinks in ``folder`` durable (a power cut, not just a kill)."""
     with contextlib.suppress(OSError):
         handle = os.open(folder, os.O_RDONLY)
@@ -57,67 +66,47 @@ def _sync_folder(folder: Path) -> None:
 def atomic_write(path: Path, data: bytes) -> None:
     temp = temporary_for(path)
     try:
-        _write_synced(temp, data)
+        write_synced(temp, data)
         os.replace(temp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             temp.unlink()
         raise
-    _sync_folder(path.parent)
+    sync_folder(path.parent)
 
 
-def replace_together(files: Sequence[tuple[Path, bytes]], journal: Path) -> None:
-    """Replace every ``(path, data)`` as one change; ``files[0]`` is the commit point.
+class NotAFile(Exception):
+    """A path we would read is something other than a plain file; ``what`` says what, for a message."""
 
-    Until the first file is renamed a crash leaves all old files (plus
-    temporaries); from then on :func:`finish_interrupted` completes the rest.
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what
+
+
+def read_plain_file(path: Path, limit: int | None = None) -> bytes | None:
+    """The bytes of the regular file at ``path``, or None when there is none.
+
+    Raises :class:`NotAFile` for a symbolic link, a folder, a pipe or device,
+    or a file larger than ``limit`` bytes: it is never followed or read.
     """
-    temps: list[Path] = []
     try:
-        for path, data in files:
-            temps.append(temporary_for(path))
-            _write_synced(temps[-1], data)
-        here = journal.parent
-        record = {
-            "commit_sha256": hashlib.sha256(files[0][1]).hexdigest(),
-            "renames": [
-                [os.path.relpath(temp, here), os.path.relpath(path, here)]
-                for temp, (path, _) in zip(temps, files, strict=True)
-            ],
-        }
-        atomic_write(journal, json.dumps(record, indent=1).encode("utf-8"))
-    except BaseException:
-        for temp in temps:
-            with contextlib.suppress(OSError):
-                temp.unlink()
-        raise
-    os.replace(temps[0], files[0][0])  # the commit: from here on the change is rolled forward
-    finish_interrupted(journal)
-
-
-def finish_interrupted(journal: Path) -> None:
-    """Complete or undo the change ``journal`` describes, then delete it; no journal, no-op."""
-    try:
-        record = json.loads(journal.read_bytes())
-        commit_sha = str(record["commit_sha256"])
-        renames = [(journal.parent / temp, journal.parent / final) for temp, final in record["renames"]]
+        handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except FileNotFoundError:
-        return
-    except (OSError, ValueError, KeyError, TypeError):
-        journal.unlink()  # a journal is only ever written whole: this one is not ours
-        return
-    commit_file = renames[0][1]
-    committed = sha256_or_none(commit_file) == commit_sha
-    for temp, final in renames:
-        if committed and temp.exists():
-            os.replace(temp, final)
-        else:
-            with contextlib.suppress(FileNotFoundError):
-                temp.unlink()
-    for folder in {final.parent for _, final in renames}:
-        _sync_folder(folder)
-    journal.unlink()
-    _sync_folder(journal.parent)
+        return None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise NotAFile("a symbolic link") from None
+        raise
+    try:
+        info = os.fstat(handle)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotAFile("a folder" if stat.S_ISDIR(info.st_mode) else "a pipe or device")
+        if limit is not None and info.st_size > limit:
+            raise NotAFile(f"larger than {limit:,} bytes")
+        with open(handle, "rb", closefd=False) as file:
+            return file.read()
+    finally:
+        os.close(handle)
 
 
 def sha256_or_none(path: Path) -> str | None:
@@ -141,17 +130,67 @@ def remove_stale_temporaries(folder: Path, final_name: re.Pattern[str]) -> None:
 
 
 @contextlib.contextmanager
-def exclusive(handle: BinaryIO) -> Iterator[None]:
-    """Hold an exclusive lock on an open file (the deck's source) while building.
+def exclusive(lock_file: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``lock_file`` (created as needed) while building.
 
     Two builds of one deck then run one after the other instead of racing on
-    the lock and the release; the source file itself is never written.
+    the lock and the release. The lock is taken on a file of its own, never on
+    the source: an editor's atomic save or a ``git checkout`` gives the source
+    a new inode, and a lock on the old one would no longer keep a second build
+    out. The file is deleted when the build ends, while still locked; a build
+    that was waiting on the deleted file then sees that the name no longer
+    leads to the file it locked and starts over on the current one, so two
+    builds never hold "the" lock at once.
     """
-    fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+    while True:
+        try:
+            handle = os.open(lock_file, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, 0o644)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise _not_our_lock(lock_file, "a symbolic link") from None
+            raise
+        try:
+            locked = os.fstat(handle)
+            if not stat.S_ISREG(locked.st_mode):
+                raise _not_our_lock(lock_file, "a pipe or device")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            if _same_file(lock_file, locked):
+                break
+        except BaseException:
+            os.close(handle)
+            raise
+        os.close(handle)  # the build before us deleted it: lock the file that is there now
     try:
         yield
     finally:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+        try:
+            _unlink_even_if_interrupted(lock_file)
+        finally:
+            os.close(handle)  # releases the lock
+
+
+def _unlink_even_if_interrupted(path: Path) -> None:
+    """Delete ``path``; a Ctrl-C arriving just then is passed on once the file is gone, never instead."""
+    try:
+        os.unlink(path)
+    except KeyboardInterrupt:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        raise
+    except OSError:
+        pass
+
+
+def _same_file(path: Path, opened: os.stat_result) -> bool:
+    try:
+        now = os.lstat(path)
+    except FileNotFoundError:
+        return False
+    return (now.st_dev, now.st_ino) == (opened.st_dev, opened.st_ino)
+
+
+def _not_our_lock(path: Path, what: str) -> ReleaseError:
+    return ReleaseError(f"this is {what} where builder keeps its build lock: delete it, then build again", path)
 
 
 def read_bytes_or_none(path: Path) -> bytes | None:

@@ -25,8 +25,8 @@ from pathlib import Path
 
 import pytest
 
-from builder.build import journal_path
-from builder.fsutil import JOURNAL_MARK, TEMP_MARK, finish_interrupted
+from builder.build import recover_interrupted
+from builder.fsutil import JOURNAL_MARK, LOCK_MARK, TEMP_MARK
 from tests.conftest import SMALL_SOURCE
 
 REPO = Path(__file__).resolve().parent.parent
@@ -52,7 +52,7 @@ def deck_text(notes: int, edited: bool) -> str:
 
 
 def snapshot(root: Path) -> tuple[Snapshot, list[str]]:
-    """sha256 of every file under a final name, and the names of temporaries and journals.
+    """sha256 of every file under a final name, and the names of temporaries, journals and build locks.
 
     The render cache (``.builder-cache``) is left out: it can only speed a build up.
     """
@@ -62,7 +62,7 @@ def snapshot(root: Path) -> tuple[Snapshot, list[str]]:
         if not path.is_file() or ".builder-cache" in path.parts:
             continue
         name = str(path.relative_to(root))
-        if TEMP_MARK in path.name or path.name.endswith(JOURNAL_MARK):
+        if TEMP_MARK in path.name or path.name.endswith((JOURNAL_MARK, LOCK_MARK)):
             temporaries.append(name)
         else:
             finals[name] = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -137,7 +137,7 @@ def check_after_kill(project: Project, work: Path, what: str) -> str:
     finals, _ = snapshot(work)
     for name, digest in finals.items():  # before any recovery: whatever is there is whole
         assert digest in (project.before.get(name), project.after[T1].get(name)), f"{what}: {name} is partial"
-    finish_interrupted(journal_path(work / SOURCE))  # what the next build does first
+    recover_interrupted(work / SOURCE, work / "dist")  # what the next build does first
     finals, _ = snapshot(work)
     state = "before" if finals == project.before else "after" if finals == project.after[T1] else "neither"
     assert state != "neither", f"{what}: after recovery the project is a mix: {sorted(finals.items())}"
@@ -248,3 +248,76 @@ def test_two_builds_at_once_agree(small_project: Project, tmp_path: Path) -> Non
         finals, temporaries = snapshot(work)
         assert temporaries == []
         assert finals in (small_project.after[T1], small_project.after[T2])
+
+
+# --- a second build waits even when the source was replaced under the first -----------------
+PAUSING = textwrap.dedent("""\
+    import fcntl, os, sys, time
+    from pathlib import Path
+    name, signals = sys.argv.pop(1), Path(os.environ["BUILDER_TEST_SIGNALS"])
+    real_flock = fcntl.flock
+    def flock(handle, operation):
+        if operation == fcntl.LOCK_EX:  # say so when the lock is taken: then a wait is about to start
+            try:
+                return real_flock(handle, operation | fcntl.LOCK_NB)
+            except BlockingIOError:
+                (signals / f"{name}-waits").touch()
+        return real_flock(handle, operation)
+    fcntl.flock = flock
+    import builder.build
+    real_replace = builder.build.replace_together
+    def paused(*args, **kwargs):  # after the immutability check, before anything is written
+        (signals / f"{name}-paused").touch()
+        while not (signals / "go").exists():
+            time.sleep(0.01)
+        return real_replace(*args, **kwargs)
+    builder.build.replace_together = paused
+    from builder.cli import main
+    sys.argv[0] = "builder"
+    main()
+""")
+
+
+def wait_for(process: subprocess.Popen[str], *signals: Path) -> Path:
+    """The first of ``signals`` to appear; fails if the process ends first."""
+    deadline = time.monotonic() + 300  # a guard against a hang, not a measurement
+    while time.monotonic() < deadline:
+        for signal_file in signals:
+            if signal_file.exists():
+                return signal_file
+        assert process.poll() is None, process.communicate()
+        time.sleep(0.01)
+    raise AssertionError(f"none of {signals} appeared")
+
+
+def test_a_second_build_waits_even_after_an_atomic_save_of_the_source(small_project: Project, tmp_path: Path) -> None:
+    work = small_project.fresh(tmp_path / "work")
+    signals = tmp_path / "signals"
+    signals.mkdir()
+    env = {**build_env(T1), "BUILDER_TEST_SIGNALS": str(signals)}
+    command = [sys.executable, "-c", PAUSING, "{name}", "build", str(SOURCE), "--out", "dist"]
+
+    def start(name: str, epoch: str) -> subprocess.Popen[str]:
+        return subprocess.Popen([name if part == "{name}" else part for part in command], cwd=work,
+                                env={**env, "SOURCE_DATE_EPOCH": epoch}, text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    first = start("a", T1)
+    second = None
+    try:
+        wait_for(first, signals / "a-paused")
+        saved = work / "cardsrc" / ".deck.yaml.swp"  # an editor's atomic save: a new file renamed over the source
+        saved.write_text(deck_text(20, edited=True).replace("Fact 1 is", "Fact one is"), encoding="utf-8")
+        os.replace(saved, work / SOURCE)
+        second = start("b", T2)
+        wait_for(second, signals / "b-waits", signals / "b-paused")
+    finally:
+        (signals / "go").touch()
+        outputs = [process.communicate(timeout=300) for process in (first, second) if process is not None]
+    assert [first.returncode, second.returncode] == [0, 0], outputs
+    built = [out.split(":")[0] for out, _ in outputs]
+    assert built == ["Built dist/small-1.1.0.apkg", "Built dist/small-1.1.1.apkg"], outputs  # each version once
+    assert (signals / "b-waits").exists()
+    finals, temporaries = snapshot(work)
+    assert temporaries == []
+    assert finals["dist/small-1.1.0.apkg"] == small_project.after[T1]["dist/small-1.1.0.apkg"]  # the first's
