@@ -182,8 +182,7 @@ def _reuse_or_build(source: Path, handle: BinaryIO, out_dir: Path, now: int | No
     source_bytes = handle.read()
     slug, source_sha = _slug_hint(source_bytes), hashlib.sha256(source_bytes).digest()
     del source_bytes  # not kept through a big build
-    lock_file = lock_path(source, slug) if slug else None
-    released = unchanged_release(source, source_sha, lock_file, out_dir) if lock_file else None
+    released = unchanged_release(source, slug, source_sha, lock_path(source, slug), out_dir) if slug else None
     if released is not None:
         assert slug is not None
         refuse_shared_slug(source, slug, cache_file=cache_folder(source) / SLUG_CACHE)

@@ -8,8 +8,14 @@ a build faster, never different:
 * every file carries the builder's *code version* (its own source files and
   the libraries whose output ends up in the package), so a new builder, a
   patched renderer or an upgraded Pygments starts from an empty cache;
-* every file carries a sha256 of its body, so a truncated, half-written or
-  otherwise damaged file is ignored (and rewritten) rather than trusted;
+* every file carries an HMAC-SHA256 of its body under a random key kept
+  outside the project (:func:`cache_key`), so a truncated, half-written or
+  otherwise damaged file is ignored (and rewritten) rather than trusted, and
+  so is one this machine's builder did not write: a cache committed to a pull
+  request, or copied from another machine, could otherwise put any HTML
+  (scripts included) into the cards, past the renderer and its escaping;
+* the folder and its files are never followed through a symbolic link, to
+  read or to write, and must be a plain folder and plain files;
 * only fields without images are kept: an image is packed by content, which
   can change under an unchanged field.
 
@@ -21,8 +27,11 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import hmac
 import json
 import os
+import secrets
+import stat
 import sys
 from functools import cache
 from importlib.util import find_spec
@@ -30,6 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import Location
+from .fsutil import NotAFile, no_follow, read_plain_file
 from .render import Remembered, RenderedLike, Renderer
 
 if TYPE_CHECKING:
@@ -38,6 +48,7 @@ if TYPE_CHECKING:
 CACHE_FOLDER = ".builder-cache"
 _MAGIC = b"builder-cache"
 _FORMAT = 1
+_KEY_BYTES = 32
 _OUTPUT_LIBRARIES = ("genanki", "markdown_it", "mdit_py_plugins", "nh3", "pygments", "yaml")
 """Libraries whose behaviour shapes what a build writes."""
 
@@ -70,33 +81,92 @@ def code_version() -> str:
     return digest.hexdigest()
 
 
-def read_checked(path: Path, kind: str) -> Any:
-    """The JSON body of a cache file written by :func:`write_checked`, or None if absent or damaged."""
+def cache_key(*, create: bool = False) -> bytes | None:
+    """This machine's key for cache files (made on first write); None when there is none or it cannot be kept.
+
+    It lives in the user's own cache folder (``$XDG_CACHE_HOME/builder`` or
+    ``~/.cache/builder``), never in the project, so no one who can only send
+    files (a pull request, a copied folder) can sign a cache file this builder
+    will trust. Without a key there is simply no cache.
+    """
     try:
-        data = path.read_bytes()
+        root = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        path = Path(root) / "builder" / "cache-key"
+        key = read_plain_file(path)
+        if key is None and create:
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            temp = path.with_name(f".cache-key.{os.getpid()}.tmp")
+            try:
+                with open(temp, "wb", opener=_private_new_file) as handle:
+                    handle.write(secrets.token_bytes(_KEY_BYTES))
+                with contextlib.suppress(FileExistsError):
+                    os.link(temp, path)  # never replaces a key another build made meanwhile
+            finally:
+                with contextlib.suppress(OSError):
+                    temp.unlink()
+            key = read_plain_file(path)
+    except (OSError, RuntimeError, KeyError, NotAFile):  # no home folder, read-only, a link planted there
+        return None
+    return key if key is not None and len(key) == _KEY_BYTES else None
+
+
+def _private_new_file(path: str, flags: int) -> int:
+    return os.open(path, flags | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+
+
+def _signature(key: bytes, header: bytes, body: bytes) -> bytes:
+    return hmac.new(key, header + b"\n" + body, hashlib.sha256).hexdigest().encode()
+
+
+def _plain_folder(folder: Path) -> bool:
+    """``folder`` is a folder of its own, not a symbolic link to one (which would lead writes anywhere)."""
+    try:
+        return stat.S_ISDIR(os.lstat(folder).st_mode)
+    except OSError:
+        return False
+
+
+def read_checked(path: Path, kind: str) -> Any:
+    """The JSON body of a cache file written by :func:`write_checked` on this machine, or None.
+
+    None too when the file is missing, damaged, of another builder, signed with
+    another key, or not a plain file in a plain folder.
+    """
+    key = cache_key()
+    if key is None or not _plain_folder(path.parent):
+        return None
+    try:
+        data = read_plain_file(path)
+        if data is None:
+            return None
         header, body = data.split(b"\n", 1)
-        magic, found_kind, found_format, code, checksum = header.split(b" ")
+        magic, found_kind, found_format, code, signature = header.split(b" ")
         if (magic, found_kind, found_format) != (_MAGIC, kind.encode(), str(_FORMAT).encode()):
             return None
-        if code.decode() != code_version() or hashlib.sha256(body).hexdigest().encode() != checksum:
+        signed = b" ".join((magic, found_kind, found_format, code))
+        if code.decode() != code_version() or not hmac.compare_digest(_signature(key, signed, body), signature):
             return None
         return json.loads(body)
-    except (OSError, ValueError):  # missing, unreadable, truncated, not JSON, not UTF-8
+    except (OSError, ValueError, NotAFile):  # unreadable, truncated, not JSON, not UTF-8, a link or a pipe
         return None
 
 
 def write_checked(path: Path, kind: str, payload: object) -> None:
     """Write a cache file atomically (best effort: a cache that cannot be written is no cache)."""
+    key = cache_key(create=True)
+    if key is None:
+        return
     # ASCII JSON: a one-byte-per-character string, so a big deck's cache is not held three times over.
     body = json.dumps(payload, separators=(",", ":")).encode("ascii")
-    header = b" ".join(
-        (_MAGIC, kind.encode(), str(_FORMAT).encode(), code_version().encode(),
-         hashlib.sha256(body).hexdigest().encode())
-    )
+    signed = b" ".join((_MAGIC, kind.encode(), str(_FORMAT).encode(), code_version().encode()))
+    header = signed + b" " + _signature(key, signed, body)
     temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        path.parent.mkdir(exist_ok=True)
-        with open(temp, "wb") as handle:
+        with contextlib.suppress(FileExistsError):
+            path.parent.mkdir()
+        if not _plain_folder(path.parent):
+            return
+        with open(temp, "wb", opener=no_follow) as handle:
             handle.write(header + b"\n")
             handle.write(body)
         os.replace(temp, path)

@@ -36,14 +36,14 @@ def temporary_for(path: Path) -> Path:
     return path.with_name(f".{path.name}{TEMP_MARK}{os.getpid()}")
 
 
-def _no_follow(path: str, flags: int) -> int:
+def no_follow(path: str, flags: int) -> int:
     """An ``opener`` for :func:`open` that refuses to open through a symbolic link."""
     return os.open(path, flags | os.O_NOFOLLOW | os.O_CLOEXEC, 0o666)
 
 
 def write_synced(path: Path, data: bytes) -> None:
     try:
-        with open(path, "wb", opener=_no_follow) as handle:
+        with open(path, "wb", opener=no_follow) as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
@@ -110,7 +110,11 @@ def read_plain_file(path: Path, limit: int | None = None) -> bytes | None:
 
 
 def sha256_or_none(path: Path) -> str | None:
-    data = read_bytes_or_none(path)
+    """The sha256 of the plain file at ``path``; None when there is none (or a link, a pipe, a folder)."""
+    try:
+        data = read_plain_file(path)
+    except NotAFile:
+        return None
     return None if data is None else hashlib.sha256(data).hexdigest()
 
 

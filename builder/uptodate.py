@@ -8,17 +8,23 @@ files byte for byte (the lock a build writes is its own fixed point), so when
 the hash matches *and* the released .apkg and changelog are still there with
 the recorded sha256, there is nothing to do. Anything else, a missing,
 damaged or stale record included, means a full build.
+
+The record is read back from disk, so it is checked like any input: it may
+only name this deck's own .apkg and changelog in the output folder, and
+images inside the source's folder (which are only looked at with ``stat``).
+A record that names anything else is ignored.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 from pathlib import Path
 from typing import NamedTuple
 
 from .cache import cache_folder, code_version, read_checked, write_checked
-from .fsutil import read_bytes_or_none, sha256_or_none
+from .fsutil import NotAFile, read_bytes_or_none, read_plain_file, sha256_or_none
 
 
 class Released(NamedTuple):
@@ -49,7 +55,11 @@ def record_path(source: Path) -> Path:
 
 def inputs_hash(source_sha: bytes, lock_file: Path, out_dir: Path, media: tuple[str, ...]) -> str:
     digest = hashlib.sha256(code_version().encode())
-    for part in (source_sha, read_bytes_or_none(lock_file) or b"", str(out_dir.resolve()).encode()):
+    try:
+        lock = read_plain_file(lock_file) or b""
+    except NotAFile:  # a link or a pipe where the lock belongs: never "unchanged"; the build says what is wrong
+        lock = b"\0not a file"
+    for part in (source_sha, lock, str(out_dir.resolve()).encode()):
         digest.update(len(part).to_bytes(8, "big") + part)
     for name in media:  # stat, as the renderer does: an image edit changes size or time
         try:
@@ -60,21 +70,44 @@ def inputs_hash(source_sha: bytes, lock_file: Path, out_dir: Path, media: tuple[
     return digest.hexdigest()
 
 
-def _read(source: Path) -> _LastBuild | None:
+_VERSION = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
+_MAX_COUNT = 2**31
+
+
+def _read(source: Path, slug: str) -> _LastBuild | None:
+    """The record of the last build of ``source``, or None when it is missing or names what no build of it writes."""
     data = read_checked(record_path(source), "last-build")
     try:
-        return _LastBuild(
-            str(data["inputs"]), str(data["apkg"]), str(data["sha256"]), str(data["version"]),
-            int(data["notes"]), int(data["cards"]), str(data["changelog"]), str(data["changelog_sha256"]),
-            tuple(str(name) for name in data["media"]),
+        last = _LastBuild(
+            _text(data["inputs"]), _text(data["apkg"]), _text(data["sha256"]), _text(data["version"]),
+            _count(data["notes"]), _count(data["cards"]), _text(data["changelog"]),
+            _text(data["changelog_sha256"]), tuple(_text(name) for name in data["media"]),
         )
     except (TypeError, KeyError, ValueError):
         return None
+    folder = str(source.parent.resolve())
+    names_ok = (last.apkg_name == f"{slug}-{last.version}.apkg" and _VERSION.fullmatch(last.version)
+                and last.changelog_name == f"{slug}-CHANGELOG.md")
+    media_ok = all(os.path.isabs(name) and os.path.normpath(name) == name and "\0" not in name
+                   and os.path.commonpath((folder, name)) == folder for name in last.media)
+    return last if names_ok and media_ok else None
 
 
-def unchanged_release(source: Path, source_sha: bytes, lock_file: Path, out_dir: Path) -> Released | None:
-    """The last release when nothing changed since it and its files are intact, else None."""
-    last = _read(source)
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError("not text")
+    return value
+
+
+def _count(value: object) -> int:
+    if type(value) is not int or not 0 <= value < _MAX_COUNT:
+        raise ValueError("not a count")
+    return value
+
+
+def unchanged_release(source: Path, slug: str, source_sha: bytes, lock_file: Path, out_dir: Path) -> Released | None:
+    """The last release of deck ``slug`` when nothing changed since it and its files are intact, else None."""
+    last = _read(source, slug)
     if last is None or last.inputs != inputs_hash(source_sha, lock_file, out_dir, last.media):
         return None
     apkg = out_dir / last.apkg_name

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -139,3 +143,103 @@ def test_builds_with_and_without_the_cache_write_the_same_bytes(
     cold = build_deck(small_source, tmp_path / "c", now=T1 + 60)
     assert warm.plan is not None and warm.plan.version == "1.0.1"
     assert warm.sha256 == cold.sha256
+
+
+# --- a cache this machine's builder did not write is never used ---------------------------
+HOSTILE = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
+
+
+def old_style_file(path: Path, fields: dict[str, str]) -> None:
+    """A cache file anyone could write who knows the code version: its checksum is a plain sha256."""
+    body = json.dumps({"css": None, "fields": fields}, separators=(",", ":")).encode("ascii")
+    header = f"builder-cache renders 1 {cache_module.code_version()} {hashlib.sha256(body).hexdigest()}"
+    path.parent.mkdir(exist_ok=True)
+    path.write_bytes(header.encode() + b"\n" + body)
+
+
+def key_of(text: str) -> str:
+    return hashlib.blake2b(f"0{text}".encode(), digest_size=16).hexdigest()  # CachedRenderer's key, HTML escaped
+
+
+def test_a_cache_file_anyone_could_write_puts_no_html_into_a_card(small_source: Path, tmp_path: Path) -> None:
+    """A committed .builder-cache must not smuggle HTML (a script, an event handler) past the renderer."""
+    renders = small_source.parent / CACHE_FOLDER / f"{small_source.name}.renders"
+    old_style_file(renders, {key_of("Answers."): HOSTILE})
+    result = build_deck(small_source, tmp_path / "dist", now=T1, reuse=True)
+    assert result.sha256 == build_deck(small_source, tmp_path / "plain", now=T1).sha256
+    with zipfile.ZipFile(result.apkg) as package:
+        assert b"onerror" not in package.read("collection.anki2")
+
+
+def test_a_file_signed_on_another_machine_is_not_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "their-home"))
+    write_checked(tmp_path / "x", "renders", {"fields": {key_of("a"): HOSTILE}})
+    assert read_checked(tmp_path / "x", "renders") is not None  # theirs, as they see it
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "my-home"))
+    assert read_checked(tmp_path / "x", "renders") is None
+    assert CachedRenderer(tmp_path / "x").field("a", Location("x.yaml"), base_dir=tmp_path).html == "a"
+
+
+def test_the_key_is_kept_private_outside_the_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home"))
+    assert cache_module.cache_key() is None  # reading never makes one
+    key = cache_module.cache_key(create=True)
+    path = tmp_path / "home" / "builder" / "cache-key"
+    assert key is not None and len(key) == 32 and path.read_bytes() == key
+    assert (path.stat().st_mode & 0o777, path.parent.stat().st_mode & 0o777) == (0o600, 0o700)
+    assert cache_module.cache_key(create=True) == key and os.listdir(path.parent) == ["cache-key"]
+
+
+def no_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "a-file").write_text("not a folder")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "a-file"))
+
+
+def linked_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "home" / "builder").mkdir(parents=True)
+    (tmp_path / "known").write_bytes(b"k" * 32)
+    (tmp_path / "home" / "builder" / "cache-key").symlink_to(tmp_path / "known")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home"))
+
+
+@pytest.mark.parametrize("setup", [no_home, linked_key], ids=["no-home-folder", "key-is-a-symbolic-link"])
+def test_without_a_key_of_its_own_there_is_no_cache(
+    small_source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, setup: Callable[..., None]
+) -> None:
+    setup(tmp_path, monkeypatch)
+    assert cache_module.cache_key(create=True) is None
+    write_checked(tmp_path / "x", "renders", {"fields": {}})
+    assert not (tmp_path / "x").exists()
+    result = build_deck(small_source, tmp_path / "dist", now=T1, reuse=True)
+    assert result.sha256 == build_deck(small_source, tmp_path / "plain", now=T1).sha256
+
+
+def test_a_cache_folder_that_is_a_symbolic_link_is_neither_read_nor_written(
+    small_source: Path, tmp_path: Path
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (small_source.parent / CACHE_FOLDER).symlink_to(elsewhere)
+    build_deck(small_source, tmp_path / "dist", now=T1, reuse=True)
+    assert list(elsewhere.iterdir()) == []
+    write_checked(elsewhere / "small.yaml.renders", "renders", {"css": None, "fields": {key_of("Answers."): HOSTILE}})
+    assert read_checked(small_source.parent / CACHE_FOLDER / "small.yaml.renders", "renders") is None
+
+
+def linked_file(path: Path) -> None:
+    real = path.with_name("real")
+    path.rename(real)
+    path.symlink_to(real)
+
+
+def pipe(path: Path) -> None:
+    path.unlink()
+    os.mkfifo(path)
+
+
+@pytest.mark.parametrize("replace", [linked_file, pipe], ids=["symbolic-link", "pipe"])
+def test_a_cache_file_that_is_not_a_plain_file_is_not_read(tmp_path: Path, replace: Callable[[Path], None]) -> None:
+    path = tmp_path / "renders"
+    write_checked(path, "renders", {"fields": {}})
+    replace(path)
+    assert read_checked(path, "renders") is None  # and a pipe does not hang the build

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from builder.build import build_deck
-from builder.cache import CACHE_FOLDER
+from builder.cache import CACHE_FOLDER, read_checked, write_checked
 from builder.errors import ReleaseError
-from builder.uptodate import record_path
+from builder.uptodate import inputs_hash, record_path
 from tests.helpers.images import write_png
 
 T1 = 1_700_000_000
@@ -138,3 +141,72 @@ def test_windows_line_endings_still_allow_a_skip(small_source: Path, tmp_path: P
     small_source.write_bytes(small_source.read_bytes().replace(b"\n", b"\r\n"))
     build_deck(small_source, tmp_path / "dist", now=T1, reuse=True)
     assert build_deck(small_source, tmp_path / "dist", now=T2, reuse=True).plan is None
+
+
+# --- the record is read back, so it may only name what the build itself computes ------------
+def resign(source: Path, change: Callable[[dict[str, Any], Path], None]) -> None:
+    """Change the last record as someone with this machine's key could, the inputs hash kept right."""
+    record = read_checked(record_path(source), "last-build")
+    change(record, source)
+    out = source.parent.parent / "dist"
+    record["inputs"] = inputs_hash(hashlib.sha256(source.read_bytes()).digest(), source.with_name("small.lock"),
+                                   out, tuple(record["media"]))
+    write_checked(record_path(source), "last-build", record)
+
+
+def apkg_outside(record: dict[str, Any], source: Path) -> None:
+    outside = source.parent.parent / "outside"
+    outside.mkdir()
+    shutil.copy(source.parent.parent / "dist" / "small-1.0.0.apkg", outside)
+    record["apkg"] = "../outside/small-1.0.0.apkg"
+
+
+def apkg_absolute(record: dict[str, Any], source: Path) -> None:
+    record["apkg"] = str(source.parent.parent / "dist" / "small-1.0.0.apkg")
+
+
+def apkg_of_another_version(record: dict[str, Any], source: Path) -> None:
+    record["version"] = "9.9.9"
+
+
+def changelog_elsewhere(record: dict[str, Any], source: Path) -> None:
+    shutil.copy(source.parent.parent / "dist" / "small-CHANGELOG.md", source.parent / "small-CHANGELOG.md")
+    record["changelog"] = "../cardsrc/small-CHANGELOG.md"
+
+
+def count_is_true(record: dict[str, Any], source: Path) -> None:
+    record["notes"] = True
+
+
+def count_is_negative(record: dict[str, Any], source: Path) -> None:
+    record["cards"] = -7
+
+
+def count_is_huge(record: dict[str, Any], source: Path) -> None:
+    record["cards"] = 10**30
+
+
+def media_outside(record: dict[str, Any], source: Path) -> None:
+    record["media"] = ["/etc/hostname"]
+
+
+def media_with_dotdot(record: dict[str, Any], source: Path) -> None:
+    record["media"] = [str(source.parent.resolve() / ".." / "x.png")]
+
+
+BAD_RECORDS = [apkg_outside, apkg_absolute, apkg_of_another_version, changelog_elsewhere, count_is_true,
+               count_is_negative, count_is_huge, media_outside, media_with_dotdot]
+
+
+@pytest.mark.parametrize("change", BAD_RECORDS)
+def test_a_record_naming_what_no_build_writes_is_ignored(
+    small_source: Path, tmp_path: Path, change: Callable[[dict[str, Any], Path], None]
+) -> None:
+    out = tmp_path / "dist"
+    first = build_deck(small_source, out, now=T1, reuse=True)
+    resign(small_source, lambda record, source: None)
+    assert build_deck(small_source, out, now=T2, reuse=True).plan is None  # a record re-signed as is: still used
+    resign(small_source, change)
+    again = build_deck(small_source, out, now=T2, reuse=True)
+    assert again.plan is not None, "a full build was expected"
+    assert (again.apkg, again.version, again.note_count, again.card_count) == (first.apkg, "1.0.0", 6, 7)
