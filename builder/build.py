@@ -29,6 +29,7 @@ from .learners import changelog_text
 from .lock import lock_path
 from .lockread import read_lock
 from .siblings import SLUG_CACHE, refuse_shared_slug
+from .versions import version_key
 from .yamlsafe import open_source
 
 if TYPE_CHECKING:  # the rest is imported when a build has work to do: see _build_locked
@@ -267,6 +268,40 @@ def write_error(exc: OSError, fallback: Path) -> ReleaseError:
     return ReleaseError(f"cannot write: {hint}", target)
 
 
+def make_out_dir(out_dir: Path) -> None:
+    """Create ``out_dir`` as needed, saying so when it (or a folder above it) is a link to nothing.
+
+    ``mkdir`` alone only says "File exists" about a dangling symbolic link.
+    """
+    for folder in (out_dir, *out_dir.parents):
+        if folder.is_symlink() and not folder.exists():
+            raise ReleaseError(f"this is a symbolic link to '{os.readlink(folder)}', which does not exist: "
+                               "create that folder, or build into another one", folder)
+        if folder.exists():
+            break
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+
+def _refuse_releases_without_lock(source: Path, out_dir: Path, slug: str) -> None:
+    """Stop a first release when ``out_dir`` already holds releases of the deck: its lock was lost.
+
+    Without the lock the build would start over at the first version with new
+    ``mod`` times, and either collide with a released file or put a second,
+    different history beside the one learners have.
+    """
+    pattern = re.compile(rf"{re.escape(slug)}-([0-9]+\.[0-9]+\.[0-9]+)\.apkg")
+    found = [match for name in (os.listdir(out_dir) if out_dir.is_dir() else ()) if (match := pattern.fullmatch(name))]
+    if found:
+        latest = max(found, key=lambda match: version_key(match[1]))[0]
+        more = f" and {len(found) - 1} more" if len(found) > 1 else ""
+        raise ReleaseError(
+            f"the lock {lock_path(source, slug)} is missing, but {out_dir} holds releases of this deck "
+            f"({latest}{more}): restore the lock from version control and build again, or delete those "
+            "releases if they were never shared",
+            source,
+        )
+
+
 def _build_locked(source: Path, out_dir: Path, now: int | None, allow_schema_change: bool,
                   renderer: Renderer | None, progress: Progress | None) -> BuildResult:
     from .packaging import build_package
@@ -282,6 +317,8 @@ def _build_locked(source: Path, out_dir: Path, now: int | None, allow_schema_cha
             progress("writing", 0, 0)
     sha256 = hashlib.sha256(data).hexdigest()
     plan = with_sha(plan, sha256)
+    if plan.previous is None:
+        _refuse_releases_without_lock(source, out_dir, plan.deck.slug)
     apkg = out_dir / plan.apkg_name
     existing = read_bytes_or_none(apkg)
     if existing is not None and existing != data:
@@ -292,7 +329,7 @@ def _build_locked(source: Path, out_dir: Path, now: int | None, allow_schema_cha
         )
     lock_file = lock_path(source, plan.deck.slug)
     changelog = out_dir / changelog_name(plan.deck.slug)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    make_out_dir(out_dir)
     slug = re.escape(plan.deck.slug)
     remove_stale_temporaries(out_dir, re.compile(rf"{slug}-(?:\d+\.\d+\.\d+\.apkg|CHANGELOG\.md)"))
     journal = journal_path(source)

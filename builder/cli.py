@@ -246,10 +246,14 @@ class ProgressBar:
 
 @cli.command()
 @sources_argument
-@click.option("--exit-code", is_flag=True, help="Exit with 1 when the next build would change something.")
+@click.option("--exit-code", is_flag=True,
+              help="Exit with 1 when the next build would change something, 2 when a source or lock has an error.")
 @unsafe_html_option
 def diff(sources: tuple[Path, ...], exit_code: bool, unsafe_html: bool) -> None:
     """Show what the next build of each SOURCE changes against its lock.
+
+    With --exit-code, like diff(1): 0 no changes, 1 changes, 2 trouble (an
+    error, so nothing is known about changes); without it, errors exit 1.
 
     \b
     Example:
@@ -259,8 +263,14 @@ def diff(sources: tuple[Path, ...], exit_code: bool, unsafe_html: bool) -> None:
     from .cache import CachedRenderer
     from .describe import describe_plan
 
+    error_code = 2 if exit_code else 1
+    try:
+        found = resolve_sources(sources)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error_code)
     changed = failed = False
-    for source in resolve_sources(sources):
+    for source in found:
         try:
             renderer = CachedRenderer.for_source(source, unsafe_html=unsafe_html)  # read, never written
             plan = plan_deck(source, renderer=renderer)
@@ -274,7 +284,9 @@ def diff(sources: tuple[Path, ...], exit_code: bool, unsafe_html: bool) -> None:
             click.echo(line)
         for warning in plan.warnings:
             click.echo(printable(f"Warning: {source}: {warning}"), err=True)
-    if failed or (exit_code and changed):
+    if failed:
+        sys.exit(error_code)
+    if exit_code and changed:
         sys.exit(1)
 
 

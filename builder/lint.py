@@ -39,7 +39,9 @@ from .craft import (
     typed_answer_problem,
     words,
 )
-from .errors import BuilderError, InvalidSource, Location, Problem, SourceError, Unreleasable
+from .errors import BuilderError, InvalidSource, Location, LockError, Problem, SourceError, Unreleasable
+from .lock import lock_path
+from .lockread import read_lock
 from .places import Places
 from .siblings import shared_slug_problem
 from .source import Deck, Note, deck_from_tree
@@ -88,6 +90,9 @@ LOADER_RULES = (
          "for one tag and keeps one spelling for both."),
     Rule("E150", "error", "Another source in the same folder has the same slug, so the two would share "
          "a lock and their notes' identities."),
+    Rule("E160", "error", "The deck's lock cannot be used, so the build refuses too: it is damaged, holds a git "
+         "merge conflict (take it whole from the side whose release was published, then build), or is not a "
+         "plain file."),
 )
 LINT_RULES = (
     Rule("W201", "warning", "An answer (or a cloze deletion) is longer than `lint: {answer_max_words: N}` "
@@ -171,8 +176,18 @@ def check_source(path: Path) -> list[Problem]:
         deck = deck_from_tree(root, path)
     except SourceError as error:
         return problems_of(error, path)
-    shared = shared_slug_problem(path, deck.slug)
-    return ([] if shared is None else [shared]) + _lint_deck(deck, Places(path, (root, text.splitlines())))
+    found = [problem for problem in (shared_slug_problem(path, deck.slug), _lock_problem(path, deck.slug)) if problem]
+    return found + _lint_deck(deck, Places(path, (root, text.splitlines())))
+
+
+def _lock_problem(source: Path, slug: str) -> Problem | None:
+    """An E160 where the lock the build would read is unusable (damaged, a merge conflict), else None."""
+    lock_file = lock_path(source, slug)
+    try:
+        read_lock(lock_file)
+    except LockError as error:
+        return Problem(error.where or Location(lock_file), "E160", error.message)
+    return None
 
 
 def refuse_unreleasable(deck: Deck) -> None:

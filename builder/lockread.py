@@ -14,8 +14,9 @@ import json
 import re
 from pathlib import Path
 
-from .errors import LockError
+from .errors import Location, LockError
 from .formats import DATE_RE, SLUG_RE, UNHELD_RE, VERSION_RE
+from .fsutil import NotAFile, read_plain_file
 from .identity import note_guid
 from .lock import LOCK_FORMAT, READABLE_FORMATS, EarlierState, Lock, LockedNote, LockedNoteType, Release
 
@@ -23,11 +24,23 @@ from .lock import LOCK_FORMAT, READABLE_FORMATS, EarlierState, Lock, LockedNote,
 def read_lock(path: Path) -> Lock | None:
     """The lock at ``path``, or None before the first build; a ``LockError`` naming any bad value."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None
+        raw = read_plain_file(path)
+        if raw is None:
+            return None
+        text = raw.decode("utf-8")
+    except NotAFile as exc:
+        raise LockError(f"the lock is {exc.what}, which builder never follows: put the lock file itself here "
+                        "(restore it from version control)", path) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise LockError(f"cannot read the lock: {exc}", path) from None
+    conflict = _CONFLICT_MARKER.search(text)
+    if conflict is not None:
+        raise LockError(
+            f"the lock holds a git merge conflict ('{conflict[1]}'): never merge a lock by hand; take it whole "
+            "from the side whose release was published (usually the main branch: git checkout main -- "
+            f"{path}), then run builder build, which releases the merged source on top of it",
+            Location(path, text.count("\n", 0, conflict.start()) + 1),
+        )
     try:
         data = json.loads(text, parse_constant=_refuse_constant)
     except (ValueError, RecursionError) as exc:
@@ -63,6 +76,8 @@ _NOTE_FOR_LEARNERS = re.compile(r"[^\x00-\x09\x0b-\x1f\x7f]+")
 MAX_CLOZE = 65535
 """The highest cloze number Anki imports."""
 _MISSING = object()
+_CONFLICT_MARKER = re.compile(r"^(<{7}|>{7}|={7}|\|{7})(?: |$)", re.MULTILINE)
+"""A line git writes into a file it could not merge (``|||||||`` with the diff3 style)."""
 _TIME = "a time (whole seconds from 1970 to the end of 9999)"
 
 

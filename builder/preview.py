@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import contextlib
 import html
+import os
 import re
 import shutil
 import tempfile
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -113,12 +114,33 @@ def preview_deck(
         require_browser()
     plan = plan_deck(source, renderer=Renderer(unsafe_html=unsafe_html))
     out = out_dir if out_dir is not None else Path("preview") / plan.deck.slug
-    _check_ours(out)
+    gallery = _gallery_folder(out)
+    _check_ours(gallery, out)
     try:
-        return _write_preview(plan, out, png)
+        result = _write_preview(plan, gallery, png)
     except OSError as exc:
         raise PreviewError(f"cannot write the preview: {exc.strerror or exc}; check the folder or choose another --out",
                            out) from None
+    if gallery == out:
+        return result
+    return replace(result, index=out / "index.html",
+                   screenshots=tuple(out / shot.relative_to(gallery) for shot in result.screenshots))
+
+
+def _gallery_folder(out: Path) -> Path:
+    """The folder to replace: where ``out`` leads when it is a symbolic link (or ``.``, ``..``), else ``out``.
+
+    Replacing the link itself would leave the folder it points to stale and
+    the old link behind under a temporary name.
+    """
+    if out.is_symlink() and not out.exists():
+        raise PreviewError(f"this is a symbolic link to '{os.readlink(out)}', which does not exist: "
+                           "create that folder, or choose another --out", out)
+    gallery = out.resolve() if out.is_symlink() or out.name in ("", ".", "..") else out
+    if Path.cwd().resolve().is_relative_to(gallery.resolve()):
+        raise PreviewError("--out is the current folder or holds it, and the gallery replaces its folder whole: "
+                           "choose a folder of its own", out)
+    return gallery
 
 
 def _write_preview(plan: Plan, out: Path, png: bool) -> PreviewResult:
@@ -141,8 +163,8 @@ def _write_preview(plan: Plan, out: Path, png: bool) -> PreviewResult:
     return PreviewResult(out / "index.html", len(plan.notes), len(cards), plan.version, shots)
 
 
-def _check_ours(out: Path) -> None:
-    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).is_file())):
+def _check_ours(gallery: Path, out: Path) -> None:
+    if gallery.exists() and (not gallery.is_dir() or (any(gallery.iterdir()) and not (gallery / MARKER).is_file())):
         raise PreviewError(f"{out} exists and is not a builder preview: choose another --out, or remove it")
 
 

@@ -110,9 +110,8 @@ def test_diff_reports_changes_and_exit_code(runner: CliRunner, project: Path) ->
 
 def test_refusing_to_overwrite_a_release_is_an_error_line(runner: CliRunner, project: Path) -> None:
     runner.invoke(cli, ["build"])
-    (project / "cardsrc" / "small.lock").unlink()
-    source = project / "cardsrc" / "small.yaml"
-    source.write_text(source.read_text().replace("answer: Answers.", "answer: Other."))
+    with (project / "dist" / "small-1.0.0.apkg").open("ab") as released:
+        released.write(b"changed after the release")
     result = runner.invoke(cli, ["build"])
     assert result.exit_code == 1
     assert result.stderr == (
@@ -120,3 +119,98 @@ def test_refusing_to_overwrite_a_release_is_an_error_line(runner: CliRunner, pro
         "are immutable: raise 'version' in the source for a new release, or delete the file if it was "
         "never shared\n"
     )
+
+
+@pytest.mark.parametrize("edited", [False, True], ids=["same-source", "edited-source"])
+def test_a_lost_lock_is_named_when_dist_holds_the_release(runner: CliRunner, project: Path, edited: bool) -> None:
+    runner.invoke(cli, ["build"])
+    (project / "cardsrc" / "small.lock").unlink()
+    source = project / "cardsrc" / "small.yaml"
+    if edited:
+        source.write_text(source.read_text().replace("answer: Answers.", "answer: Other."))
+    before = sorted((path, path.read_bytes()) for path in project.rglob("*") if path.is_file())
+    result = runner.invoke(cli, ["build", "--no-cache"])
+    assert (result.exit_code, result.stdout, result.stderr) == (1, "", (
+        "Error: cardsrc/small.yaml: the lock cardsrc/small.lock is missing, but dist holds releases of this deck "
+        "(small-1.0.0.apkg): restore the lock from version control and build again, or delete those releases "
+        "if they were never shared\n"
+    ))
+    assert sorted((path, path.read_bytes()) for path in project.rglob("*") if path.is_file()) == before
+
+
+def test_a_lost_lock_is_named_when_dist_holds_only_later_releases(runner: CliRunner, project: Path) -> None:
+    (project / "dist").mkdir()
+    for name in ("small-1.0.9.apkg", "small-1.0.10.apkg", "small-draft.apkg", "smaller-2.0.0.apkg"):
+        (project / "dist" / name).write_bytes(b"released before the lock was lost")
+    result = runner.invoke(cli, ["build"])  # it would have released a second, different 1.0.0
+    assert (result.exit_code, result.stderr) == (1, (
+        "Error: cardsrc/small.yaml: the lock cardsrc/small.lock is missing, but dist holds releases of this deck "
+        "(small-1.0.10.apkg and 1 more): restore the lock from version control and build again, or delete those "
+        "releases if they were never shared\n"
+    ))
+    assert not (project / "dist" / "small-1.0.0.apkg").exists()
+
+
+# --- a lock git could not merge -----------------------------------------------------------
+def conflicted_project(runner: CliRunner, project: Path) -> tuple[str, int]:
+    """The small deck released, then its lock as a merge of two releasing branches leaves it."""
+    assert runner.invoke(cli, ["build"]).exit_code == 0
+    lock = project / "cardsrc" / "small.lock"
+    text = lock.read_text(encoding="utf-8")
+    version = ' "version": "1.0.0",\n'
+    lock.write_text(text.replace(version, f'<<<<<<< HEAD\n{version}=======\n "version": "1.1.0",\n>>>>>>> branch\n'),
+                    encoding="utf-8")
+    return (
+        "the lock holds a git merge conflict ('<<<<<<<'): never merge a lock by hand; take it whole from the side "
+        "whose release was published (usually the main branch: git checkout main -- cardsrc/small.lock), then run "
+        "builder build, which releases the merged source on top of it"
+    ), text[: text.index(version)].count("\n") + 1
+
+
+def test_a_conflicted_lock_stops_the_build_with_how_to_resolve_it(runner: CliRunner, project: Path) -> None:
+    message, line = conflicted_project(runner, project)
+    before = sorted((path, path.read_bytes()) for path in project.rglob("*") if path.is_file())
+    result = runner.invoke(cli, ["build"])
+    assert (result.exit_code, result.stdout, result.stderr) == (1, "", f"Error: cardsrc/small.lock:{line}: {message}\n")
+    assert sorted((path, path.read_bytes()) for path in project.rglob("*") if path.is_file()) == before
+
+
+def test_check_does_not_pass_a_conflicted_lock(runner: CliRunner, project: Path) -> None:
+    message, line = conflicted_project(runner, project)
+    result = runner.invoke(cli, ["check", "cardsrc/small.yaml"])
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        1, f"cardsrc/small.lock:{line}: E160 {message}\n", "Found 1 error and 0 warnings in 1 source.\n"
+    )
+
+
+def test_diff_exit_code_tells_an_error_from_changes(runner: CliRunner, project: Path) -> None:
+    """Like diff(1): 0 the same, 1 changes, 2 trouble; without --exit-code an error exits 1 as everywhere."""
+    assert runner.invoke(cli, ["diff", "--exit-code"]).exit_code == 1  # the first release is a change
+    message, line = conflicted_project(runner, project)
+    error = f"Error: cardsrc/small.lock:{line}: {message}\n"
+    trouble = runner.invoke(cli, ["diff", "--exit-code"])
+    assert (trouble.exit_code, trouble.stdout, trouble.stderr) == (2, "", error)
+    plain = runner.invoke(cli, ["diff"])
+    assert (plain.exit_code, plain.stderr) == (1, error)
+    (project / "cardsrc" / "small.yaml").unlink()
+    nothing = runner.invoke(cli, ["diff", "--exit-code"])
+    assert (nothing.exit_code, nothing.stderr) == (
+        2, "Error: no sources found in cardsrc/: name a .yaml file or run from the project folder\n"
+    )
+
+
+# --- output folders that are symbolic links ---------------------------------------------------
+def test_a_dangling_out_link_is_named(runner: CliRunner, project: Path) -> None:
+    (project / "dist").symlink_to("releases-drive")
+    (project / "shelf").symlink_to("gone")
+    for out, folder, target in (("dist", "dist", "releases-drive"), ("shelf/dist", "shelf", "gone")):
+        result = runner.invoke(cli, ["build", "--out", out])
+        assert (result.exit_code, result.stdout, result.stderr) == (1, "", (
+            f"Error: {folder}: this is a symbolic link to '{target}', which does not exist: create that folder, "
+            "or build into another one\n"
+        ))
+    assert sorted(path.name for path in project.iterdir()) == ["cardsrc", "dist", "shelf"]
+    assert [path.name for path in (project / "cardsrc").iterdir() if path.name != ".builder-cache"] == ["small.yaml"]
+    (project / "releases-drive").mkdir()
+    assert runner.invoke(cli, ["build"]).exit_code == 0
+    assert (project / "releases-drive" / "small-1.0.0.apkg").is_file()

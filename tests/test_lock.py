@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from builder.build import build_deck
 from builder.cli import cli
+from builder.errors import LockError
 from builder.identity import note_guid
 from builder.lock import LOCK_FORMAT, EarlierState, dumps_indented
 from builder.lockread import read_lock
@@ -403,3 +404,58 @@ def test_a_randomly_damaged_lock_never_makes_a_traceback(released: Path, data: s
         if result.exit_code == 1:
             assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1, result.stderr
             assert files(root) == before
+
+
+# --- a lock that is not what builder wrote: one line, never followed ------------------------
+def conflicted(text: str, base: bool = False) -> str:
+    """``text`` with its version line as git leaves it after two branches each released."""
+    ours = next(line for line in text.splitlines(keepends=True) if line.startswith(' "version"'))
+    theirs = ours.replace('"1.0.0"', '"1.1.0"')
+    middle = f"||||||| base\n{ours}" if base else ""
+    return text.replace(ours, f"<<<<<<< HEAD\n{ours}{middle}=======\n{theirs}>>>>>>> feature-branch\n")
+
+
+HOW_TO_RESOLVE = (
+    "never merge a lock by hand; take it whole from the side whose release was published (usually the main "
+    "branch: git checkout main -- {lock}), then run builder build, which releases the merged source on top of it"
+)
+
+
+@pytest.mark.parametrize("base", [False, True], ids=["merge-style", "diff3-style"])
+def test_a_lock_with_git_conflict_markers_says_how_to_resolve_it(tmp_path: Path, base: bool) -> None:
+    source = write_source(tmp_path)
+    build_deck(source, tmp_path / "dist", now=1_700_000_000)
+    lock = source.with_name("small.lock")
+    text = conflicted(lock.read_text(encoding="utf-8"), base)
+    lock.write_text(text, encoding="utf-8")
+    line = text.splitlines().index("<<<<<<< HEAD") + 1
+    with pytest.raises(LockError) as error:
+        read_lock(lock)
+    assert str(error.value) == f"{lock}:{line}: the lock holds a git merge conflict ('<<<<<<<'): " + (
+        HOW_TO_RESOLVE.format(lock=lock)
+    )
+
+
+def linked_to_a_lock(lock: Path) -> None:
+    lock.rename(lock.with_name("elsewhere.json"))
+    lock.symlink_to("elsewhere.json")
+
+
+def a_pipe(lock: Path) -> None:
+    lock.unlink()
+    os.mkfifo(lock)
+
+
+@pytest.mark.parametrize(("make", "what"), [(linked_to_a_lock, "a symbolic link"), (a_pipe, "a pipe or device")],
+                         ids=["symbolic-link", "pipe"])
+def test_a_lock_that_is_not_a_plain_file_is_not_followed(
+    tmp_path: Path, make: Callable[[Path], None], what: str
+) -> None:
+    source = write_source(tmp_path)
+    build_deck(source, tmp_path / "dist", now=1_700_000_000)
+    lock = source.with_name("small.lock")
+    make(lock)
+    with pytest.raises(LockError) as error:
+        read_lock(lock)  # and a pipe does not hang it
+    assert str(error.value) == (f"{lock}: the lock is {what}, which builder never follows: put the lock file itself "
+                                "here (restore it from version control)")
