@@ -101,7 +101,7 @@ def test_diff_names_both_files(project: Path) -> None:
     copy_of_small(project)
     result = CliRunner().invoke(cli, ["diff", str(COPY), "--exit-code"])
     expected = f"Error: {message(COPY, 'cardsrc/small.yaml')}\n"
-    assert (result.exit_code, result.stdout, result.stderr) == (1, "", expected)
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", expected)  # an error, not "changes"
 
 
 def test_check_reports_e150_at_the_slug(project: Path) -> None:
