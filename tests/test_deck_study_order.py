@@ -51,7 +51,7 @@ def first_cards(days: list[list[Served]]) -> list[Served]:
 
 
 def promised_order(deck: Deck) -> list[str]:
-    """Note ids as the README promises them: key learnings, quiz, deep dive, each in source order."""
+    """Note ids as docs/learners.md promises them: key learnings, quiz, deep dive, each in source order."""
     return [note.id for kind in KINDS for note in deck.notes if note.kind == kind]
 
 

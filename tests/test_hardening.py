@@ -139,7 +139,7 @@ def test_every_bad_source_message_is_distinct() -> None:
 
 
 def test_billion_laughs_is_refused_at_its_first_anchor_before_reading_on(project: Path) -> None:
-    """Refused on the first anchor: a million more aliases after it change nothing (figures: README)."""
+    """Refused on the first anchor: a million more aliases after it change nothing (figures: docs/reliability.md)."""
     aliases = b"".join(b"more%d: [*lol8, *lol8, *lol8]\n" % n for n in range(1_000_000))
     (project / SOURCE).write_bytes(BILLION_LAUGHS + aliases)
     assert_one_error(build(SOURCE), f"{SOURCE}:1: uses a YAML anchor or alias (& or *): write the value out in full")
