@@ -388,7 +388,7 @@ def watch(sources: tuple[Path, ...], out_dir: Path, unsafe_html: bool) -> None:
     Each save writes OUT/<slug>-draft.apkg like 'builder build --draft', never
     the lock or a release: 'builder build' releases. Prints one line per draft,
     or the problems that stopped it; keeps watching either way. Ctrl-C stops.
-    Needs the watch extra: pip install 'builder[watch]'.
+    Needs the watch extra: .venv/bin/pip install -e '.[watch]'.
 
     \b
     Example:
@@ -436,7 +436,7 @@ def preview(sources: tuple[Path, ...], out_dir: Path | None, png: bool, open_gal
     Builds the deck like 'builder build' (without touching dist/ or the lock),
     renders each card through Anki's engine and writes both sides in 390 px
     frames, light and night mode, to OUT/index.html. Needs the preview extra:
-    pip install 'builder[preview]'.
+    .venv/bin/pip install -e '.[preview]'.
 
     \b
     Example:
@@ -483,7 +483,7 @@ def pull(export: Path, sources: tuple[Path, ...], apply_edits: bool) -> None:
     copy). Prints each edited field with the source's file:line, old and new
     text; conflicts, and what the source does not own (personal tags, the
     Source field, retired notes, unknown notes), are reported and never
-    written. Needs the pull extra: pip install 'builder[pull]'.
+    written. Needs the pull extra: .venv/bin/pip install -e '.[pull]'.
 
     \b
     Example:

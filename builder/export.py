@@ -32,7 +32,7 @@ from typing import Any
 
 from .errors import BuilderError
 
-ENGINE_HINT = "pip install 'builder[pull]'"
+ENGINE_HINT = ".venv/bin/pip install -e '.[pull]'"
 MAX_COLLECTION_BYTES = 1 << 30
 """Largest collection a pull unpacks: a 50,000-note deck's is about 60 MiB."""
 COLLECTIONS = ("collection.anki21b", "collection.anki21", "collection.anki2")

@@ -35,7 +35,7 @@ from .packaging import build_package
 from .plan import Plan
 from .render import Renderer
 
-ENGINE_HINT = "pip install 'builder[preview]'"
+ENGINE_HINT = ".venv/bin/pip install -e '.[preview]'"
 CHROMIUM = Path("/usr/bin/chromium")
 PHONE = (390, 844)
 SIDES = ("question", "answer")

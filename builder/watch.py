@@ -161,7 +161,9 @@ def file_changes(roots: list[Path], ready: Callable[[], None]) -> Iterator[set[P
     try:
         from watchfiles import watch
     except ImportError:
-        raise BuilderError("builder watch needs the 'watchfiles' package: pip install 'builder[watch]'") from None
+        raise BuilderError(
+            "builder watch needs the 'watchfiles' package: .venv/bin/pip install -e '.[watch]'"
+        ) from None
     told = False
     for changes in watch(*roots, watch_filter=None, rust_timeout=READY_AFTER_MS, yield_on_timeout=True):
         if not told:

@@ -166,7 +166,7 @@ def test_without_the_anki_engine(folder: Path, monkeypatch: pytest.MonkeyPatch, 
     monkeypatch.setitem(sys.modules, missing, None)  # makes "import ..." raise ImportError
     result = CliRunner().invoke(cli, ["pull", str(the_package(folder))])
     assert (result.exit_code, result.stdout, result.stderr) == (
-        1, "", "Error: builder pull needs the Anki engine: pip install 'builder[pull]'\n")
+        1, "", "Error: builder pull needs the Anki engine: .venv/bin/pip install -e '.[pull]'\n")
 
 
 def test_an_export_without_a_lock_to_compare_with(folder: Path) -> None:

@@ -278,7 +278,7 @@ ALLOWED = "allowed keys: title, slug, deck, version, description, tags, source, 
 @pytest.mark.parametrize(("count", "more"), [
     (50, None),
     (51, "... and 1 more problem"),
-    (100_000, "... and 99,950 more problems"),  # once 100,000 lines
+    pytest.param(100_000, "... and 99,950 more problems", marks=pytest.mark.slow),  # once 100,000 lines
 ], ids=["fifty", "fifty-one", "a-hundred-thousand"])
 def test_a_flood_of_problems_lists_fifty_and_counts_the_rest(project: Path, count: int, more: str | None) -> None:
     (project / SOURCE).write_bytes(unknown_keys(count))

@@ -32,7 +32,7 @@ CARDS = ("learn-one-c1", "learn-one-c2", "learn-two-c1", "quiz-one", "quiz-two",
          "quiz-image", "both-ways-card1", "both-ways-card2")
 FACES = [f"{card}-{side}-{mode}" for card in CARDS for side in ("question", "answer") for mode in ("light", "night")]
 WROTE = "Wrote {index}: 10 cards of 8 notes, question and answer in light and night mode (version 1.0.0)\n"
-ENGINE_MISSING = "Error: builder preview needs the Anki engine: pip install 'builder[preview]'\n"
+ENGINE_MISSING = "Error: builder preview needs the Anki engine: .venv/bin/pip install -e '.[preview]'\n"
 _skip_without_browser = pytest.mark.skipif(
     browser_missing_reason() is not None and not os.environ.get("CI"),
     reason=f"{browser_missing_reason()}; under CI this fails instead",
@@ -241,7 +241,7 @@ def test_png_without_chromium_or_playwright(runner: CliRunner, project: Path, mo
     monkeypatch.setitem(sys.modules, "playwright.sync_api", None)
     result = runner.invoke(cli, ["preview", "--png"])
     assert result.stderr == (
-        "Error: builder preview --png needs Playwright to drive Chromium: pip install 'builder[preview]'\n"
+        "Error: builder preview --png needs Playwright to drive Chromium: .venv/bin/pip install -e '.[preview]'\n"
     )
     assert not (project / "preview").exists()
 

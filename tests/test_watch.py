@@ -166,7 +166,7 @@ def test_describe(outcome: Outcome, expected: list[str]) -> None:
 def test_missing_watchfiles_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setitem(sys.modules, "watchfiles", None)
     with pytest.raises(BuilderError, match=r"^builder watch needs the 'watchfiles' package: "
-                                           r"pip install 'builder\[watch\]'$"):
+                                           r"\.venv/bin/pip install -e '\.\[watch\]'$"):
         next(file_changes([tmp_path], lambda: None))
 
 
