@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from .errors import BuilderError, Interrupted, ReleaseError
-from .fsutil import JOURNAL_MARK, LOCK_MARK, TEMP_MARK, exclusive, read_bytes_or_none, remove_stale_temporaries
+from .files import JOURNAL_MARK, LOCK_MARK, TEMP_MARK, exclusive, read_bytes_or_none, remove_stale_temporaries
 from .journal import Refused, finish_interrupted, replace_together
 from .learners import changelog_text
 from .lock import lock_path
@@ -103,7 +103,7 @@ def build_deck(
     """Build ``source`` into ``out_dir``; with ``reuse``, use and fill the cache beside the source.
 
     Reusing skips a build whose inputs are those of the last one (see
-    :mod:`builder.uptodate`) and takes unchanged fields from the render cache
+    :mod:`builder.lastbuild`) and takes unchanged fields from the render cache
     (:mod:`builder.cache`). Either way the files written are the same.
     ``unsafe_html`` keeps an ``allow_html`` source's HTML raw: such a build is
     never skipped, as the up-to-date record stands for sanitised builds.
@@ -178,7 +178,7 @@ def _release_targets(source: Path, out_dir: Path) -> Callable[[Sequence[str]], l
 def _reuse_or_build(source: Path, handle: BinaryIO, out_dir: Path, now: int | None,
                     allow_schema_change: bool, progress: Progress | None) -> BuildResult:
     from .cache import CachedRenderer, cache_folder
-    from .uptodate import Released, remember_release, unchanged_release
+    from .lastbuild import Released, remember_release, unchanged_release
 
     source_bytes = handle.read()
     slug, source_sha = _slug_hint(source_bytes), hashlib.sha256(source_bytes).digest()

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import Location
-from .fsutil import NotAFile, no_follow, read_plain_file
+from .files import NotAFile, no_follow, read_plain_file
 from .render import Remembered, RenderedLike, Renderer
 
 if TYPE_CHECKING:

@@ -24,7 +24,7 @@ from pathlib import Path
 from .build import plan_deck, write_error
 from .cache import CachedRenderer
 from .contents import DeckEntry, PackagedNote, PackagedNoteType, card_count
-from .fsutil import atomic_write, read_bytes_or_none
+from .files import atomic_write, read_bytes_or_none
 from .identity import deck_id, note_guid
 from .lint import release_problems
 from .notetypes import draft_variant

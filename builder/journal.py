@@ -30,7 +30,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .errors import ReleaseError
-from .fsutil import TEMP_MARK, NotAFile, atomic_write, read_plain_file, sync_folder, temporary_for, write_synced
+from .files import TEMP_MARK, NotAFile, atomic_write, read_plain_file, sync_folder, temporary_for, write_synced
 
 MAX_JOURNAL_BYTES = 64 * 1024
 """A journal names at most a few files; anything bigger is not one of ours."""

@@ -15,8 +15,8 @@ import re
 from pathlib import Path
 
 from .errors import Location, LockError
+from .files import NotAFile, read_plain_file
 from .formats import DATE_RE, SLUG_RE, UNHELD_RE, VERSION_RE
-from .fsutil import NotAFile, read_plain_file
 from .identity import note_guid
 from .lock import LOCK_FORMAT, READABLE_FORMATS, EarlierState, Lock, LockedNote, LockedNoteType, Release
 

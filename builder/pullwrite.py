@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from .errors import BuilderError
-from .fsutil import atomic_write
+from .files import atomic_write
 from .pull import Finding, PullReport
 from .source import deck_from_tree
 from .yamledit import EditRefused, ReadBack, ValueEdit, edit_values

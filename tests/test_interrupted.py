@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from builder.build import recover_interrupted
-from builder.fsutil import JOURNAL_MARK, LOCK_MARK, TEMP_MARK
+from builder.files import JOURNAL_MARK, LOCK_MARK, TEMP_MARK
 from tests.conftest import SMALL_SOURCE
 
 REPO = Path(__file__).resolve().parent.parent

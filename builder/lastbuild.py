@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .cache import cache_folder, code_version, read_checked, write_checked
-from .fsutil import NotAFile, read_bytes_or_none, read_plain_file, sha256_or_none
+from .files import NotAFile, read_bytes_or_none, read_plain_file, sha256_or_none
 
 
 class Released(NamedTuple):

@@ -14,7 +14,7 @@ import pytest
 from builder.build import build_deck
 from builder.cache import CACHE_FOLDER, read_checked, write_checked
 from builder.errors import ReleaseError
-from builder.uptodate import inputs_hash, record_path
+from builder.lastbuild import inputs_hash, record_path
 from tests.helpers.images import write_png
 
 T1 = 1_700_000_000
