@@ -93,3 +93,11 @@ def test_the_readme_stays_short_and_starts_with_the_two_commands() -> None:
     assert len(readme.splitlines()) <= 170
     top = "\n".join(readme.splitlines()[:8])
     assert "make deck" in top and "make test" in top
+
+
+@pytest.mark.parametrize("page", DOC_PAGES, ids=lambda page: page.name)
+def test_every_test_file_the_pages_name_exists(page: Path) -> None:
+    """A promise points at the tests that hold it: those files must be there."""
+    root = REFERENCE.parent.parent
+    for name in re.findall(r"`((?:tests|bench)/[\w/]+\.py)", page.read_text(encoding="utf-8")):
+        assert (root / name).is_file(), f"{page.name} names {name}, which does not exist"
