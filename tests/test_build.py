@@ -1,0 +1,48 @@
+"""One deck's build: the three files of a release, all or nothing, and never over a published one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from builder.build import build_deck, journal_path
+from builder.errors import BuilderError
+from tests.conftest import write_source
+
+T1 = 1_700_000_000
+
+
+def files(*folders: Path) -> dict[str, bytes]:
+    return {str(path): path.read_bytes() for folder in folders if folder.exists()
+            for path in sorted(folder.rglob("*")) if path.is_file() and ".builder-cache" not in path.parts}
+
+
+def test_a_release_is_the_apkg_its_changelog_and_the_lock(tmp_path: Path) -> None:
+    source = write_source(tmp_path / "cardsrc")
+    result = build_deck(source, tmp_path / "dist", now=T1)
+    assert sorted(path.name for path in result.written) == ["small-1.0.0.apkg", "small-CHANGELOG.md", "small.lock"]
+    assert (result.version, result.note_count, result.card_count) == ("1.0.0", 6, 7)
+    assert not journal_path(source).exists()
+
+
+def test_a_failed_build_leaves_every_file_as_it_was(tmp_path: Path) -> None:
+    source = write_source(tmp_path / "cardsrc")
+    build_deck(source, tmp_path / "dist", now=T1)
+    before = files(tmp_path / "cardsrc", tmp_path / "dist")
+    source.write_text(source.read_text("utf-8").replace("answer: Answers.", "answer: TODO"), "utf-8")
+    with pytest.raises(BuilderError):
+        build_deck(source, tmp_path / "dist", now=T1 + 60)
+    after = files(tmp_path / "cardsrc", tmp_path / "dist")
+    del before[str(source)], after[str(source)]
+    assert after == before
+
+
+def test_a_published_release_is_never_overwritten(tmp_path: Path) -> None:
+    source = write_source(tmp_path / "cardsrc")
+    result = build_deck(source, tmp_path / "dist", now=T1)
+    (tmp_path / "cardsrc" / "small.lock").unlink()
+    result.apkg.write_bytes(b"someone else's 1.0.0")
+    with pytest.raises(BuilderError):
+        build_deck(source, tmp_path / "dist", now=T1 + 60)
+    assert result.apkg.read_bytes() == b"someone else's 1.0.0"
