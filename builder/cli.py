@@ -269,24 +269,21 @@ def diff(sources: tuple[Path, ...], exit_code: bool, unsafe_html: bool) -> None:
     except click.ClickException as error:
         error.show()
         sys.exit(error_code)
-    changed = failed = False
-    for source in found:
-        try:
-            renderer = CachedRenderer.for_source(source, unsafe_html=unsafe_html)  # read, never written
-            plan = plan_deck(source, renderer=renderer)
-        except BuilderError as error:
-            report(error)
-            failed = True
-            continue
+    changed: list[bool] = []
+
+    def describe(source: Path) -> None:
+        renderer = CachedRenderer.for_source(source, unsafe_html=unsafe_html)  # read, never written
+        plan = plan_deck(source, renderer=renderer)
         lines, has_changes = describe_plan(plan)
-        changed = changed or has_changes
+        changed.append(has_changes)
         for line in lines:
             click.echo(line)
         for warning in plan.warnings:
             click.echo(printable(f"Warning: {source}: {warning}"), err=True)
-    if failed:
+
+    if each_source(found, describe):
         sys.exit(error_code)
-    if exit_code and changed:
+    if exit_code and any(changed):
         sys.exit(1)
 
 
