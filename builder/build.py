@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from .errors import BuilderError, Interrupted, ReleaseError
-from .files import JOURNAL_MARK, LOCK_MARK, TEMP_MARK, exclusive, read_bytes_or_none, remove_stale_temporaries
+from .files import TEMP_MARK, exclusive, read_bytes_or_none, remove_stale_temporaries
 from .journal import Refused, finish_interrupted, replace_together
+from .layout import build_lock_path, changelog_name, journal_path, lock_path
 from .learners import changelog_text
-from .lock import lock_path
 from .lockread import read_lock
 from .siblings import SLUG_CACHE, refuse_shared_slug
 from .versions import version_key
@@ -177,8 +177,9 @@ def _release_targets(source: Path, out_dir: Path) -> Callable[[Sequence[str]], l
 
 def _reuse_or_build(source: Path, handle: BinaryIO, out_dir: Path, now: int | None,
                     allow_schema_change: bool, progress: Progress | None) -> BuildResult:
-    from .cache import CachedRenderer, cache_folder
+    from .cache import CachedRenderer
     from .lastbuild import Released, remember_release, unchanged_release
+    from .layout import cache_folder
 
     source_bytes = handle.read()
     slug, source_sha = _slug_hint(source_bytes), hashlib.sha256(source_bytes).digest()
@@ -216,10 +217,6 @@ def _slug_hint(source_bytes: bytes) -> str | None:
     return match.group(1).decode() if match else None
 
 
-def changelog_name(slug: str) -> str:
-    return f"{slug}-CHANGELOG.md"
-
-
 @contextlib.contextmanager
 def _collector_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while a build allocates its data.
@@ -236,16 +233,6 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-
-
-def journal_path(source: Path) -> Path:
-    """Where a build of ``source`` notes the renames it is about to make."""
-    return source.with_name(f".{source.name}{JOURNAL_MARK}")
-
-
-def build_lock_path(source: Path) -> Path:
-    """The file a build of ``source`` locks, so that builds of one deck take turns."""
-    return source.with_name(f".{source.name}{LOCK_MARK}")
 
 
 _WRITE_HINTS = {

@@ -40,21 +40,17 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import Location
 from .files import NotAFile, no_follow, read_plain_file
+from .layout import renders_path
 from .render import Remembered, RenderedLike, Renderer
 
 if TYPE_CHECKING:
     pass
 
-CACHE_FOLDER = ".builder-cache"
 _MAGIC = b"builder-cache"
 _FORMAT = 1
 _KEY_BYTES = 32
 _OUTPUT_LIBRARIES = ("genanki", "markdown_it", "mdit_py_plugins", "nh3", "pygments", "yaml")
 """Libraries whose behaviour shapes what a build writes."""
-
-
-def cache_folder(source: Path) -> Path:
-    return source.parent / CACHE_FOLDER
 
 
 @cache
@@ -192,7 +188,7 @@ class CachedRenderer(Renderer):
 
     @classmethod
     def for_source(cls, source: Path, *, unsafe_html: bool = False) -> CachedRenderer:
-        return cls(cache_folder(source) / f"{source.name}.renders", unsafe_html=unsafe_html)
+        return cls(renders_path(source), unsafe_html=unsafe_html)
 
     def field(self, text: str, where: Location, *, base_dir: Path, allow_html: bool = False) -> RenderedLike:
         # The mode is in the key: a sanitised render must never be taken for a raw one, or the reverse.

@@ -26,15 +26,11 @@ from .cache import CachedRenderer
 from .contents import DeckEntry, PackagedNote, PackagedNoteType, card_count
 from .files import atomic_write, read_bytes_or_none
 from .identity import deck_id, note_guid
+from .layout import draft_name
 from .lint import release_problems
 from .notetypes import draft_variant
 from .plan import Plan, build_time
 from .render import Renderer
-
-
-def draft_name(slug: str) -> str:
-    """The draft's file name: never ``<slug>-<version>.apkg``, which only a release writes."""
-    return f"{slug}-draft.apkg"
 
 
 def draft_deck(deck_name: str) -> str:

@@ -23,8 +23,9 @@ import re
 from pathlib import Path
 from typing import NamedTuple
 
-from .cache import cache_folder, code_version, read_checked, write_checked
+from .cache import code_version, read_checked, write_checked
 from .files import NotAFile, read_bytes_or_none, read_plain_file, sha256_or_none
+from .layout import last_build_path
 
 
 class Released(NamedTuple):
@@ -47,10 +48,6 @@ class _LastBuild(NamedTuple):
     changelog_name: str
     changelog_sha256: str
     media: tuple[str, ...]
-
-
-def record_path(source: Path) -> Path:
-    return cache_folder(source) / f"{source.name}.last-build"
 
 
 def inputs_hash(source_sha: bytes, lock_file: Path, out_dir: Path, media: tuple[str, ...]) -> str:
@@ -76,7 +73,7 @@ _MAX_COUNT = 2**31
 
 def _read(source: Path, slug: str) -> _LastBuild | None:
     """The record of the last build of ``source``, or None when it is missing or names what no build of it writes."""
-    data = read_checked(record_path(source), "last-build")
+    data = read_checked(last_build_path(source), "last-build")
     try:
         last = _LastBuild(
             _text(data["inputs"]), _text(data["apkg"]), _text(data["sha256"]), _text(data["version"]),
@@ -122,7 +119,7 @@ def remember_release(source: Path, source_sha: bytes, lock_file: Path, out_dir: 
     changelog_sha256 = sha256_or_none(changelog)
     if changelog_sha256 is None or hashlib.sha256(read_bytes_or_none(source) or b"").digest() != source_sha:
         return  # the source was saved during the build: the next build must look again
-    write_checked(record_path(source), "last-build", {
+    write_checked(last_build_path(source), "last-build", {
         "inputs": inputs_hash(source_sha, lock_file, out_dir, media),
         "apkg": released.apkg.name, "sha256": released.sha256, "version": released.version,
         "notes": released.note_count, "cards": released.card_count,

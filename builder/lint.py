@@ -40,7 +40,7 @@ from .craft import (
     words,
 )
 from .errors import BuilderError, InvalidSource, Location, LockError, Problem, SourceError, Unreleasable
-from .lock import lock_path
+from .layout import lock_path
 from .lockread import read_lock
 from .places import Places
 from .siblings import shared_slug_problem

@@ -17,7 +17,6 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring as _encode_string  # json's C string encoder
-from pathlib import Path
 from typing import Any
 
 LOCK_FORMAT = 2
@@ -247,5 +246,3 @@ def _object_text(items: Iterable[tuple[str, object]], newline: str) -> str:
     return "{" + inner + ("," + inner).join(body) + newline + "}" if body else "{}"
 
 
-def lock_path(source: Path, slug: str) -> Path:
-    return source.parent / f"{slug}.lock"

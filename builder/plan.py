@@ -32,8 +32,9 @@ from .assemble import AnkiNote, nfc, tombstone
 from .contents import DeckEntry, PackagedNote, PackagedNoteType, card_count
 from .errors import BuilderError, ReleaseError
 from .identity import deck_id
+from .layout import lock_path
 from .learners import learner_notes, notes_markdown
-from .lock import Lock, LockedNote, LockedNoteType, Release, lock_path
+from .lock import Lock, LockedNote, LockedNoteType, Release
 from .notetypes import ALWAYS_PACKAGED, NoteType
 from .notices import blank_warnings, cloze_cards_of, group_moves, left_behind, look_alike_warnings, move_warnings
 from .render import Remembered, Renderer

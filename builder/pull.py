@@ -36,7 +36,8 @@ from .formats import TAG_RE, UNHELD_RE, tag_key
 from .htmlmd import Context, Unconvertible, markdown_for
 from .htmlnorm import normalised
 from .identity import note_guid
-from .lock import EarlierState, LockedNote, lock_path
+from .layout import lock_path
+from .lock import EarlierState, LockedNote
 from .lockread import read_lock
 from .render import Renderer
 from .source import CLOZE_RE, NOTE_KINDS, Deck, Note, load_deck

@@ -26,7 +26,7 @@ import yaml
 
 from .cache import read_checked, write_checked
 from .errors import InvalidSource, Location, Problem
-from .lock import lock_path
+from .layout import lock_path
 from .yamlsafe import MAX_SOURCE_BYTES
 
 SOURCE_SUFFIXES = (".yaml", ".yml")

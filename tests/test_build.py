@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from builder.build import build_deck, journal_path
+from builder.build import build_deck
 from builder.errors import BuilderError
+from builder.layout import journal_path
 from tests.conftest import write_source
 
 T1 = 1_700_000_000

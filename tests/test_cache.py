@@ -13,8 +13,9 @@ import pytest
 
 from builder import cache as cache_module
 from builder.build import build_deck
-from builder.cache import CACHE_FOLDER, CachedRenderer, read_checked, write_checked
+from builder.cache import CachedRenderer, read_checked, write_checked
 from builder.errors import Location
+from builder.layout import CACHE_FOLDER
 from tests.helpers.images import write_png
 
 T1 = 1_700_000_000

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from builder.cache import CACHE_FOLDER
 from builder.cli import ProgressBar, cli
+from builder.layout import CACHE_FOLDER
 
 
 def test_build_keeps_its_cache_beside_the_source(project: Path) -> None:

@@ -23,7 +23,7 @@ import pytest
 from pygments.token import STANDARD_TYPES  # type: ignore[import-untyped]
 
 from builder.build import build_deck
-from builder.lock import lock_path
+from builder.layout import lock_path
 from builder.lockread import read_lock
 from builder.source import load_deck
 from tests.ankitools import import_apkg, note_by_guid, open_collection

@@ -20,9 +20,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from builder.build import journal_path, recover_interrupted
+from builder.build import recover_interrupted
 from builder.cli import cli
 from builder.errors import ReleaseError
+from builder.layout import journal_path
 
 SOURCE = Path("cardsrc/small.yaml")
 JOURNAL = "cardsrc/.small.yaml.builder-journal"

@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 
 from builder.build import build_deck
-from builder.cache import CACHE_FOLDER, read_checked, write_checked
+from builder.cache import read_checked, write_checked
 from builder.errors import ReleaseError
-from builder.lastbuild import inputs_hash, record_path
+from builder.lastbuild import inputs_hash
+from builder.layout import CACHE_FOLDER, last_build_path
 from tests.helpers.images import write_png
 
 T1 = 1_700_000_000
@@ -47,7 +48,7 @@ def remove_changelog(out: Path, source: Path) -> None:
 
 
 def damage_record(out: Path, source: Path) -> None:
-    record_path(source).write_bytes(record_path(source).read_bytes()[:-2])
+    last_build_path(source).write_bytes(last_build_path(source).read_bytes()[:-2])
 
 
 def edit_lock(out: Path, source: Path) -> None:
@@ -117,7 +118,7 @@ def test_an_edited_image_is_packed_again(small_source: Path, tmp_path: Path, edi
 
 def test_the_record_names_outputs_relative_to_the_out_folder(small_source: Path, tmp_path: Path) -> None:
     build_deck(small_source, tmp_path / "dist", now=T1, reuse=True)
-    header, body = record_path(small_source).read_bytes().split(b"\n", 1)
+    header, body = last_build_path(small_source).read_bytes().split(b"\n", 1)
     record = json.loads(body)
     assert (record["apkg"], record["changelog"]) == ("small-1.0.0.apkg", "small-CHANGELOG.md")
     assert header.startswith(b"builder-cache last-build 1 ")
@@ -146,12 +147,12 @@ def test_windows_line_endings_still_allow_a_skip(small_source: Path, tmp_path: P
 # --- the record is read back, so it may only name what the build itself computes ------------
 def resign(source: Path, change: Callable[[dict[str, Any], Path], None]) -> None:
     """Change the last record as someone with this machine's key could, the inputs hash kept right."""
-    record = read_checked(record_path(source), "last-build")
+    record = read_checked(last_build_path(source), "last-build")
     change(record, source)
     out = source.parent.parent / "dist"
     record["inputs"] = inputs_hash(hashlib.sha256(source.read_bytes()).digest(), source.with_name("small.lock"),
                                    out, tuple(record["media"]))
-    write_checked(record_path(source), "last-build", record)
+    write_checked(last_build_path(source), "last-build", record)
 
 
 def apkg_outside(record: dict[str, Any], source: Path) -> None:

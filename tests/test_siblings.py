@@ -15,8 +15,9 @@ import pytest
 from click.testing import CliRunner
 
 from builder import siblings
-from builder.cache import CACHE_FOLDER, write_checked
+from builder.cache import write_checked
 from builder.cli import cli
+from builder.layout import CACHE_FOLDER
 from builder.siblings import SLUG_CACHE, slug_in, sources_sharing_slug
 from builder.watch import WatchSet, describe, draft_source, watch_loop
 from tests.conftest import SMALL_SOURCE
