@@ -16,7 +16,6 @@ import os
 import shutil
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ from click.testing import CliRunner
 from builder import build as build_module
 from builder.cli import cli
 from tests.conftest import REPO, SMALL_SOURCE, write_source
+from tests.helpers.fileops import signal_at_file_operation
 
 NOTHING = "Interrupted: cardsrc/small.yaml: nothing was released; dist/ and the lock are as they were\n"
 RELEASED = ("Interrupted: cardsrc/small.yaml: dist/small-1.0.1.apkg was released, with its changelog and lock, "
@@ -92,25 +92,7 @@ def test_ctrl_c_stops_the_sources_after_it(released: Path, monkeypatch: pytest.M
     assert not (released / "dist" / "then-1.0.0.apkg").exists()
 
 
-SIGINT_AT = textwrap.dedent("""\
-    import atexit, os, signal, sys
-    signal.signal(signal.SIGINT, signal.default_int_handler)  # as at a terminal, even if started in the background
-    target, calls = int(sys.argv.pop(1)), 0
-    def interrupting(operation):
-        def wrapper(*args, **kwargs):
-            global calls
-            calls += 1
-            if calls == target:
-                os.kill(os.getpid(), signal.SIGINT)
-            return operation(*args, **kwargs)
-        return wrapper
-    for name in ("replace", "rename", "fsync", "unlink"):
-        setattr(os, name, interrupting(getattr(os, name)))
-    atexit.register(lambda: sys.stderr.write(f"file operations: {calls}\\n"))
-    from builder.cli import main
-    sys.argv[0] = "builder"
-    main()
-""")
+SIGINT_AT = signal_at_file_operation("SIGINT")
 
 
 @pytest.mark.slow

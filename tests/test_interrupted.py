@@ -28,6 +28,7 @@ import pytest
 from builder.build import recover_interrupted
 from builder.files import JOURNAL_MARK, LOCK_MARK, TEMP_MARK
 from tests.conftest import SMALL_SOURCE
+from tests.helpers.fileops import signal_at_file_operation
 
 REPO = Path(__file__).resolve().parent.parent
 SOURCE = Path("cardsrc/deck.yaml")
@@ -151,24 +152,7 @@ def check_after_kill(project: Project, work: Path, what: str) -> str:
 
 
 # --- a crash at every file operation, deterministically -----------------------------------
-CRASH_AT = textwrap.dedent("""\
-    import atexit, os, signal, sys
-    target, calls = int(sys.argv.pop(1)), 0
-    def crashing(operation):
-        def wrapper(*args, **kwargs):
-            global calls
-            calls += 1
-            if calls == target:
-                os.kill(os.getpid(), signal.SIGKILL)
-            return operation(*args, **kwargs)
-        return wrapper
-    for name in ("replace", "rename", "fsync", "unlink"):
-        setattr(os, name, crashing(getattr(os, name)))
-    atexit.register(lambda: sys.stderr.write(f"file operations: {calls}\\n"))
-    from builder.cli import main
-    sys.argv[0] = "builder"
-    main()
-""")
+CRASH_AT = signal_at_file_operation("SIGKILL")
 
 
 @pytest.mark.slow
