@@ -30,7 +30,7 @@ from .learners import changelog_text
 from .lockread import read_lock
 from .siblings import SLUG_CACHE, refuse_shared_slug
 from .versions import version_key
-from .yamlsafe import open_source
+from .yamlsafe import open_source, read_source_bytes
 
 if TYPE_CHECKING:  # the rest is imported when a build has work to do: see _build_locked
     from .plan import Plan
@@ -62,18 +62,20 @@ def plan_deck(
     renderer: Renderer | None = None,
     progress: Progress | None = None,
     releasing: bool = False,
+    data: bytes | None = None,
 ) -> Plan:
     """What a build of ``source`` would release, without writing anything.
 
     ``releasing`` adds the release gate: a source with any error ``builder check``
     reports is refused before anything is rendered (drafts and diffs skip it).
+    ``data`` is the source's bytes, when the caller read them already.
     """
     from .assemble import assemble
     from .lint import refuse_unreleasable
     from .plan import build_time, make_plan
     from .source import load_deck
 
-    deck = load_deck(source)
+    deck = load_deck(source, data)
     refuse_shared_slug(source, deck.slug)
     if releasing:
         refuse_unreleasable(deck)
@@ -181,16 +183,16 @@ def _reuse_or_build(source: Path, handle: BinaryIO, out_dir: Path, now: int | No
     from .lastbuild import Released, remember_release, unchanged_release
     from .layout import cache_folder
 
-    source_bytes = handle.read()
+    source_bytes = read_source_bytes(handle, source)  # read once: what is hashed is what is built
     slug, source_sha = _slug_hint(source_bytes), hashlib.sha256(source_bytes).digest()
-    del source_bytes  # not kept through a big build
     released = unchanged_release(source, slug, source_sha, lock_path(source, slug), out_dir) if slug else None
     if released is not None:
         assert slug is not None
         refuse_shared_slug(source, slug, cache_file=cache_folder(source) / SLUG_CACHE)
         return BuildResult(None, released.apkg, released.sha256, (), released.version, released.note_count,
                            released.card_count)
-    result = _build_locked(source, out_dir, now, allow_schema_change, CachedRenderer.for_source(source), progress)
+    result = _build_locked(source, out_dir, now, allow_schema_change, CachedRenderer.for_source(source), progress,
+                           source_bytes)
     assert result.plan is not None
     if result.plan.deck.slug != slug:
         return result  # the next build could not find this lock without parsing: nothing to remember
@@ -290,13 +292,13 @@ def _refuse_releases_without_lock(source: Path, out_dir: Path, slug: str) -> Non
 
 
 def _build_locked(source: Path, out_dir: Path, now: int | None, allow_schema_change: bool,
-                  renderer: Renderer | None, progress: Progress | None) -> BuildResult:
+                  renderer: Renderer | None, progress: Progress | None, data: bytes | None = None) -> BuildResult:
     from .packaging import build_package
     from .plan import with_sha
 
     with _collector_paused():
         plan = plan_deck(source, now=now, allow_schema_change=allow_schema_change, renderer=renderer,
-                         progress=progress, releasing=True)
+                         progress=progress, releasing=True, data=data)
         if renderer is not None:
             renderer.save()  # now, while packaging's memory is not yet in use; the fields are right either way
         data = build_package(plan.note_types, plan.decks, plan.notes, progress=progress)

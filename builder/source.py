@@ -151,9 +151,12 @@ class Deck:
         return Location(self.path, line)
 
 
-def load_deck(path: Path) -> Deck:
-    """Load, validate and type one source; raise ``InvalidSource`` listing every problem."""
-    return _Validator(path).deck(load(path))
+def load_deck(path: Path, data: bytes | None = None) -> Deck:
+    """Load, validate and type one source (``data``: its bytes, if read already).
+
+    Raises ``InvalidSource`` listing every problem.
+    """
+    return _Validator(path).deck(load(path, data))
 
 
 def deck_from_tree(root: Node, path: Path) -> Deck:

@@ -91,18 +91,32 @@ def open_source(path: Path) -> BinaryIO:
         raise SourceError(f"cannot read this file: {exc.strerror or exc}", path) from None
 
 
-def read_source_text(path: Path) -> str:
-    """Read a source as UTF-8 (a BOM is allowed) with errors a user can act on."""
+def read_source_bytes(handle: BinaryIO, path: Path) -> bytes:
+    """A source's bytes from an open handle, refusing an oversized one from its size, unread."""
     try:
-        with open_source(path) as handle:
-            size = os.fstat(handle.fileno()).st_size  # 0 for pipes and the like: then read up to the limit
-            if size > MAX_SOURCE_BYTES:  # refused unread: no time, no memory
-                raise SourceError(_TOO_LARGE, path)
-            data = handle.read(min(size or MAX_SOURCE_BYTES, MAX_SOURCE_BYTES) + 1)
+        size = os.fstat(handle.fileno()).st_size  # 0 for pipes and the like: then read up to the limit
+        if size > MAX_SOURCE_BYTES:  # refused unread: no time, no memory
+            raise SourceError(_TOO_LARGE, path)
+        data = handle.read(min(size or MAX_SOURCE_BYTES, MAX_SOURCE_BYTES) + 1)
     except OSError as exc:  # e.g. EIO, or EISDIR where is_dir() raced
         raise SourceError(f"cannot read this file: {exc.strerror or exc}", path) from None
     if len(data) > MAX_SOURCE_BYTES:
         raise SourceError(_TOO_LARGE, path)
+    return data
+
+
+def read_source_text(path: Path, data: bytes | None = None) -> str:
+    """A source as UTF-8 text (a BOM is allowed) with errors a user can act on.
+
+    ``data`` is the source's bytes when the caller read them already (a build
+    hashes the very bytes it builds, so an edit saved meanwhile cannot slip in).
+    """
+    if data is None:
+        try:
+            with open_source(path) as handle:
+                data = read_source_bytes(handle, path)
+        except OSError as exc:
+            raise SourceError(f"cannot read this file: {exc.strerror or exc}", path) from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -284,6 +298,6 @@ def _attach(
     return None
 
 
-def load(path: Path) -> Node:
-    """Read and parse one source file."""
-    return parse(read_source_text(path), path)
+def load(path: Path, data: bytes | None = None) -> Node:
+    """Read (unless its bytes are given) and parse one source file."""
+    return parse(read_source_text(path, data), path)

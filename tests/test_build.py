@@ -47,3 +47,22 @@ def test_a_published_release_is_never_overwritten(tmp_path: Path) -> None:
     with pytest.raises(BuilderError):
         build_deck(source, tmp_path / "dist", now=T1 + 60)
     assert result.apkg.read_bytes() == b"someone else's 1.0.0"
+
+
+def test_a_build_reads_its_source_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What is hashed for the next build's skip is what was built: an edit saved meanwhile cannot slip in."""
+    import builder.build
+    import builder.yamlsafe
+
+    source = write_source(tmp_path / "cardsrc")
+    opened: list[Path] = []
+    real_open = builder.yamlsafe.open_source
+
+    def counting(path: Path):  # type: ignore[no-untyped-def]
+        opened.append(path)
+        return real_open(path)
+
+    monkeypatch.setattr(builder.yamlsafe, "open_source", counting)
+    monkeypatch.setattr(builder.build, "open_source", counting)
+    build_deck(source, tmp_path / "dist", now=T1, reuse=True)
+    assert opened.count(source) == 1
