@@ -169,7 +169,8 @@ def tombstone(note_id: str, guid: str, note_type: NoteType, deck: str, summary: 
     """
     notice = (
         f'<div class="retired">Retired in {html.escape(version)}: this note was removed from the deck. '
-        f"In Anki's browser, search <code>tag:{RETIRED_TAG}</code> and delete these notes.</div>"
+        f"In Anki's browser, search <code>tag:{RETIRED_TAG}</code> and suspend these notes "
+        "(Cards &gt; Toggle Suspend): if one comes back later, it keeps its history.</div>"
     )
     return AnkiNote(
         note_id=note_id,

@@ -260,8 +260,15 @@ def make_plan(  # noqa: C901 - the rules read best in one place
     deck_hashes = {"description": _hash(deck.title, deck.description.text if deck.description else "",
                                        *(item.name for item in description.media))}
     deck_changed = previous is not None and previous.deck_hashes != deck_hashes
+    # A retired note whose tombstone reads differently now (a newer builder's wording) gets a new mod, so it
+    # is a release too: a package never changes under a version already released.
+    tombstones_changed = any(
+        not same_in_anki(old, stone, stone.content_hash())
+        for note_id, old in old_notes.items() if old.retired_in and note_id not in current_ids
+        for stone in [tombstone(note_id, old.guid, type_specs[old.note_type], old.deck, old.summary, old.retired_in)]
+    )
     level = release_level({change.status for change in changes}, schema_changed=bool(schema_changes),
-                          other_changes=bool(type_changes) or deck_changed)
+                          other_changes=bool(type_changes) or deck_changed or tombstones_changed)
     version = next_version(previous.version if previous else None, level, deck.version)
 
     is_release = previous is None or version != previous.version

@@ -108,3 +108,28 @@ def test_only_a_changed_note_gets_a_new_mod(tmp_path: Path, edited: bool, kept: 
     assert (after["learn-two"] == before["learn-two"]) is kept
     assert after["learn-one"] == before["learn-one"]
     assert after["quiz-three"] == T2
+
+
+def test_a_tombstone_worded_anew_is_a_patch_release_never_new_bytes_under_an_old_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A newer builder may word the retired card differently; that re-stamps the tombstone, so it must release."""
+    import builder.plan
+    from builder.assemble import tombstone
+
+    source = write_source(tmp_path / "cardsrc")
+    build_deck(source, tmp_path / "dist", now=T1)
+    source.write_text(DROP_DEEP_TWO(source.read_text(encoding="utf-8")), encoding="utf-8")
+    retired = build_deck(source, tmp_path / "dist", now=T2)
+    assert retired.version == "2.0.0"
+
+    def reworded(*args: object) -> object:
+        stone = tombstone(*args)  # type: ignore[arg-type]
+        return type(stone)(**{**vars(stone), "fields": tuple(f"{field} (reworded)" for field in stone.fields)})
+
+    monkeypatch.setattr(builder.plan, "tombstone", reworded)
+    result = build_deck(source, tmp_path / "dist", now=T2 + 60)
+    assert (result.version, result.plan.level if result.plan else None) == ("2.0.1", "patch")
+    assert result.plan is not None
+    mods = {packaged.note.note_id: packaged.mod for packaged in result.plan.notes}
+    assert mods["deep-two"] == T2 + 60
