@@ -74,9 +74,11 @@ def plan_deck(
     from .lint import refuse_unreleasable
     from .plan import build_time, make_plan
     from .source import load_deck
+    from .typeids import refuse_shared_deck_type_ids
 
     deck = load_deck(source, data)
     refuse_shared_slug(source, deck.slug)
+    refuse_shared_deck_type_ids(deck)
     if releasing:
         refuse_unreleasable(deck)
     previous = read_lock(lock_path(source, deck.slug))
@@ -189,6 +191,9 @@ def _reuse_or_build(source: Path, handle: BinaryIO, out_dir: Path, now: int | No
     if released is not None:
         assert slug is not None
         refuse_shared_slug(source, slug, cache_file=cache_folder(source) / SLUG_CACHE)
+        from .typeids import TYPE_ID_CACHE, refuse_shared_type_ids
+
+        refuse_shared_type_ids(source, slug, cache_file=cache_folder(source) / TYPE_ID_CACHE)
         return BuildResult(None, released.apkg, released.sha256, (), released.version, released.note_count,
                            released.card_count)
     result = _build_locked(source, out_dir, now, allow_schema_change, CachedRenderer.for_source(source), progress,

@@ -143,8 +143,12 @@ def field_is_empty(field_html: str) -> bool:
 
 
 def card_ordinals(fronts: tuple[str, ...], field_names: tuple[str, ...], fields: tuple[str, ...],
-                  has_tags: bool) -> tuple[int, ...]:
-    """The template ordinals Anki makes cards of for a note of a standard type with these fields."""
+                  has_tags: bool, *, at_least_one: bool = True) -> tuple[int, ...]:
+    """The template ordinals Anki makes cards of for a note of a standard type with these fields.
+
+    Anki gives a note whose fronts all render empty its first card anyway
+    (blank); ``at_least_one=False`` says there is none instead.
+    """
     nonempty = {name for name, value in zip(field_names, fields, strict=True) if not field_is_empty(value)}
     nonempty |= SPECIAL_FIELDS - {"FrontSide"} - set(field_names) - (set() if has_tags else {"Tags"})
     ordinals = []
@@ -155,4 +159,4 @@ def card_ordinals(fronts: tuple[str, ...], field_names: tuple[str, ...], fields:
             continue  # Anki cannot render it, so makes no card of it
         if renders_with(nodes, nonempty):
             ordinals.append(ordinal)
-    return tuple(ordinals) or (0,)
+    return tuple(ordinals) or ((0,) if at_least_one else ())

@@ -32,6 +32,8 @@ LINT_CODE_RE = re.compile(r"[A-Z][0-9]{3}")
 URL_RE = re.compile(rf"https?://[^{SPACE}\x00-\x1f\x7f]+")
 DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 COUNT_RE = re.compile(r"[1-9][0-9]{0,4}")
+TYPE_ID_RE = re.compile(r"[1-9][0-9]{0,18}")
+"""A note type's id in Anki: a positive whole number (Anki stores it in 64 bits)."""
 UNHELD_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 """Characters a field cannot hold: Anki drops these controls on import, and U+001F splits fields."""
 

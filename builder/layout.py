@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 CACHE_FOLDER = ".builder-cache"
-"""Beside each source: rendered fields, the last-build record, sibling slugs. Never committed."""
+"""Beside each source: rendered fields, the last-build record, sibling slugs and note-type ids. Never committed."""
 JOURNAL_MARK = ".builder-journal"
 LOCK_MARK = ".builder-lock"
 

@@ -39,12 +39,14 @@ from .craft import (
     typed_answer_problem,
     words,
 )
+from .declared import template_risks
 from .errors import BuilderError, InvalidSource, Location, LockError, Problem, SourceError, Unreleasable
 from .layout import lock_path
 from .lockread import read_lock
 from .places import Places
 from .siblings import shared_slug_problem
 from .source import Deck, Note, deck_from_tree
+from .typeids import deck_type_id_problem
 from .yamlsafe import parse, read_source_text
 
 DEFAULT_ANSWER_MAX_WORDS = 40
@@ -93,6 +95,12 @@ LOADER_RULES = (
     Rule("E160", "error", "The deck's lock cannot be used, so the build refuses too: it is damaged, holds a git "
          "merge conflict (take it whole from the side whose release was published, then build), or is not a "
          "plain file."),
+    Rule("E151", "error", "Another source in the same folder claims a note type id this one claims (an "
+         "`anki_id` repeating another deck's type): learners who import both would get one note type for two."),
+    Rule("E170", "error", "A note type in `note_types` is one Anki would refuse or change: a template that does not "
+         "parse, names a field the type does not have or shows no field on its front; two fronts alike; a cloze "
+         "type without `{{cloze:Field}}` or with more than one template; field or template names Anki rewrites "
+         "(`:{}\"`, a leading `#/^`, two differing only in case); an id another type has."),
 )
 LINT_RULES = (
     Rule("W201", "warning", "An answer (or a cloze deletion) is longer than `lint: {answer_max_words: N}` "
@@ -119,6 +127,9 @@ LINT_RULES = (
     Rule("W211", "warning", "A `::` in a cloze deletion that Anki reads as the start of a hint but that joins "
          "two names the way code does, or a second `::`. E.g. `{{c1::std::vector}}` shows `std` with the hint "
          "`vector`: write it as code, ``{{c1::`std::vector`}}``."),
+    Rule("W212", "warning", "A note type in `note_types` has a script, an event handler, a `javascript:` link or a "
+         "remote load in its templates or CSS: Anki would run or fetch it on every learner's device, so a build "
+         "refuses it without `--unsafe-html`."),
     Rule("L301", "error", f"A field is still a {TODO_MARK} placeholder (`answer: {TODO_MARK}`, "
          f"`{TODO_MARK}: ...`)."),
     Rule("L302", "error", "Two notes ask the same question (or have the same cloze text), ignoring case "
@@ -176,7 +187,8 @@ def check_source(path: Path) -> list[Problem]:
         deck = deck_from_tree(root, path)
     except SourceError as error:
         return problems_of(error, path)
-    found = [problem for problem in (shared_slug_problem(path, deck.slug), _lock_problem(path, deck.slug)) if problem]
+    found = [problem for problem in (shared_slug_problem(path, deck.slug), deck_type_id_problem(deck),
+                                     _lock_problem(path, deck.slug)) if problem]
     return found + _lint_deck(deck, Places(path, (root, text.splitlines())))
 
 
@@ -239,7 +251,7 @@ def _sanitised_away(deck: Deck, note: Note, places: Places) -> Iterator[Problem]
         removed = removed_by_sanitising(author_html(field.text))
         if removed:
             shown = ", ".join(removed[:5]) + f" and {len(removed) - 5} more" * (len(removed) > 5)
-            yield _problem(places.key(deck, name, note=note), "W210",
+            yield _problem(places.key(deck, *note.key_path(name), note=note), "W210",
                            f"'{name}' of note '{note.id}' has HTML that sanitising removes: {shown}; "
                            "allow_html keeps formatting, tables, images and links, never scripts or remote "
                            "loads: remove it, or build with --unsafe-html if every learner can trust this source")
@@ -253,6 +265,12 @@ def _deck_problems(deck: Deck, places: Places) -> Iterator[Problem]:
     if deck.lint_ignore:
         yield from _unknown_codes(deck.lint_ignore, places.key(deck, "lint", "ignore"), "the deck")
     yield from _duplicate_answers(deck, places)
+    for note_type in deck.note_types.values():
+        if note_type.label is None:  # declared in the source
+            yield from (_problem(places.key(deck, "note_types"), "W212",
+                                 f"note type '{note_type.key}' has {risk}: a build refuses it without --unsafe-html, "
+                                 "as Anki would run or fetch it on every learner's device")
+                        for risk in template_risks(note_type))
     if deck.description:
         yield from _stale(deck, places.key(deck, "description"), "description", deck.description.text)
 
@@ -276,7 +294,7 @@ def _unfinished_note(deck: Deck, note: Note, places: Places) -> Iterator[Problem
     """A note's L rules: a TODO field, a card with nothing but its blank, a placeholder deletion, c501 and up."""
     for name, field in note.fields.items():
         if _TODO_FIELD.match(field.text.strip()):
-            yield _problem(places.key(deck, name, note=note), "L301",
+            yield _problem(places.key(deck, *note.key_path(name), note=note), "L301",
                            f"'{name}' of note '{note.id}' is still {TODO_MARK}: write the {name}")
     if note.type == "type-in":
         yield from _typed_answer(deck, note, places)
@@ -355,7 +373,8 @@ def _note_problems(deck: Deck, note: Note, places: Places) -> Iterator[Problem]:
         where = places.key(deck, "lint", "ignore", note=note)
         yield from _unknown_codes(note.lint_ignore, where, f"note '{note.id}'")
     for name, field in note.fields.items():
-        yield from _stale(deck, places.key(deck, name, note=note), f"{name} of note '{note.id}'", field.text)
+        where = places.key(deck, *note.key_path(name), note=note)
+        yield from _stale(deck, where, f"{name} of note '{note.id}'", field.text)
     limit = deck.answer_max_words or DEFAULT_ANSWER_MAX_WORDS
     if note.form == "cloze":
         yield from _cloze_problems(deck, note, places, limit)
@@ -433,7 +452,7 @@ def _duplicate_questions(deck: Deck, places: Places) -> Iterator[Problem]:
         earlier = first.setdefault(key, note)
         if earlier is not note and "L302" not in note.lint_ignore:
             what = "cloze text" if note.form == "cloze" else "question"
-            yield _problem(places.key(deck, name, note=note), "L302",
+            yield _problem(places.key(deck, *note.key_path(name), note=note), "L302",
                            f"note '{note.id}' repeats the {what} of note '{earlier.id}' "
                            f"(line {earlier.fields[name].line}): merge them or reword one")
 
@@ -461,7 +480,7 @@ def _duplicate_answers(deck: Deck, places: Places) -> Iterator[Problem]:
             key = answer_key(answer)
             earlier, earlier_label, line = first.setdefault(key, (note, label, note.fields[name].line))
             if key and earlier is not note and "W207" not in note.lint_ignore:
-                yield _problem(places.key(deck, name, note=note), "W207",
+                yield _problem(places.key(deck, *note.key_path(name), note=note), "W207",
                                f"{label} has the same answer as {earlier_label} (line {line}): "
                                "ask each about a different fact, or merge them")
 

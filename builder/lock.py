@@ -117,9 +117,12 @@ class LockedNoteType:
     templates: tuple[str, ...]
     hash: str
     mod: int
+    cloze: bool | None = None
+    """Whether a type declared in the source is a cloze type (part of its frozen schema); None for a
+    built-in type, whose key says it. Written only when set, so locks of built-in types stay as they were."""
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "id": self.id,
             "name": self.name,
             "fields": list(self.fields),
@@ -127,6 +130,9 @@ class LockedNoteType:
             "hash": self.hash,
             "mod": self.mod,
         }
+        if self.cloze is not None:
+            data["cloze"] = self.cloze
+        return data
 
 
 @dataclass(frozen=True)

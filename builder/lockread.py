@@ -238,7 +238,16 @@ def _note_type(kind: _Object) -> LockedNoteType:
         templates=kind.texts("templates"),
         hash=kind.text("hash", _HASH, "a hash (16 hex digits)"),
         mod=kind.whole("mod", MAX_TIME, _TIME),
+        cloze=_flag(kind, "cloze"),
     )
+
+
+def _flag(value: _Object, key: str) -> bool | None:
+    """An optional true or false: absent is None."""
+    found = value.get(key, None)
+    if found is None or type(found) is bool:
+        return found  # type: ignore[return-value]
+    raise value.bad(key, found, "true or false")
 
 
 def _release(release: _Object) -> Release:

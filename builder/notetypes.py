@@ -59,6 +59,8 @@ class NoteType:
     """A built-in type's word in its per-deck name, ``Builder <label> (<slug>)``."""
     required: tuple[str, ...] = ()
     """Source keys every note of this type must give."""
+    builder_css: bool = False
+    """Styled by builder (``style.CSS``): the package adds the code-highlighting rules its fields need."""
 
     @property
     def template_names(self) -> tuple[str, ...]:
@@ -70,6 +72,14 @@ class NoteType:
         fields the lint rules know; None for a type declared in the source."""
         keys = {key for key, _ in self.inputs}
         return "cloze" if "text" in keys else "qa" if {"question", "answer"} <= keys else None
+
+    def makes_a_card(self, filled: set[str]) -> bool:
+        """Whether a note whose fields ``filled`` are the non-empty ones shows something on a card's front."""
+        if self.is_cloze:
+            return True  # one card per deletion, which the loader asks of the note itself
+        values = tuple("x" if name in filled else "" for name in self.fields)
+        fronts = tuple(template.front for template in self.templates)
+        return card_ordinals(fronts, self.fields, values, True, at_least_one=False) != ()
 
     def cards(self, fields: tuple[str, ...], *, has_tags: bool = True) -> tuple[Card, ...]:
         """The cards Anki generates for a note of this type with these fields (HTML as Anki holds it).
@@ -203,6 +213,7 @@ def _builtin(key: str, slug: str, tts_lang: str | None) -> NoteType:
         source_field=SOURCE_FIELD,
         label=spec.label,
         required=tuple(key for key, _ in spec.inputs if key != "extra"),
+        builder_css=True,
     )
 
 

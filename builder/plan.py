@@ -34,11 +34,11 @@ from .errors import BuilderError, ReleaseError
 from .identity import deck_id
 from .layout import lock_path
 from .learners import learner_notes, notes_markdown
-from .lock import Lock, LockedNote, LockedNoteType, Release
-from .notetypes import ALWAYS_PACKAGED, NoteType
+from .lock import Lock, LockedNote, Release
 from .notices import blank_warnings, cloze_cards_of, group_moves, left_behind, look_alike_warnings, move_warnings
 from .render import Remembered, Renderer
 from .source import NOTE_KINDS, Deck
+from .typeplan import plan_types, stamped_types
 from .versions import next_version, release_level
 
 
@@ -134,30 +134,6 @@ def _hash(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
 
 
-def _packaged_types(deck: Deck, keys: set[str], renderer: Renderer) -> dict[str, NoteType]:
-    """The note types the package carries: those its notes (tombstones too) use, and ``ALWAYS_PACKAGED``.
-
-    Built-in types get the code-highlighting CSS the renderer's fields need.
-    """
-    wanted = keys | set(ALWAYS_PACKAGED)
-    unknown = sorted(wanted - set(deck.note_types))
-    if unknown:
-        raise ReleaseError(f"the lock has notes of note type '{unknown[0]}', which this deck does not have: "
-                           "restore the lock from version control", deck.path)
-    code_css = renderer.css()
-    return {
-        key: replace(note_type, css=note_type.css + code_css) if note_type.label else note_type
-        for key, note_type in deck.note_types.items()
-        if key in wanted
-    }
-
-
-def _type_hash(note_type: NoteType) -> str:
-    """What Anki updates in place when the type's ``mod`` moves: its name, template text and CSS."""
-    texts = [text for template in note_type.templates for text in (template.front, template.back)]
-    return _hash(note_type.name, *texts, note_type.css)
-
-
 def same_in_anki(old: LockedNote, note: AnkiNote, content_hash: str) -> bool:
     """Whether the note is the same for Anki apart from where it is: fields, tags and note type.
 
@@ -178,7 +154,7 @@ def _without_kind(tags: tuple[str, ...]) -> tuple[str, ...]:
     return tags if kind_at is None else tags[:kind_at] + tags[kind_at + 1:]
 
 
-def make_plan(  # noqa: C901 - the rules read best in one place
+def make_plan(
     deck: Deck,
     notes: tuple[AnkiNote, ...],
     previous: Lock | None,
@@ -236,24 +212,8 @@ def make_plan(  # noqa: C901 - the rules read best in one place
 
     used_types = {note.note_type.key for note in notes} | {old_notes[note_id].note_type for note_id in old_notes
                                                         if note_id not in current_ids}
-    type_specs = _packaged_types(deck, used_types, renderer)
-    schema_changes: list[str] = []
-    type_changes: list[str] = []
-    for key, note_type in type_specs.items():
-        old_type = previous.note_types.get(key) if previous else None
-        if old_type is None:
-            continue
-        if (old_type.fields, old_type.templates) != (note_type.fields, note_type.template_names):
-            schema_changes.append(key)
-        if old_type.hash != _type_hash(note_type):
-            type_changes.append(key)
-    if schema_changes and not allow_schema_change:
-        raise ReleaseError(
-            f"the {' and '.join(schema_changes)} note type's field or template names would change; "
-            "Anki would import a copy ('Name+') and skip every existing note. If you really mean it, "
-            "build with --allow-schema-change and import with 'Merge note types' (see docs/rebuild-loop.md)",
-            deck.path,
-        )
+    types = plan_types(deck, used_types, previous, renderer, allow_schema_change=allow_schema_change)
+    type_specs, schema_changes, type_changes = types.types, types.schema_changes, types.changes
 
     description = _render_description(deck, renderer)
     # Image names are hashes of the images' bytes: an image edited under the same text is a change too.
@@ -311,17 +271,7 @@ def make_plan(  # noqa: C901 - the rules read best in one place
         retired_type = type_specs[old.note_type]
         keep(tombstone(note_id, old.guid, retired_type, old.deck, old.summary, retired_in), due, retired_in)
 
-    note_types: list[PackagedNoteType] = []
-    locked_types: dict[str, LockedNoteType] = {}
-    for key, note_type in type_specs.items():
-        old_type = previous.note_types.get(key) if previous else None
-        type_hash = _type_hash(note_type)
-        same = old_type is not None and old_type.hash == type_hash and key not in schema_changes
-        mod = old_type.mod if same and old_type else next_mod(old_type.mod if old_type else 0)
-        note_types.append(PackagedNoteType(note_type, mod))
-        locked_types[key] = LockedNoteType(
-            note_type.id, note_type.name, note_type.fields, note_type.template_names, type_hash, mod
-        )
+    note_types, locked_types = stamped_types(types, previous, next_mod)
 
     history = previous.history if previous else ()
     if is_release:

@@ -20,8 +20,19 @@ import json
 import re
 from typing import Any
 
-from .formats import COUNT_RE, LANG_RE, LINT_CODE_RE, SLUG_RE, SPACE, TAG_RE, UNHELD_RE, URL_RE, VERSION_RE
-from .notetypes import builtin_note_types
+from .formats import (
+    COUNT_RE,
+    LANG_RE,
+    LINT_CODE_RE,
+    SLUG_RE,
+    SPACE,
+    TAG_RE,
+    TYPE_ID_RE,
+    UNHELD_RE,
+    URL_RE,
+    VERSION_RE,
+)
+from .notetypes import BUILTIN_FIELD_KEYS, builtin_note_types
 from .source import CLOZE_RE, DECK_KEYS, NOTE_KEYS, NOTE_KINDS, Key
 
 SCHEMA_DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -59,7 +70,15 @@ _TYPES: dict[str, dict[str, Any]] = {
     "url": {"type": "string", "pattern": _whole(URL_RE.pattern)},
     "lang": {"type": "string", "pattern": _whole(LANG_RE.pattern)},
     "kind": {"enum": list(NOTE_KINDS)},
-    "notetype": {"enum": list(_BUILTINS)},
+    "notetype": {"type": "string", "pattern": _whole(SLUG_RE.pattern)},
+    "template": {"type": "string", "pattern": _whole(_TEXT)},
+    "css": {"type": "string", "pattern": _whole(_TEXT)},
+    "typeid": {
+        "anyOf": [
+            {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
+            {"type": "string", "pattern": _whole(TYPE_ID_RE.pattern)},
+        ]
+    },
     "date": {"type": "string", "pattern": _whole(_DATE), "format": "date"},
     "bool": {"anyOf": [{"type": "boolean"}, {"enum": ["true", "false"]}]},
     "count": {
@@ -84,21 +103,30 @@ def deck_schema() -> dict[str, Any]:
         "description": "A cloze note: 'text' with deletions, no question or answer.",
         "required": ["text"],
         "properties": {"text": {"pattern": CLOZE_RE.pattern}},
-        "not": {"anyOf": [{"required": ["question"]}, {"required": ["answer"]}]},
+        "not": {"anyOf": [{"required": ["question"]}, {"required": ["answer"]}, {"required": ["fields"]}]},
     }
     defs["qaNote"] = {
         "description": "A question/answer note: 'question' and 'answer', no 'text'.",
         "required": ["question", "answer"],
-        "not": {"required": ["text"]},
+        "not": {"anyOf": [{"required": ["text"]}, {"required": ["fields"]}]},
     }
+    defs["declaredNote"] = {
+        "description": "A note of a type declared in note_types: its 'fields' by name.",
+        "required": ["type", "fields"],
+        "not": {"anyOf": [{"required": [key]} for key in BUILTIN_FIELD_KEYS]},
+    }
+    defs["fieldnames"] = {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/text"}}
+    defs["fieldvalues"] = {"type": "object", "additionalProperties": {"$ref": "#/$defs/text"}}
     forms = {form: [key for key, note_type in _BUILTINS.items() if note_type.form == form] for form in ("cloze", "qa")}
     defs["note"] = {
         **_mapping(NOTE_KEYS, "One note; its id is its identity in Anki forever."),
-        "oneOf": [{"$ref": "#/$defs/clozeNote"}, {"$ref": "#/$defs/qaNote"}],
+        "oneOf": [{"$ref": "#/$defs/clozeNote"}, {"$ref": "#/$defs/qaNote"}, {"$ref": "#/$defs/declaredNote"}],
         "allOf": [
             _when_kind("learning", "clozeNote"),
             _when_kind("quiz", "qaNote"),
             *(_when_type(keys, f"{form}Note") for form, keys in forms.items()),
+            {"if": {"properties": {"type": {"not": {"enum": list(_BUILTINS)}}}, "required": ["type"]},
+             "then": {"$ref": "#/$defs/declaredNote"}},
         ],
     }
     return {
@@ -129,6 +157,10 @@ def _key(key: Key) -> dict[str, Any]:
         return _mapping(key.keys, key.doc)
     if key.type == "notes":
         return {"description": key.doc, "type": "array", "items": {"$ref": "#/$defs/note"}}
+    if key.type in ("notetypes", "templates"):
+        one = "A note type of the deck's own." if key.type == "notetypes" else "A card template."
+        return {"description": key.doc, "type": "array", **({"minItems": 1} if key.type == "templates" else {}),
+                "items": _mapping(key.keys, one)}
     return {"description": key.doc, "$ref": f"#/$defs/{key.type}"}
 
 

@@ -137,12 +137,10 @@ class _SlugCache:
             write_checked(self.path, "slugs", {name: [*stamp, slug] for name, (stamp, slug) in self.seen.items()})
 
 
-def sources_sharing_slug(source: Path, slug: str, *, cache_file: Path | None = None) -> list[Path]:
-    """Every other source in ``source``'s folder whose slug is ``slug``, sorted by name.
+def other_sources(source: Path) -> list[tuple[str, os.stat_result]]:
+    """The names and stat results of the other regular source files in ``source``'s folder, by name.
 
-    The same file under another name (a hard or symbolic link) is not another
-    source. With ``cache_file``, slugs seen before at the same size, time and
-    inode are taken from it, and it is updated.
+    The same file under another name (a hard or symbolic link) is not another source.
     """
     folder = source.parent
     try:
@@ -158,6 +156,17 @@ def sources_sharing_slug(source: Path, slug: str, *, cache_file: Path | None = N
             continue  # gone meanwhile, or a dangling link
         if (info.st_dev, info.st_ino) != (own.st_dev, own.st_ino) and stat.S_ISREG(info.st_mode):
             others.append((name, info))
+    return others
+
+
+def sources_sharing_slug(source: Path, slug: str, *, cache_file: Path | None = None) -> list[Path]:
+    """Every other source in ``source``'s folder whose slug is ``slug``, sorted by name.
+
+    With ``cache_file``, slugs seen before at the same size, time and inode are
+    taken from it, and it is updated.
+    """
+    folder = source.parent
+    others = other_sources(source)
     if not others:
         return []  # the usual case: one source in its folder, no cache to read
     cache = _SlugCache(cache_file)

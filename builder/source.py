@@ -25,6 +25,7 @@ from .formats import (
     LANG_RE,
     LINT_CODE_RE,
     SLUG_RE,
+    TYPE_ID_RE,
     UNHELD_RE,
     URL_RE,
     VERSION_RE,
@@ -32,7 +33,8 @@ from .formats import (
     tag_key,
     tag_refusal,
 )
-from .notetypes import BUILTIN_FIELD_KEYS, BUILTIN_TYPES, NoteType, builtin_note_types, default_type
+from .notetypes import BUILTIN_FIELD_KEYS, NoteType, builtin_note_types, default_type
+from .typecheck import DeclaredTypeChecks
 from .yamlsafe import Mapping, Node, Scalar, Sequence, load
 
 NOTE_KINDS = ("learning", "quiz", "deep-dive")
@@ -74,8 +76,25 @@ NOTE_KEYS = (
     Key("question", "text", "The question, in Markdown."),
     Key("answer", "text", "The answer, in Markdown: a few points a learner can recall."),
     Key("extra", "text", "Optional context shown on the answer side, in Markdown."),
+    Key("fields", "fieldvalues", "The fields of a note whose type is declared in note_types, by name, in Markdown."),
     Key("tags", "tags", "Tags for this note (no spaces; :: for hierarchy)."),
     Key("lint", "map", "Lint settings for this note.", keys=LINT_NOTE_KEYS),
+)
+TEMPLATE_KEYS = (
+    Key("name", "text", "The card template's name; frozen once released.", required=True),
+    Key("front", "template", "The question side in Anki's template language: {{Field}} shows a field.", required=True),
+    Key("back", "template", "The answer side; {{FrontSide}} shows the front.", required=True),
+)
+NOTE_TYPE_KEYS = (
+    Key("id", "slug", "What notes name in 'type'; with the deck's slug it makes the type's id in Anki.", required=True),
+    Key("name", "text", "The note type's name in Anki.", required=True),
+    Key("fields", "fieldnames", "Its field names, in order; frozen once released.", required=True),
+    Key("templates", "templates", "Its card templates, in order: one card per template whose front shows a "
+        "filled field.", required=True, keys=TEMPLATE_KEYS),
+    Key("css", "css", "Its CSS (default: builder's own)."),
+    Key("cloze", "bool", "true for a cloze type: one template, with {{cloze:Field}}; one card per deletion."),
+    Key("anki_id", "typeid", "The id the type already has in learners' collections (a deck taken over); "
+        "default: made from the deck's slug and the type's id."),
 )
 DECK_KEYS = (
     Key("title", "text", "Title of the deck.", required=True),
@@ -89,6 +108,7 @@ DECK_KEYS = (
         "never scripts or remote loads."),
     Key("tts", "lang", "Add a text-to-speech button on the answer side, e.g. en_US."),
     Key("lint", "map", "Lint settings for the whole deck.", keys=LINT_DECK_KEYS),
+    Key("note_types", "notetypes", "Note types of this deck's own, which notes name in 'type'.", keys=NOTE_TYPE_KEYS),
     Key("notes", "notes", "The notes.", required=True),
 )
 
@@ -114,7 +134,12 @@ class Note:
     line: int
     lint_ignore: frozenset[str] = frozenset()
     form: str | None = None
-    """``cloze`` (a ``text``) or ``qa`` (a ``question`` and ``answer``): which lint rules apply."""
+    """``cloze`` (a ``text``) or ``qa`` (a ``question`` and ``answer``): which lint rules apply.
+    None for a type declared in the source, whose ``fields`` are keyed by field name."""
+
+    def key_path(self, name: str) -> tuple[str, ...]:
+        """Where the field ``name`` of ``fields`` is written in the note: its key, or under ``fields``."""
+        return (name,) if self.form else ("fields", name)
 
 
 @dataclass(frozen=True)
@@ -164,11 +189,13 @@ def deck_from_tree(root: Node, path: Path) -> Deck:
     return _Validator(path).deck(root)
 
 
-class _Validator:
+class _Validator(DeclaredTypeChecks):
     def __init__(self, path: Path) -> None:
         self.path = path
         self.problems: list[Problem] = []
         self.note_types: dict[str, NoteType] = {}
+        self.declared: set[str] = set()
+        self.note_type_keys = NOTE_TYPE_KEYS
 
     def problem(self, code: str, message: str, node: Node | tuple[int, int]) -> None:
         line, column = node if isinstance(node, tuple) else (node.line, node.column)
@@ -251,6 +278,8 @@ class _Validator:
         values = self.mapping(root, DECK_KEYS, "the deck") or {}
         tts = values.get("tts")
         self.note_types = builtin_note_types(str(values.get("slug", "")), tts if isinstance(tts, str) else None)
+        if isinstance(values.get("note_types"), Sequence):
+            self.declare(values["note_types"], str(values.get("slug", "")))  # type: ignore[arg-type]
         notes = self.notes(values.get("notes"))
         if isinstance(root, Mapping):
             self.tag_spellings(root, values.get("slug"), {note.kind for note in notes})
@@ -311,8 +340,12 @@ class _Validator:
         kind = str(values["kind"])
         fields = {name: value for name, value in values.items() if isinstance(value, Field)}
         if _given(item, "type"):
-            chosen = values.get("type")
-            type_key = None if chosen is None else self.typed_fields(item, str(chosen), fields, what)
+            type_key = self.chosen_type(item, values, what)
+            if type_key is not None and self.note_types[type_key].label is None:
+                fields = values.get("fields", {})  # type: ignore[assignment]
+                type_key = self.declared_fields(item, self.note_types[type_key], fields, what)
+            elif type_key is not None:
+                type_key = self.typed_fields(item, type_key, fields, what)
         else:
             type_key = self.default_fields(item, kind, fields, what)
         if type_key is None:
@@ -334,7 +367,7 @@ class _Validator:
         """The note's type when its keys are the ones ``type: <type_key>`` takes; else report and None."""
         note_type = self.note_types[type_key]
         takes = [key for key, _ in note_type.inputs]
-        for key in BUILTIN_FIELD_KEYS:
+        for key in (*BUILTIN_FIELD_KEYS, "fields"):
             if _given(item, key) and key not in takes:
                 self.problem("E102", f"{what} is a {type_key} note: it takes {_listed(takes)}, not '{key}'", item)
                 return None
@@ -350,6 +383,10 @@ class _Validator:
 
     def default_fields(self, item: Node, kind: str, fields: dict[str, Field], what: str) -> str | None:
         """The type of a note that names none, from its keys and kind; else report and None."""
+        if _given(item, "fields"):
+            self.problem("E102", f"{what} has 'fields', which notes of a type declared in note_types have: "
+                                 "name that type with 'type'", item)
+            return None
         has_text = "text" in fields or _given(item, "text")
         has_qa = any(_given(item, name) for name in ("question", "answer"))
         if kind == "learning" and (has_qa or not has_text):
@@ -469,6 +506,48 @@ def _check_map(v: _Validator, node: Node, key: Key, what: str) -> dict[str, obje
     return v.mapping(node, key.keys, f"'{key.name}' of {what}" if what != "the deck" else f"'{key.name}'")
 
 
+def _check_templates(v: _Validator, node: Node, key: Key, what: str) -> list[dict[str, object]] | None:
+    if not isinstance(node, Sequence) or not node.items:
+        v.problem("E103", f"'{key.name}' of {what} must be a list of at least one template", node)
+        return None
+    found = [v.mapping(item, key.keys, f"template {index} of {what}") for index, item in enumerate(node.items, 1)]
+    return [values for values in found if values is not None and all(k.name in values for k in key.keys)]
+
+
+def _check_template(v: _Validator, node: Node, key: Key, what: str) -> Field | None:
+    """Template text or CSS as written: unlike a field, no line break is its own to drop."""
+    if v.text(node, key, what) is None:
+        return None
+    assert isinstance(node, Scalar)
+    return Field(node.text, node.content_line)
+
+
+def _check_field_names(v: _Validator, node: Node, key: Key, what: str) -> tuple[Field, ...] | None:
+    if not isinstance(node, Sequence) or not node.items:
+        v.problem("E103", f"'{key.name}' of {what} must be a list of at least one field name", node)
+        return None
+    names = [v.text(item, key, what) for item in node.items]
+    return tuple(name for name in names if name is not None) if all(names) else None
+
+
+def _check_field_values(v: _Validator, node: Node, key: Key, what: str) -> dict[str, Field] | None:
+    if not isinstance(node, Mapping):
+        v.problem("E103", f"'{key.name}' of {what} must be a mapping of field names to Markdown", node)
+        return None
+    values = {name: v.text(value, Key(name, "text", ""), what) for name, value in node.items.items()}
+    return {name: value for name, value in values.items() if value is not None}
+
+
+def _check_type_id(v: _Validator, node: Node, key: Key, what: str) -> int | None:
+    text = v.matching(node, key, what, TYPE_ID_RE, "write the note type's id in Anki, a whole number")
+    if text is None:
+        return None
+    if int(text) >= 1 << 63:
+        v.problem("E104", f"'{key.name}' in {what} is {text}, more than Anki can store (2^63-1)", node)
+        return None
+    return int(text)
+
+
 _CHECKERS: dict[str, Callable[[_Validator, Node, Key, str], object]] = {
     "text": _Validator.text,
     "slug": lambda v, n, k, w: v.matching(
@@ -482,9 +561,7 @@ _CHECKERS: dict[str, Callable[[_Validator, Node, Key, str], object]] = {
     "kind": lambda v, n, k, w: v.matching(
         n, k, w, re.compile("|".join(NOTE_KINDS)), f"use one of {', '.join(NOTE_KINDS)}"
     ),
-    "notetype": lambda v, n, k, w: v.matching(
-        n, k, w, re.compile("|".join(map(re.escape, BUILTIN_TYPES))), f"use one of {', '.join(BUILTIN_TYPES)}"
-    ),
+    "notetype": lambda v, n, k, w: v.matching(n, k, w, SLUG_RE, f"use one of {', '.join(v.note_types)}"),
     "tags": lambda v, n, k, w: v.sequence_of(n, k, w, tag_refusal, "E140"),
     "codes": lambda v, n, k, w: v.sequence_of(
         n, k, w, lambda code: None if LINT_CODE_RE.fullmatch(code) else "is not a lint code like W201", "E104"
@@ -495,4 +572,13 @@ _CHECKERS: dict[str, Callable[[_Validator, Node, Key, str], object]] = {
     "deckname": _check_deckname,
     "map": _check_map,
     "notes": lambda v, n, k, w: n if isinstance(n, Sequence) else v.problem("E103", "'notes' must be a list", n),
+    "notetypes": lambda v, n, k, w: (
+        n if isinstance(n, Sequence) else v.problem("E103", "'note_types' must be a list", n)
+    ),
+    "templates": _check_templates,
+    "template": _check_template,
+    "css": _check_template,
+    "fieldnames": _check_field_names,
+    "fieldvalues": _check_field_values,
+    "typeid": _check_type_id,
 }

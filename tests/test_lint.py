@@ -15,6 +15,7 @@ from tests.conftest import REPO, SMALL_SOURCE, write_source
 LINT = "tests/fixtures/lint"
 SET_ADVICE = "sets are hard to recall, ask for the one that matters or give each item its own note"
 BAD = "tests/fixtures/sources/bad"
+SCRIPT_ADVICE = "a build refuses it without --unsafe-html, as Anki would run or fetch it on every learner's device"
 TYPED_ADVICE = ("the learner types it and Anki compares it letter by letter; keep it to a few plain words and move "
                 "the rest to 'extra'")
 HTML_ADVICE = ("allow_html keeps formatting, tables, images and links, never scripts or remote loads: "
@@ -139,6 +140,11 @@ LINT_CASES = [
         f"25:13: L307 the answer of type-in note 'typed-sentence' has 8 words (more than 5): {TYPED_ADVICE}",
         f"31:7: L307 the answer of type-in note 'typed-lines' has more than one line: {TYPED_ADVICE}",
     ]),
+    ("w212-template-script", 0, [
+        f"11:3: W212 note type 'vocab' has a remote load in its CSS: {SCRIPT_ADVICE}",
+        f"11:3: W212 note type 'vocab' has a script in the back of template 'Recognise': {SCRIPT_ADVICE}",
+        f"11:3: W212 note type 'vocab' has a script in the front of template 'Recognise': {SCRIPT_ADVICE}",
+    ]),
     ("ignored-per-note", 0, []),
     ("ignored-per-deck", 0, []),
 ]
@@ -187,6 +193,18 @@ LOADER_CASES = [
     ("e104-bad-note-type", [
         "16:11: E104 'type' in note 'second-note' is 'basic': use one of cloze, qa, reverse, type-in",
     ]),
+    ("e104-bad-anki-id", ["13:14: E104 'anki_id' in note type 'vocab' is '12ab': write the note type's id in Anki, "
+                          "a whole number"]),
+    ("e101-unknown-field-in-note", ["24:7: E101 unknown field 'Meanig' in note 'chat', a vocab note: did you mean "
+                                    "'Meaning'?"]),
+    ("e102-declared-note-no-card", ["19:5: E102 note 'chat' makes no card: each template's front shows a field it "
+                                    "leaves empty (it fills Meaning)"]),
+    ("e102-declared-note-with-question", ["19:5: E102 note 'chat' is a vocab note: it takes 'fields', not "
+                                          "'question'"]),
+    ("e170-template-unknown-field", ["17: E170 the back of template 'Recognise' of note type 'vocab' shows "
+                                     "{{Meanig}}, a field the type does not have (its fields: Word, Meaning)"]),
+    ("e170-cloze-type-without-cloze", ["17: E170 the front of template 'Cloze' of note type 'sentence' has no "
+                                       "{{cloze:Field}}, which a cloze type needs on both sides"]),
     ("e100-duplicate-key", [
         "18:5: E100 duplicate key 'answer' (first on line 17): remove or rename one, "
         "YAML would silently keep only the last",
