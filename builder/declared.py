@@ -14,6 +14,7 @@ a build with ``--unsafe-html`` (a flag no source can set) ships them.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -142,20 +143,35 @@ def _line_at(text: str, line: int, offset: int) -> int:
     return line + text.count("\n", 0, offset)
 
 
-_SCRIPT = re.compile(r"<\s*script\b|\son[a-z]+\s*=|javascript\s*:", re.IGNORECASE)
+_SCRIPT = re.compile(
+    r"<\s*(?:script|meta|link|base|object|embed|iframe|frame|form)\b"  # elements that run or load
+    r"|[\s/\"'<]on[a-z]+\s*=|(?:java|vb)script\s*:",  # handlers (also after a slash: <svg/onload=>), script URLs
+    re.IGNORECASE,
+)
 _REMOTE = re.compile(r"""(?:\b(?:src|srcset|poster|data)\s*=\s*["']?|url\(\s*["']?|@import\s+["']?)(?:https?:)?//""",
                      re.IGNORECASE)
 
 
 def template_risks(note_type: NoteType) -> list[str]:
-    """What in a declared type's templates and CSS runs or loads on a learner's device: one phrase each."""
+    """What in a declared type's templates and CSS runs or loads on a learner's device: one phrase each.
+
+    Templates are matched as written and with HTML entities decoded (``jav&#x61;script:``).
+    In CSS, which Anki puts inside a ``<style>`` element, a ``<`` could close it and a
+    backslash escape could spell ``url(`` unseen, so either counts as a risk too.
+    """
     found = []
     for template in note_type.templates:
         for side, text in (("front", template.front), ("back", template.back)):
-            if _SCRIPT.search(text):
+            readings = (text, html.unescape(text))
+            if any(_SCRIPT.search(reading) for reading in readings):
                 found.append(f"a script in the {side} of template '{template.name}'")
-            if _REMOTE.search(text):
+            if any(_REMOTE.search(reading) for reading in readings):
                 found.append(f"a remote load in the {side} of template '{template.name}'")
-    if _REMOTE.search(note_type.css):
+    css = note_type.css
+    if "<" in css or _SCRIPT.search(css):
+        found.append("markup or a script in its CSS")
+    if _REMOTE.search(css):
         found.append("a remote load in its CSS")
+    elif "\\" in css:
+        found.append("a CSS escape in its CSS (it could hide a load)")
     return found

@@ -127,9 +127,10 @@ LINT_RULES = (
     Rule("W211", "warning", "A `::` in a cloze deletion that Anki reads as the start of a hint but that joins "
          "two names the way code does, or a second `::`. E.g. `{{c1::std::vector}}` shows `std` with the hint "
          "`vector`: write it as code, ``{{c1::`std::vector`}}``."),
-    Rule("W212", "warning", "A note type in `note_types` has a script, an event handler, a `javascript:` link or a "
-         "remote load in its templates or CSS: Anki would run or fetch it on every learner's device, so a build "
-         "refuses it without `--unsafe-html`."),
+    Rule("W212", "warning", "A note type in `note_types` has a script, an event handler, a `javascript:` link, an "
+         "element that loads or redirects (`<meta>`, `<iframe>`...) or a remote load in its templates (entities "
+         "decoded), or markup or a backslash escape in its CSS: Anki would run or fetch it on every learner's "
+         "device, so a build refuses it without `--unsafe-html`."),
     Rule("L301", "error", f"A field is still a {TODO_MARK} placeholder (`answer: {TODO_MARK}`, "
          f"`{TODO_MARK}: ...`)."),
     Rule("L302", "error", "Two notes ask the same question (or have the same cloze text), ignoring case "

@@ -85,6 +85,13 @@ def test_what_anki_would_refuse_or_change_is_refused(kwargs: dict[str, object], 
     ("<a href='https://example.org'>{{Front}}</a>", "{{Back}}", "", []),  # a link loads nothing
     ("{{Front}}", "{{Back}}", "@import url(//example.org/x.css);", ["a remote load in its CSS"]),
     ("{{Front}}", "{{Back}}", ".card { background: url(_local.png); }", []),
+    ("{{Front}}", "<svg/onload=alert(1)>{{Back}}", "", ["a script in the back of template 'Card 1'"]),
+    ("<a href='jav&#x61;script:go()'>{{Front}}</a>", "{{Back}}", "", ["a script in the front of template 'Card 1'"]),
+    ("<meta http-equiv=refresh content='0;url=https://example.org'>{{Front}}", "{{Back}}", "",
+     ["a script in the front of template 'Card 1'"]),
+    ("{{Front}}", "{{Back}}", ".card{} </style><script>alert(1)</script>", ["markup or a script in its CSS"]),
+    ("{{Front}}", "{{Back}}", ".card { background: u\\72l(https://example.org/x.png); }",
+     ["a CSS escape in its CSS (it could hide a load)"]),
 ])
 def test_scripts_and_remote_loads_are_named(front: str, back: str, css: str, risks: list[str]) -> None:
     made, _ = declared_type(spec(templates=(("Card 1", front, back),), css=css or None), "deck")
