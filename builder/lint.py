@@ -99,8 +99,9 @@ LOADER_RULES = (
          "`anki_id` repeating another deck's type): learners who import both would get one note type for two."),
     Rule("E170", "error", "A note type in `note_types` is one Anki would refuse or change: a template that does not "
          "parse, names a field the type does not have or shows no field on its front; two fronts alike; a cloze "
-         "type without `{{cloze:Field}}` or with more than one template; field or template names Anki rewrites "
-         "(`:{}\"`, a leading `#/^`, two differing only in case); an id another type has."),
+         "type without `{{cloze:Field}}` or with more than one template; field names Anki rewrites (`:{}\"`, a "
+         "leading `#/^`), a template name with `\"`, two field or template names differing only in case; an id "
+         "another type has."),
 )
 LINT_RULES = (
     Rule("W201", "warning", "An answer (or a cloze deletion) is longer than `lint: {answer_max_words: N}` "
