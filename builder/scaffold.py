@@ -216,9 +216,8 @@ def _block(key: str, text: str, indent: int) -> list[str]:
 
 def _render(page: SummaryPage, slug: str, folder: Path) -> str:
     deck_name = " ".join(page.title.replace("::", ":").split())
-    schema_ref = _schema_ref(folder)
     out = [
-        f"# yaml-language-server: $schema={schema_ref}",
+        _schema_line(folder),
         f"title: {_scalar(page.title)}",
         f"slug: {slug}",
         f"deck: {_scalar(deck_name)}",
@@ -245,12 +244,17 @@ def _render(page: SummaryPage, slug: str, folder: Path) -> str:
     return "\n".join(out) + "\n"
 
 
-def _schema_ref(folder: Path) -> str:
-    """The schema's path relative to the new source, for editors: the project's when inside it."""
+def _schema_line(folder: Path) -> str:
+    """The first line: the schema for editors, where it is; else how to get one, never a dead path.
+
+    Only the project's own ``schema/deck.schema.json`` (under the working folder, beside the new
+    source's folder tree) is referred to; outside such a project the line says how to make one.
+    """
     here = Path.cwd()
-    if folder.absolute().is_relative_to(here):
-        return Path(os.path.relpath(here / SCHEMA_FILE, folder.absolute())).as_posix()
-    return f"../{SCHEMA_FILE.as_posix()}"
+    if folder.absolute().is_relative_to(here) and (here / SCHEMA_FILE).is_file():
+        relative = Path(os.path.relpath(here / SCHEMA_FILE, folder.absolute()))
+        return f"# yaml-language-server: $schema={relative.as_posix()}"
+    return "# Completion in editors: builder schema > deck.schema.json, then $schema=deck.schema.json on this line."
 
 
 def _create(page: SummaryPage, slug: str, folder: Path) -> Created:

@@ -121,7 +121,8 @@ def test_generated_source_loads_and_check_reports_the_placeholders(tmp_path: Pat
     created = new_from_summary(PAGE, tmp_path / "cardsrc")
     assert created.path == tmp_path / "cardsrc" / f"{SLUG}.yaml"
     text = created.path.read_text(encoding="utf-8")
-    assert text.startswith("# yaml-language-server: $schema=../schema/deck.schema.json\n")
+    assert text.startswith(  # written outside a project: no schema there to point at
+        "# Completion in editors: builder schema > deck.schema.json, then $schema=deck.schema.json on this line.\n")
     deck = load_deck(created.path)
     assert (deck.title, deck.slug, deck.deck_name) == ("A Decade of AI Platform at Pinterest", SLUG, deck.title)
     assert deck.description is not None and deck.description.text.startswith("The article chronicles")
@@ -232,3 +233,18 @@ def test_usage_errors(args: list[str], message: str, tmp_path: Path, monkeypatch
     assert result.exit_code == 2
     assert result.stderr.splitlines()[-1] == message
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("has_schema", "first_line"), [
+    (True, "# yaml-language-server: $schema=../schema/deck.schema.json"),
+    (False, "# Completion in editors: builder schema > deck.schema.json, then $schema=deck.schema.json on this line."),
+])
+def test_the_schema_line_never_points_at_a_missing_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, has_schema: bool, first_line: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    if has_schema:
+        (tmp_path / "schema").mkdir()
+        (tmp_path / "schema" / "deck.schema.json").write_text("{}", encoding="utf-8")
+    created = new_from_summary(PAGE, tmp_path / "cardsrc")
+    assert created.path.read_text(encoding="utf-8").splitlines()[0] == first_line
