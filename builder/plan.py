@@ -37,7 +37,8 @@ from .learners import learner_notes, notes_markdown
 from .lock import Lock, LockedNote, Release
 from .notices import blank_warnings, cloze_cards_of, group_moves, left_behind, look_alike_warnings, move_warnings
 from .render import Remembered, Renderer
-from .source import NOTE_KINDS, Deck
+from .source import Deck
+from .sourceformat import NOTE_KINDS
 from .typeplan import plan_types, stamped_types
 from .versions import next_version, release_level
 

@@ -40,7 +40,8 @@ from .layout import lock_path
 from .lock import EarlierState, LockedNote
 from .lockread import read_lock
 from .render import Renderer
-from .source import CLOZE_RE, NOTE_KINDS, Deck, Note, load_deck
+from .source import Deck, Note, load_deck
+from .sourceformat import CLOZE_RE, NOTE_KINDS
 
 PERSONAL_TAGS = frozenset({"marked", "leech"})
 """Tags Anki itself gives a learner's note (the Mark command, a leech): theirs, not the deck's."""

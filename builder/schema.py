@@ -33,7 +33,7 @@ from .formats import (
     VERSION_RE,
 )
 from .notetypes import BUILTIN_FIELD_KEYS, builtin_note_types
-from .source import CLOZE_RE, DECK_KEYS, NOTE_KEYS, NOTE_KINDS, Key
+from .sourceformat import CLOZE_RE, DECK_KEYS, NOTE_KEYS, NOTE_KINDS, Key
 
 SCHEMA_DRAFT = "https://json-schema.org/draft/2020-12/schema"
 NULL_WORDS = ("~", "null", "Null", "NULL")

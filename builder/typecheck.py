@@ -1,40 +1,27 @@
 """The loader's checks of note types a source declares, and of the notes that use them.
 
-Mixed into :class:`builder.source._Validator`, whose ``problem``, ``mapping``
-and ``cloze_ok`` they use, so the declared types' rules live beside
-:mod:`builder.declared` (what Anki refuses in a note type) rather than in the
-general format checks of :mod:`builder.source`.
+Part of the loader's validator (:class:`builder.source._Validator`), built on
+the value checks of :mod:`builder.sourcevalues`, so the declared types' rules
+live beside :mod:`builder.declared` (what Anki refuses in a note type) rather
+than among the general format checks of :mod:`builder.source`.
 """
 
 from __future__ import annotations
 
 import difflib
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .cloze import has_opener
 from .declared import TemplateSpec, TypeSpec, declared_type
 from .notetypes import BUILTIN_FIELD_KEYS, NoteType
+from .sourceformat import NOTE_TYPE_KEYS
+from .sourcevalues import ValueChecks
 from .yamlsafe import Mapping, Node, Scalar, Sequence
 
-if TYPE_CHECKING:
-    from .source import Key
 
-
-class DeclaredTypeChecks:
-    note_types: dict[str, NoteType]
+class DeclaredTypeChecks(ValueChecks):
     declared: set[str]
     """Ids of every note type the source declares, good or not: a note naming a bad one is not reported twice."""
-    note_type_keys: tuple[Key, ...]
-    """The keys of a ``note_types`` entry (``source.NOTE_TYPE_KEYS``)."""
-
-    def problem(self, code: str, message: str, node: Node | tuple[int, int]) -> None:
-        raise NotImplementedError
-
-    def mapping(self, node: Node, keys: tuple[Key, ...], what: str) -> dict[str, object] | None:
-        raise NotImplementedError
-
-    def cloze_ok(self, text: Any, item: Node, what: str) -> bool:
-        raise NotImplementedError
 
     def chosen_type(self, item: Node, values: dict[str, object], what: str) -> str | None:
         """The type the note names, if this deck has it; else report (once) and None."""
@@ -52,7 +39,7 @@ class DeclaredTypeChecks:
         for index, item in enumerate(node.items, start=1):
             key_node = item.items.get("id") if isinstance(item, Mapping) else None
             what = f"note type '{key_node.text}'" if isinstance(key_node, Scalar) else f"note type {index}"
-            values = self.mapping(item, self.note_type_keys, what)
+            values = self.mapping(item, NOTE_TYPE_KEYS, what)
             if values is None or "id" not in values:
                 continue
             key = str(values["id"])

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import yaml
 
 from .errors import BuilderError
-from .source import NOTE_KEYS
+from .sourceformat import NOTE_KEYS
 
 try:
     _Loader: type = yaml.CSafeLoader

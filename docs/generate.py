@@ -1,6 +1,6 @@
 """Write the reference pages in docs/reference/ (and builder/highlight.css) from the code itself.
 
-The source format comes from the loader's key tables (``builder.source``), the
+The source format comes from the loader's key tables (``builder.sourceformat``), the
 lint codes from the rule table (``builder.lint``) and the command line from
 Click's own ``--help`` of every command. Nothing here is written by hand, so
 the pages cannot drift from the code: ``make docs`` rewrites them (and the code
@@ -21,7 +21,7 @@ import click
 
 from builder.cli import cli
 from builder.lint import LINT_RULES, LOADER_RULES, Rule
-from builder.source import DECK_KEYS, NOTE_KEYS, Key
+from builder.sourceformat import DECK_KEYS, NOTE_KEYS, Key
 
 REFERENCE = Path(__file__).resolve().parent / "reference"
 HELP_WIDTH = 100
@@ -68,7 +68,7 @@ def _key_rows(keys: Iterable[Key], prefix: str = "") -> Iterator[str]:
 def format_page() -> str:
     header = ["| key | value | required | meaning |", "| --- | --- | --- | --- |"]
     return "\n".join([
-        GENERATED.format(what="builder/source.py (DECK_KEYS, NOTE_KEYS)"),
+        GENERATED.format(what="builder/sourceformat.py (DECK_KEYS, NOTE_KEYS)"),
         "# Source format reference",
         "",
         "A deck source is one YAML file in `cardsrc/`. Unknown keys are errors (E101), so a",

@@ -10,7 +10,7 @@ import pytest
 
 from builder.cli import cli
 from builder.lint import LINT_RULES, LOADER_RULES, Rule
-from builder.source import DECK_KEYS, NOTE_KEYS, Key
+from builder.sourceformat import DECK_KEYS, NOTE_KEYS, Key
 from docs.generate import REFERENCE, TYPE_WORDS, main, pages
 
 

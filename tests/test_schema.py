@@ -14,7 +14,8 @@ from jsonschema import Draft202012Validator, FormatChecker
 from builder.cli import cli
 from builder.errors import InvalidSource, SourceError
 from builder.schema import deck_schema, schema_text
-from builder.source import DECK_KEYS, NOTE_KEYS, load_deck
+from builder.source import load_deck
+from builder.sourceformat import DECK_KEYS, NOTE_KEYS
 from tests.conftest import REPO, SHIPPED_SOURCE
 
 FIXTURES = REPO / "tests" / "fixtures" / "sources"
