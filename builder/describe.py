@@ -10,7 +10,7 @@ _MARKS = {"added": "+", "restored": "+", "changed": "~", "moved": ">", "removed"
 def describe_plan(plan: Plan) -> tuple[list[str], bool]:
     """Lines to print and whether the next build would release anything new."""
     slug = plan.deck.slug
-    before = plan.previous.version if plan.previous else None
+    before = plan.previous.version if plan.previous else None  # None too before an imported deck's first release
     if not plan.is_new_release:
         return [f"{slug}: no changes (version {plan.version})"], False
     if before is None:

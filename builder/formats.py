@@ -34,6 +34,9 @@ DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 COUNT_RE = re.compile(r"[1-9][0-9]{0,4}")
 TYPE_ID_RE = re.compile(r"[1-9][0-9]{0,18}")
 """A note type's id in Anki: a positive whole number (Anki stores it in 64 bits)."""
+GUID_RE = re.compile(r"[!-~]{1,100}")
+"""A note's GUID as a source or lock may give it: 1 to 100 printable ASCII characters, no space.
+Anki's own (base91) and genanki's are 10; other tools write hex, UUIDs or their own ids."""
 UNHELD_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 """Characters a field cannot hold: Anki drops these controls on import, and U+001F splits fields."""
 

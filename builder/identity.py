@@ -5,7 +5,9 @@ a note's ``id``, a note type's key), never of content or of the clock, so an edi
 note keeps its identity across builds, machines and years:
 
 * note GUID = base91(sha256("<slug>/<note id>")[:8]), the same encoding genanki's
-  ``guid_for`` uses, so GUIDs look like Anki's own;
+  ``guid_for`` uses, so GUIDs look like Anki's own; except for a note taken over
+  from another tool, whose source records the GUID learners already have
+  (``guid:``): :func:`note_guid` is the one place that decides which;
 * note type id = sha256("builder/<slug>/note-type/<type key>") folded into
   [2**30, 2**31), the range genanki recommends for model ids;
 * deck id = the same fold of sha256("builder/deck/<full deck name>") (Anki
@@ -32,8 +34,14 @@ def _fold(text: str, low: int, span: int) -> int:
     return low + int.from_bytes(_digest(text)[:8], "big") % span
 
 
-def note_guid(slug: str, note_id: str) -> str:
-    """The note's GUID: from the deck slug and the note id only."""
+def note_guid(slug: str, note_id: str, given: str | None = None) -> str:
+    """The note's GUID in Anki: ``given`` (a note's ``guid:``, for a deck taken over), else from slug and id only.
+
+    Every command that names a note to Anki (build, draft, preview, pull, diff)
+    asks here, so a note taken over keeps the GUID learners' collections match on.
+    """
+    if given is not None:
+        return given
     number = int.from_bytes(_digest(f"{slug}/{note_id}")[:8], "big")
     chars = []
     while number:

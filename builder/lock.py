@@ -177,17 +177,33 @@ class Release:
 
 
 @dataclass(frozen=True)
+class Imported:
+    """The package a deck was taken over from (``builder import``), recorded until its first release."""
+
+    package: str
+    """The package's file name, as the importer was given it."""
+    sha256: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"package": self.package, "sha256": self.sha256}
+
+
+@dataclass(frozen=True)
 class Lock:
     slug: str
     deck: str
-    version: str
-    apkg: str
+    version: str | None
+    """The last release; None in a lock ``builder import`` wrote, before the deck's first release."""
+    apkg: str | None
     apkg_sha256: str
     notes: dict[str, LockedNote]
     note_types: dict[str, LockedNoteType]
     history: tuple[Release, ...] = ()
     deck_hashes: dict[str, str] = field(default_factory=dict)
     """Hashes of deck-level content (description, ...) that change the package."""
+    imported: Imported | None = None
+    """Set only in a lock written by ``builder import``: no release yet, but every note and note type
+    with the ``mod`` learners' copies have, which the first release keeps for whatever it leaves as it was."""
 
     def to_bytes(self) -> bytes:
         """The lock file: its JSON (``indent=1``) in UTF-8, put together key by key and note by note.
@@ -195,13 +211,12 @@ class Lock:
         A 50,000-note lock is 25 MB of text, twice that as a Python string once
         one summary holds a "…"; built whole it cost 200 MB at the peak of a build.
         """
-        fields: dict[str, object] = {
-            "format": LOCK_FORMAT,
-            "slug": self.slug,
-            "deck": self.deck,
-            "version": self.version,
-            "apkg": self.apkg,
-            "apkg_sha256": self.apkg_sha256,
+        fields: dict[str, object] = {"format": LOCK_FORMAT, "slug": self.slug, "deck": self.deck}
+        if self.imported is not None:  # no release yet: nothing to name
+            fields["imported"] = self.imported.to_json()
+        else:
+            fields.update(version=self.version, apkg=self.apkg, apkg_sha256=self.apkg_sha256)
+        fields |= {
             "extra": dict(sorted(self.deck_hashes.items())),  # the key's name in locks since format 1
             "note_types": {kind: self.note_types[kind].to_json() for kind in sorted(self.note_types)},
             "notes": None,  # written note by note below

@@ -16,9 +16,8 @@ from pathlib import Path
 
 from .errors import Location, LockError
 from .files import NotAFile, read_plain_file
-from .formats import DATE_RE, SLUG_RE, UNHELD_RE, VERSION_RE
-from .identity import note_guid
-from .lock import LOCK_FORMAT, READABLE_FORMATS, EarlierState, Lock, LockedNote, LockedNoteType, Release
+from .formats import DATE_RE, GUID_RE, SLUG_RE, UNHELD_RE, VERSION_RE
+from .lock import LOCK_FORMAT, READABLE_FORMATS, EarlierState, Imported, Lock, LockedNote, LockedNoteType, Release
 
 
 def read_lock(path: Path) -> Lock | None:
@@ -161,35 +160,64 @@ class _Object:
         return name
 
 
+_RELEASE_KEYS = ("version", "apkg", "apkg_sha256")
+_PACKAGE_NAME = re.compile(r"[^/\\\x00-\x1f\x7f]{1,255}")
+"""A file name as ``builder import`` records it: no folder, no control character."""
+
+
 def _lock(top: _Object) -> Lock:
     slug = top.text("slug", SLUG_RE, "a slug")
-    version = top.text("version", VERSION_RE, "a version such as 1.0.0")
-    apkg = top.text("apkg")
-    if apkg != f"{slug}-{version}.apkg":
-        raise _Damaged("apkg", f"is {_shown(apkg)}, not {slug}-{version}.apkg as its slug and version say")
+    imported = _imported(top)
+    if imported is None:
+        version: str | None = top.text("version", VERSION_RE, "a version such as 1.0.0")
+        apkg: str | None = top.text("apkg")
+        if apkg != f"{slug}-{version}.apkg":
+            raise _Damaged("apkg", f"is {_shown(apkg)}, not {slug}-{version}.apkg as its slug and version say")
+        apkg_sha256 = top.text("apkg_sha256", _SHA256, "a sha256 (64 hex digits)")
+    else:
+        version, apkg, apkg_sha256 = None, None, ""
     extra, notes, note_types = top.object("extra", {}), top.object("notes"), top.object("note_types")
     notes.keys(SLUG_RE, "a note id")
     note_types.keys(SLUG_RE, "a note type key")  # which keys this deck has is the plan's call
+    history = tuple(_release(_Object(item, f"history[{index}]")) for index, item in enumerate(top.list("history")))
+    if imported is not None and history:
+        raise _Damaged("history", "is not [], as it must be in a lock that builder import wrote (no release yet)")
+    owners: dict[str, str] = {}
     return Lock(
         slug=slug,
         deck=top.deck_name("deck"),
         version=version,
         apkg=apkg,
-        apkg_sha256=top.text("apkg_sha256", _SHA256, "a sha256 (64 hex digits)"),
+        apkg_sha256=apkg_sha256,
         deck_hashes={key: extra.text(key) for key in extra.data},
-        notes={note_id: _note(notes.object(note_id), note_guid(slug, note_id)) for note_id in notes.data},
+        notes={note_id: _note(notes.object(note_id), note_id, owners) for note_id in notes.data},
         note_types={kind: _note_type(note_types.object(kind)) for kind in note_types.data},
-        history=tuple(_release(_Object(item, f"history[{index}]"))
-                      for index, item in enumerate(top.list("history"))),
+        history=history,
+        imported=imported,
     )
 
 
-def _note(note: _Object, guid: str) -> LockedNote:
-    """A note of the lock; its GUID must be the one its slug and id give, as builder wrote it."""
+def _imported(top: _Object) -> Imported | None:
+    """The ``imported`` record of a lock ``builder import`` wrote, which has no release keys; None otherwise."""
+    if top.get("imported", None) is None:
+        return None
+    record = top.object("imported")
+    record.keys(re.compile("package|sha256"), "package or sha256")
+    for key in _RELEASE_KEYS:
+        if key in top.data:
+            raise _Damaged(key, "is set, but a lock that builder import wrote (imported) has no release yet")
+    return Imported(package=record.text("package", _PACKAGE_NAME, "a package's file name"),
+                    sha256=record.text("sha256", _SHA256, "a sha256 (64 hex digits)"))
+
+
+def _note(note: _Object, note_id: str, owners: dict[str, str]) -> LockedNote:
+    """A note of the lock; its GUID is one Anki keeps (builder's own or a deck's taken over), no other note's."""
     fields = note.object("fields")
     retired = note.get("retired_in", None)
-    if note.get("guid") != guid:
-        raise note.bad("guid", note.get("guid"), f"{_shown(guid)}, the GUID of this note")
+    guid = note.text("guid", GUID_RE, "a GUID (1 to 100 printable ASCII characters, no space)")
+    other = owners.setdefault(guid, note_id)
+    if other != note_id:
+        raise note.bad("guid", guid, f"a GUID of its own (note {other} has it too)")
     return LockedNote(
         guid=guid,
         note_type=note.text("type", SLUG_RE, "a note type key"),

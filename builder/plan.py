@@ -233,6 +233,7 @@ def make_plan(
     version = next_version(previous.version if previous else None, level, deck.version)
 
     is_release = previous is None or version != previous.version
+    released_before = previous is not None and previous.version is not None  # not an import's lock
     moved = group_moves((change.note_id, change.deck_move) for change in changes)
     moves = tuple(sorted(moved, key=lambda pair: pair[::-1]))  # in the order of the new decks
     blanks, alikes = left_behind(notes, old_notes, tuple(changes), version, type_specs)
@@ -242,7 +243,7 @@ def make_plan(
         slug=deck.slug, version=version, moves=moves, blank_cards=sum(map(len, blanks.values())),
         retired=len(newly_removed), restored=sum(change.status == "restored" for change in changes),
         replaced=sum(pair.same for pair in alikes),
-    ) if previous is not None and is_release else ()
+    ) if released_before and is_release else ()
 
     packaged: list[PackagedNote] = []
     locked: dict[str, LockedNote] = {}
@@ -277,7 +278,7 @@ def make_plan(
     history = previous.history if previous else ()
     if is_release:
         ids = [n.note_id for n in notes]
-        history = (*history, _release(version, now, tuple(changes), previous is None, ids, moves, for_learners))
+        history = (*history, _release(version, now, tuple(changes), not released_before, ids, moves, for_learners))
     used_decks = sorted({p.note.deck for p in packaged} - {deck.deck_name})
     latest = history[-1].for_learners if history else ()
     notes_html = renderer.field(notes_markdown(latest), deck.where(), base_dir=deck.path.parent).html if latest else ""

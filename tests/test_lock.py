@@ -239,7 +239,13 @@ def set_value(path: str, value: object) -> Callable[[Any], Any]:
 
 
 DELETE = object()
-QUIZ_ONE_GUID = f"{json.dumps(note_guid('small', 'quiz-one'))}, the GUID of this note"
+
+
+def as_imported(data: Any) -> Any:
+    """The lock as builder import writes it: no version, package or history, the package it came from."""
+    kept = {key: value for key, value in data.items() if key not in ("version", "apkg", "apkg_sha256")}
+    return {**kept, "history": [], "imported": {"package": "shared deck.apkg", "sha256": "a" * 64}}
+A_GUID = "a GUID (1 to 100 printable ASCII characters, no space)"
 HOSTILE_VALUES: list[tuple[str, Callable[[Any], Any], str]] = [
     ("version-two-parts", set_value("version", "1.0"), 'version is "1.0", not a version such as 1.0.0'),
     ("version-garbage", set_value("version", "garbage"), 'version is "garbage", not a version such as 1.0.0'),
@@ -265,10 +271,17 @@ HOSTILE_VALUES: list[tuple[str, Callable[[Any], Any], str]] = [
      "note_types.qa.id is 9223372036854775808, not an id Anki can store (1 to 2^63-1)"),
     ("note-type-not-a-key", set_value("notes.quiz-one.type", "Basic type"),
      'notes.quiz-one.type is "Basic type", not a note type key'),
-    ("guid-number", set_value("notes.quiz-one.guid", 5), f"notes.quiz-one.guid is 5, not {QUIZ_ONE_GUID}"),
-    ("guid-empty", set_value("notes.quiz-one.guid", ""), f'notes.quiz-one.guid is "", not {QUIZ_ONE_GUID}'),
+    ("guid-number", set_value("notes.quiz-one.guid", 5), f"notes.quiz-one.guid is 5, not {A_GUID}"),
+    ("guid-empty", set_value("notes.quiz-one.guid", ""), f'notes.quiz-one.guid is "", not {A_GUID}'),
+    ("guid-space", set_value("notes.quiz-one.guid", "a b"), f'notes.quiz-one.guid is "a b", not {A_GUID}'),
+    ("guid-field-separator", set_value("notes.quiz-one.guid", "a\x1fb"),
+     f'notes.quiz-one.guid is "a\\u001fb", not {A_GUID}'),
+    ("guid-not-ascii", set_value("notes.quiz-one.guid", "é"), f'notes.quiz-one.guid is "é", not {A_GUID}'),
+    ("guid-too-long", set_value("notes.quiz-one.guid", "x" * 101),
+     f'notes.quiz-one.guid is "{"x" * 38}…, not {A_GUID}'),
     ("guid-of-another-note", set_value("notes.quiz-one.guid", note_guid("small", "quiz-two")),
-     f"notes.quiz-one.guid is {json.dumps(note_guid('small', 'quiz-two'))}, not {QUIZ_ONE_GUID}"),
+     f"notes.quiz-two.guid is {json.dumps(note_guid('small', 'quiz-two'))}, not a GUID of its own "
+     "(note quiz-one has it too)"),
     ("guid-missing", set_value("notes.quiz-one.guid", DELETE), "notes.quiz-one.guid is missing"),
     ("summary-number", set_value("notes.quiz-one.summary", 5), "notes.quiz-one.summary is 5, not text"),
     ("summary-list", set_value("notes.quiz-one.summary", ["a"]), 'notes.quiz-one.summary is ["a"], not text'),
@@ -311,6 +324,25 @@ HOSTILE_VALUES: list[tuple[str, Callable[[Any], Any], str]] = [
     ("whole-file-a-list", lambda data: [data],
      'the file is [{"format": 2, "slug": "small", "deck":…, not an object'),
     ("long-value-cut", set_value("version", "9" * 100), 'version is "' + "9" * 38 + "…, not a version such as 1.0.0"),
+    # a lock builder import wrote: no release yet
+    ("imported-with-version", lambda data: {**as_imported(data), "version": "1.0.0"},
+     "version is set, but a lock that builder import wrote (imported) has no release yet"),
+    ("imported-with-apkg-sha256", lambda data: {**as_imported(data), "apkg_sha256": "0" * 64},
+     "apkg_sha256 is set, but a lock that builder import wrote (imported) has no release yet"),
+    ("imported-with-history", lambda data: {**as_imported(data), "history": data["history"]},
+     "history is not [], as it must be in a lock that builder import wrote (no release yet)"),
+    ("imported-not-an-object", lambda data: {**as_imported(data), "imported": "x.apkg"},
+     'imported is "x.apkg", not an object'),
+    ("imported-package-path", lambda data: set_value("imported.package", "../x.apkg")(as_imported(data)),
+     'imported.package is "../x.apkg", not a package\'s file name'),
+    ("imported-package-empty", lambda data: set_value("imported.package", "")(as_imported(data)),
+     'imported.package is "", not a package\'s file name'),
+    ("imported-sha256", lambda data: set_value("imported.sha256", "abc")(as_imported(data)),
+     'imported.sha256 is "abc", not a sha256 (64 hex digits)'),
+    ("imported-sha256-missing", lambda data: set_value("imported.sha256", DELETE)(as_imported(data)),
+     "imported.sha256 is missing"),
+    ("imported-unknown-key", lambda data: set_value("imported.version", "1.0.0")(as_imported(data)),
+     'imported has the key "version", which is not package or sha256'),
 ]
 
 
@@ -459,3 +491,40 @@ def test_a_lock_that_is_not_a_plain_file_is_not_followed(
         read_lock(lock)  # and a pipe does not hang it
     assert str(error.value) == (f"{lock}: the lock is {what}, which builder never follows: put the lock file itself "
                                 "here (restore it from version control)")
+
+
+def test_a_lock_that_builder_import_wrote_reads_back_and_its_first_release_keeps_every_mod(tmp_path: Path) -> None:
+    """No release yet, every note's ``mod`` the package's: the first build is 1.0.0 and re-stamps nothing.
+
+    Here the "package" is the deck's own first release, so the release made on top of the
+    imported lock, a month later, must be that package byte for byte.
+    """
+    from dataclasses import replace
+
+    from builder.lock import Imported
+
+    write_source(tmp_path / "cardsrc")
+    source, lock_file = tmp_path / "cardsrc" / "small.yaml", tmp_path / "cardsrc" / "small.lock"
+    first = build_deck(source, tmp_path / "dist", now=T1)
+    package = first.apkg.read_bytes()
+    released = read_lock(lock_file)
+    assert released is not None
+    imported = replace(released, version=None, apkg=None, apkg_sha256="", history=(),
+                       imported=Imported("small deck.apkg", "a" * 64))
+    lock_file.write_bytes(imported.to_bytes())
+    text = lock_file.read_text(encoding="utf-8")
+    assert '"imported": {\n  "package": "small deck.apkg",' in text
+    assert not {'"version"', '"apkg"', '"apkg_sha256"'} & set(text.split(":"))
+    assert read_lock(lock_file) == imported
+    shutil.rmtree(tmp_path / "dist")
+
+    again = build_deck(source, tmp_path / "dist", now=T1 + 30 * 86400)
+    after = read_lock(lock_file)
+    assert after is not None and after.imported is None
+    assert (again.version, again.apkg.name, again.apkg.read_bytes() == package) == ("1.0.0", "small-1.0.0.apkg", True)
+    assert {note_id: note.mod for note_id, note in after.notes.items()} == {
+        note_id: note.mod for note_id, note in released.notes.items()}
+    assert {key: kind.mod for key, kind in after.note_types.items()} == {
+        key: kind.mod for key, kind in released.note_types.items()}
+    assert [(release.version, release.summary) for release in after.history] == [
+        ("1.0.0", released.history[0].summary)]
