@@ -1,0 +1,262 @@
+"""``builder import``, reading: a package (.apkg) as Anki holds it, into a small typed model.
+
+The package is read by Anki's own engine (the ``import`` extra), never by
+peeking into its SQLite: it is imported into a scratch collection in a
+temporary folder, which reads the legacy ``collection.anki2``, 2.1's
+``collection.anki21`` and the zstd ``collection.anki21b`` alike, and what that
+collection then holds is exactly what a learner who imported the package holds:
+fields normalised to NFC, each note's ``mod`` and GUID, each note type's id,
+``mod``, fields, templates and CSS, and only the media files the notes and
+templates use (Anki's importer leaves out the others, measured with ``anki``
+26.9.3).
+
+What cannot be taken over is refused here with one line, before anything is
+decided or written: not a package, a collection package (``.colpkg``), a
+media file listed but missing, no notes, two notes sharing a GUID (Anki's
+importer keeps both, measured, but no later import could tell them apart), a
+media name no folder can hold.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import re
+import stat
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import BuilderError
+
+ENGINE_HINT = ".venv/bin/pip install -e '.[import]'"
+MAX_UNPACKED_BYTES = 4 << 30
+"""Largest package an import unpacks (collection and media together), from the sizes its zip declares."""
+MAX_MEDIA_NAME_BYTES = 255
+COLLECTIONS = ("collection.anki21b", "collection.anki21", "collection.anki2")
+_ZIP = b"PK\x03\x04"
+_MISSING_MEDIA = re.compile(r"(\S+) missing from archive")
+
+
+class PackageError(BuilderError):
+    """The package cannot be taken over: ``str()`` is the whole line, naming the package."""
+
+
+@dataclass(frozen=True)
+class PackageTemplate:
+    name: str
+    front: str
+    back: str
+
+
+@dataclass(frozen=True)
+class PackageNoteType:
+    """A note type as the learners' Anki holds it: its id and ``mod`` included."""
+
+    id: int
+    name: str
+    fields: tuple[str, ...]
+    templates: tuple[PackageTemplate, ...]
+    css: str
+    cloze: bool
+    mod: int
+
+
+@dataclass(frozen=True)
+class PackageNote:
+    """A note as the learners' Anki holds it."""
+
+    guid: str
+    type_id: int
+    fields: tuple[str, ...]
+    tags: tuple[str, ...]
+    deck: str
+    """The deck of its first card (lowest template ordinal): where the package puts the note."""
+    mod: int
+
+
+@dataclass(frozen=True)
+class Package:
+    """What a package gives a learner: its note types, notes (in the order Anki created them) and media."""
+
+    path: Path
+    sha256: str
+    note_types: tuple[PackageNoteType, ...]
+    notes: tuple[PackageNote, ...]
+    media: tuple[Path, ...]
+    """The media files Anki keeps from the package, in a scratch folder that lives as long as the package is open."""
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    def note_type(self, type_id: int) -> PackageNoteType:
+        return next(note_type for note_type in self.note_types if note_type.id == type_id)
+
+
+def require_engine() -> None:
+    try:
+        import anki.collection  # noqa: F401
+        import bs4  # noqa: F401
+    except ImportError:
+        raise PackageError(f"builder import needs the Anki engine: {ENGINE_HINT}") from None
+
+
+@contextlib.contextmanager
+def open_package(path: Path) -> Iterator[Package]:
+    """The package at ``path`` as Anki would hold it; its media files exist until the ``with`` ends."""
+    require_engine()
+    digest = _checked(path)
+    with tempfile.TemporaryDirectory(prefix="builder-import-") as work:
+        scratch = Path(work) / "scratch.anki2"
+        from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
+        from anki.errors import AnkiException
+
+        col = Collection(str(scratch))
+        try:
+            col.import_anki_package(ImportAnkiPackageRequest(
+                package_path=str(path), options=ImportAnkiPackageOptions(with_scheduling=False)))
+        except AnkiException as exc:
+            col.close()
+            raise _engine_error(path, exc) from None
+        col.close()  # reopened: the note-type cache of a collection is stale after an import
+        col = Collection(str(scratch))
+        try:
+            notes = _notes(col, path)
+            note_types = _note_types(col, {note.type_id for note in notes})
+            media = _media(Path(col.media.dir()), path)
+        finally:
+            col.close()
+        yield Package(path, digest, note_types, notes, media)
+
+
+def _checked(path: Path) -> str:
+    """The package's sha256, after refusing what is no Anki deck package."""
+    if path.is_dir():
+        raise PackageError("is a folder, not a package: name an .apkg file", path)
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            raise PackageError("is not a regular file: name an .apkg file", path)
+        hasher = hashlib.sha256()
+        with open(path, "rb") as handle:
+            head = handle.read(len(_ZIP))
+            handle.seek(0)
+            while chunk := handle.read(1 << 20):
+                hasher.update(chunk)
+        digest = hasher.hexdigest()
+    except FileNotFoundError:
+        raise PackageError("no such file: check the path", path) from None
+    except OSError as exc:
+        raise PackageError(f"cannot read this file: {exc.strerror or exc}", path) from None
+    if path.suffix.lower() == ".colpkg":
+        raise PackageError("is a collection package (.colpkg), a whole Anki profile, not a deck: export the deck "
+                           "from Anki with File > Export, 'Anki Deck Package (.apkg)', and import that", path)
+    if head != _ZIP:
+        raise PackageError("is not an Anki package (.apkg): it is not a zip file", path)
+    try:
+        with zipfile.ZipFile(path) as package:
+            names = set(package.namelist())
+            size = sum(info.file_size for info in package.infolist())
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError) as exc:
+        raise PackageError(f"is a damaged zip file ({exc}): export the deck again", path) from None
+    if not any(name in names for name in COLLECTIONS):
+        raise PackageError("is a zip file but not an Anki package (no collection inside): export the deck from "
+                           "Anki with File > Export, 'Anki Deck Package (.apkg)'", path)
+    if size > MAX_UNPACKED_BYTES:
+        raise PackageError(f"is too large: it would unpack to {size >> 20} MiB, more than the "
+                           f"{MAX_UNPACKED_BYTES >> 20} MiB an import reads", path)
+    return digest
+
+
+def _engine_error(path: Path, exc: Exception) -> PackageError:
+    reason = " ".join(str(exc).split())
+    missing = _MISSING_MEDIA.search(reason)
+    if missing:
+        name = _media_name(path, missing.group(1))
+        return PackageError(f"lists the media file '{name}', which the package does not hold: export the deck "
+                            "again with its media", path)
+    return PackageError(f"cannot be read by Anki's engine ({reason[:200]}): export the deck again", path)
+
+
+def _media_name(path: Path, entry: str) -> str:
+    """The media file a package's zip entry number stands for, when its media list is JSON (formats 1 and 2)."""
+    import json
+
+    with contextlib.suppress(Exception), zipfile.ZipFile(path) as package:
+        listed = json.loads(package.read("media"))
+        if isinstance(listed, dict) and isinstance(listed.get(entry), str):
+            return str(listed[entry])
+    return entry
+
+
+def _notes(col: Any, path: Path) -> tuple[PackageNote, ...]:
+    decks = {int(did): str(col.decks.name(did)) for did in {int(row[0]) for row in col.db.all("select did from cards")}}
+    first_deck: dict[int, str] = {}
+    for note_id, deck_id in col.db.all("select nid, did from cards order by nid, ord"):
+        first_deck.setdefault(int(note_id), decks[int(deck_id)])
+    notes: list[PackageNote] = []
+    by_guid: dict[str, PackageNote] = {}
+    for note_id in col.db.list("select id from notes order by id"):
+        note = col.get_note(note_id)
+        found = PackageNote(
+            guid=str(note.guid),
+            type_id=int(note.mid),
+            fields=tuple(str(value) for value in note.fields),
+            tags=tuple(str(tag) for tag in note.tags),
+            deck=first_deck.get(int(note_id), ""),
+            mod=int(note.mod),
+        )
+        earlier = by_guid.setdefault(found.guid, found)
+        if earlier is not found:
+            from .assemble import plain_summary
+
+            raise PackageError(
+                f"holds two notes with the GUID '{found.guid}' ('{plain_summary(earlier.fields[0], 40)}' and "
+                f"'{plain_summary(found.fields[0], 40)}'): a GUID names one note, so no later import could tell "
+                "them apart; give each its own GUID where the package is made", path)
+        notes.append(found)
+    if not notes:
+        raise PackageError("holds no notes: there is nothing to import", path)
+    return tuple(notes)
+
+
+def _note_types(col: Any, used: set[int]) -> tuple[PackageNoteType, ...]:
+    found = []
+    for type_id in sorted(used):
+        kind = col.models.get(type_id)
+        found.append(PackageNoteType(
+            id=int(kind["id"]),
+            name=str(kind["name"]),
+            fields=tuple(str(field["name"]) for field in kind["flds"]),
+            templates=tuple(PackageTemplate(str(t["name"]), str(t["qfmt"]), str(t["afmt"])) for t in kind["tmpls"]),
+            css=str(kind.get("css", "")),
+            cloze=int(kind.get("type", 0)) == 1,
+            mod=int(kind.get("mod", 0)),
+        ))
+    return tuple(found)
+
+
+def _media(folder: Path, path: Path) -> tuple[Path, ...]:
+    found = []
+    for item in sorted(folder.iterdir()) if folder.is_dir() else ():
+        why = media_name_refusal(item.name)
+        if why is not None:
+            raise PackageError(f"holds the media file '{item.name}', which {why}: rename it in Anki "
+                               "(Tools > Check Media) and export the deck again", path)
+        if item.is_file() and not item.is_symlink():
+            found.append(item)
+    return tuple(found)
+
+
+def media_name_refusal(name: str) -> str | None:
+    """Why ``name`` cannot be a file directly in a deck's media folder, or None."""
+    if name in (".", "..") or name.startswith("."):
+        return "starts with a dot (a hidden file a media folder leaves out)"
+    if any(char in name for char in "/\\\x00"):
+        return "holds a '/', '\\' or NUL"
+    if len(name.encode("utf-8")) > MAX_MEDIA_NAME_BYTES:
+        return f"is longer than {MAX_MEDIA_NAME_BYTES} bytes"
+    return None
