@@ -71,8 +71,9 @@ def plan_deck(
     ``data`` is the source's bytes, when the caller read them already.
     """
     from .assemble import assemble
+    from .clock import build_time, clock_now
     from .lint import refuse_unreleasable
-    from .plan import build_time, make_plan
+    from .plan import make_plan
     from .source import load_deck
     from .typeids import refuse_shared_deck_type_ids
 
@@ -91,6 +92,7 @@ def plan_deck(
         now=build_time() if now is None else now,
         allow_schema_change=allow_schema_change,
         renderer=renderer,
+        clock=clock_now(),
     )
 
 

@@ -23,13 +23,14 @@ from pathlib import Path
 
 from .build import plan_deck, write_error
 from .cache import CachedRenderer
+from .clock import build_time
 from .contents import DeckEntry, PackagedNote, PackagedNoteType, card_count
 from .files import atomic_write, read_bytes_or_none
 from .identity import deck_id, note_guid
 from .layout import draft_name
 from .lint import release_problems
 from .notetypes import draft_variant
-from .plan import Plan, build_time
+from .plan import Plan
 from .render import Renderer
 
 

@@ -23,18 +23,18 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import html
-import os
-import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 from .assemble import AnkiNote, nfc, tombstone
+from .clock import refuse_future_times
 from .contents import DeckEntry, PackagedNote, PackagedNoteType, card_count
-from .errors import BuilderError, ReleaseError
+from .errors import ReleaseError
 from .identity import deck_id
 from .layout import lock_path
 from .learners import learner_notes, notes_markdown
 from .lock import Lock, LockedNote, Release
+from .notetypes import NoteType
 from .notices import blank_warnings, cloze_cards_of, group_moves, left_behind, look_alike_warnings, move_warnings
 from .render import Remembered, Renderer
 from .source import Deck
@@ -79,56 +79,12 @@ class Plan:
         return self.previous is None or self.version != self.previous.version
 
     def ids(self, *statuses: str) -> tuple[str, ...]:
-        return tuple(change.note_id for change in self.changes if change.status in statuses)
+        """The ids of the notes whose change has one of ``statuses``, in plan order."""
+        return _ids(self.changes, *statuses)
 
     @property
     def card_count(self) -> int:
         return card_count(self.notes)
-
-
-AHEAD_ALLOWED = 60
-"""Seconds a ``mod`` may lie ahead of this computer's clock. Anki updates a note only from a newer
-``mod``, so a note stamped a day ahead overwrites, on every later import, the edits a learner makes
-to it that day. A minute covers clocks that differ a little (and many builds in one second)."""
-
-
-def build_time() -> int:
-    """Seconds since the epoch: ``SOURCE_DATE_EPOCH`` when set, for reproducible builds; never the future."""
-    clock = int(time.time())
-    value = os.environ.get("SOURCE_DATE_EPOCH")
-    if value is None:
-        return clock
-    if not (value.isascii() and value.isdigit()):  # int() also takes " 5", "1_0" and non-ASCII digits
-        raise BuilderError(f"SOURCE_DATE_EPOCH={value!r} is not a whole number of seconds")
-    if len(value) > 15 or int(value) > clock + AHEAD_ALLOWED:
-        raise BuilderError(
-            f"SOURCE_DATE_EPOCH={value} lies more than a minute ahead of this computer's clock: changed notes "
-            "would carry that time, and Anki would let them overwrite learners' edits until then; "
-            "use a time that has passed, or unset it"
-        )
-    return int(value)
-
-
-def refuse_future_times(lock: Lock, where: Path, clock: int) -> None:
-    """Stop before stamping after times that a clock ahead of ``clock`` wrote into the lock.
-
-    A changed note gets at least its old ``mod`` + 1, so a lock from a machine
-    whose clock ran a day ahead would carry its future on into every release.
-    """
-    latest = max([note.mod for note in lock.notes.values()] + [kind.mod for kind in lock.note_types.values()],
-                 default=0)
-    if latest > clock + AHEAD_ALLOWED:
-        raise ReleaseError(
-            f"holds times up to {_utc(latest)}, more than a minute ahead of this computer's clock, as if written "
-            "on a machine whose clock ran ahead: notes changed now would be stamped later still, and Anki would "
-            f"let them overwrite learners' edits until then; build again after {_utc(latest)}, "
-            "or set this computer's clock right if it is the one that is wrong",
-            where,
-        )
-
-
-def _utc(seconds: int) -> str:
-    return _dt.datetime.fromtimestamp(seconds, tz=_dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def _hash(*parts: str) -> str:
@@ -163,22 +119,88 @@ def make_plan(
     now: int,
     allow_schema_change: bool = False,
     renderer: Renderer | None = None,
-    clock: int | None = None,
+    clock: int,
 ) -> Plan:
     """The release of ``deck`` against ``previous``, stamping changes at ``now``.
 
-    ``clock`` is this computer's time (default: read it): no ``mod`` is stamped
-    more than a minute after it (see ``AHEAD_ALLOWED``).
+    ``clock`` is this computer's time: no ``mod`` is stamped more than a minute
+    after it (``builder.clock``); the plan reads no clock of its own. The steps,
+    in order: what each note does against the lock; the note types; the version
+    that follows; the notices for learners; every note and type stamped with its
+    ``mod``; the release's history, the deck's entries and the new lock.
     """
     renderer = renderer or Renderer()
+    # What each note does against the lock.
     if previous is not None:
-        refuse_future_times(previous, lock_path(deck.path, deck.slug), int(time.time()) if clock is None else clock)
+        refuse_future_times(previous, lock_path(deck.path, deck.slug), clock)
+    old_notes = previous.notes if previous else {}
+    content_hashes = {note.note_id: note.content_hash() for note in notes}  # a JSON dump and a sha256 each
+    current_ids = {note.note_id for note in notes}
+    # Every note in the lock but not in the source, in id order: retired now or before, each a tombstone.
+    gone = {note_id: old for note_id, old in sorted(old_notes.items()) if note_id not in current_ids}
+    newly_removed = [note_id for note_id, old in gone.items() if not old.retired_in]
+    changes = (*_note_changes(deck, notes, old_notes, content_hashes),
+               *(NoteChange(note_id, "removed") for note_id in newly_removed))
 
+    # The note types, then the version that all of this calls for.
+    used_types = {note.note_type.key for note in notes} | {old.note_type for old in gone.values()}
+    types = plan_types(deck, used_types, previous, renderer, allow_schema_change=allow_schema_change)
+    description = _render_description(deck, renderer)
+    deck_hashes = _deck_hashes(deck, description)
+    level = release_level(
+        {change.status for change in changes}, schema_changed=bool(types.schema_changes),
+        other_changes=bool(types.changes) or (previous is not None and previous.deck_hashes != deck_hashes)
+        or _tombstones_reworded(gone, types.types),
+    )
+    version = next_version(previous.version if previous else None, level, deck.version)
+    is_release = previous is None or version != previous.version
+
+    moves, warnings, for_learners = _notices(deck, notes, previous, changes, version, types.types,
+                                             newly_removed=newly_removed, is_release=is_release)
+
+    # Every note (and a tombstone for each one gone) and type stamped with its mod.
     def next_mod(before: int) -> int:
         return max(now, before + 1)
 
-    old_notes = previous.notes if previous else {}
-    content_hashes = {note.note_id: note.content_hash() for note in notes}  # a JSON dump and a sha256 each
+    stamp = _NoteStamper(old_notes, content_hashes, version, is_release, next_mod)
+    for due, note in enumerate(notes, start=1):
+        stamp.keep(note, due)
+    for due, (note_id, old) in enumerate(gone.items(), start=len(notes) + 1):
+        retired_in = old.retired_in or version
+        stamp.keep(tombstone(note_id, old.guid, types.types[old.note_type], old.deck, old.summary, retired_in), due,
+                   retired_in)
+    note_types, locked_types = stamped_types(types, previous, next_mod)
+
+    # The release's history, and the lock to write.
+    history = previous.history if previous else ()
+    if is_release:
+        ids = [note.note_id for note in notes]
+        history = (*history, _release(version, now, changes, not _released_before(previous), ids, moves, for_learners))
+    used_decks = sorted({packaged.note.deck for packaged in stamp.packaged} - {deck.deck_name})
+    lock = Lock(slug=deck.slug, deck=deck.deck_name, version=version, apkg=f"{deck.slug}-{version}.apkg",
+                apkg_sha256="", notes=stamp.locked, note_types=locked_types, history=history, deck_hashes=deck_hashes)
+    return Plan(
+        deck=deck,
+        version=version,
+        previous=previous,
+        changes=changes,
+        note_type_changes=tuple(types.changes),
+        schema_changes=tuple(types.schema_changes),
+        level=level,
+        warnings=tuple(warnings),
+        notes=tuple(stamp.packaged),
+        note_types=tuple(note_types),
+        decks=_deck_entries(deck, version, description, history, used_decks, renderer),
+        lock=lock,
+    )
+
+
+def _note_changes(deck: Deck, notes: tuple[AnkiNote, ...], old_notes: dict[str, LockedNote],
+                  content_hashes: dict[str, str]) -> list[NoteChange]:
+    """What each note of the source does against the lock: added, changed, moved, restored or nothing.
+
+    A note whose type changed is refused: Anki never changes a note's type on import.
+    """
     changes: list[NoteChange] = []
     for note in notes:
         old = old_notes.get(note.note_id)
@@ -205,129 +227,111 @@ def make_plan(
             deck_move = (old.deck, note.deck) if old.deck != note.deck else None
             details += ["deck"] * (deck_move is not None)
             changes.append(NoteChange(note.note_id, status, tuple(details), deck_move))
-    current_ids = {note.note_id for note in notes}
-    newly_removed = [
-        note_id for note_id, old in sorted(old_notes.items()) if note_id not in current_ids and not old.retired_in
-    ]
-    changes += [NoteChange(note_id, "removed") for note_id in newly_removed]
+    return changes
 
-    used_types = {note.note_type.key for note in notes} | {old_notes[note_id].note_type for note_id in old_notes
-                                                        if note_id not in current_ids}
-    types = plan_types(deck, used_types, previous, renderer, allow_schema_change=allow_schema_change)
-    type_specs, schema_changes, type_changes = types.types, types.schema_changes, types.changes
 
-    description = _render_description(deck, renderer)
-    # Image names are hashes of the images' bytes: an image edited under the same text is a change too.
-    deck_hashes = {"description": _hash(deck.title, deck.description.text if deck.description else "",
-                                       *(item.name for item in description.media))}
-    deck_changed = previous is not None and previous.deck_hashes != deck_hashes
-    # A retired note whose tombstone reads differently now (a newer builder's wording) gets a new mod, so it
-    # is a release too: a package never changes under a version already released.
-    tombstones_changed = any(
+def _deck_hashes(deck: Deck, description: Remembered) -> dict[str, str]:
+    """What the lock records of the deck's own details, to tell a release when they change.
+
+    Image names are hashes of the images' bytes: an image edited under the same text is a change too.
+    """
+    return {"description": _hash(deck.title, deck.description.text if deck.description else "",
+                                 *(item.name for item in description.media))}
+
+
+def _tombstones_reworded(gone: dict[str, LockedNote], types: dict[str, NoteType]) -> bool:
+    """Whether a note retired in an earlier release reads differently now (a newer builder's wording).
+
+    Its tombstone then gets a new mod, so it is a release too: a package never
+    changes under a version already released.
+    """
+    return any(
         not same_in_anki(old, stone, stone.content_hash())
-        for note_id, old in old_notes.items() if old.retired_in and note_id not in current_ids
-        for stone in [tombstone(note_id, old.guid, type_specs[old.note_type], old.deck, old.summary, old.retired_in)]
+        for note_id, old in gone.items() if old.retired_in
+        for stone in [tombstone(note_id, old.guid, types[old.note_type], old.deck, old.summary, old.retired_in)]
     )
-    level = release_level({change.status for change in changes}, schema_changed=bool(schema_changes),
-                          other_changes=bool(type_changes) or deck_changed or tombstones_changed)
-    version = next_version(previous.version if previous else None, level, deck.version)
 
-    is_release = previous is None or version != previous.version
-    released_before = previous is not None and previous.version is not None  # not an import's lock
+
+def _notices(deck: Deck, notes: tuple[AnkiNote, ...], previous: Lock | None, changes: tuple[NoteChange, ...],
+             version: str, types: dict[str, NoteType], *, newly_removed: list[str], is_release: bool,
+             ) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...], tuple[str, ...]]:
+    """What this release leaves behind in learners' collections.
+
+    The notes' moves between decks (in the order of the new decks), the
+    warnings for the author, and what learners should do after importing it
+    (only for a release after the first: an imported deck's lock holds none yet).
+    """
+    old_notes = previous.notes if previous else {}
     moved = group_moves((change.note_id, change.deck_move) for change in changes)
-    moves = tuple(sorted(moved, key=lambda pair: pair[::-1]))  # in the order of the new decks
-    blanks, alikes = left_behind(notes, old_notes, tuple(changes), version, type_specs)
+    moves = tuple(sorted(moved, key=lambda pair: pair[::-1]))
+    blanks, alikes = left_behind(notes, old_notes, changes, version, types)
     warnings = (*move_warnings(previous.deck if previous else None, deck.deck_name, moved),
                 *blank_warnings(blanks, set(newly_removed)), *look_alike_warnings(alikes))
     for_learners = learner_notes(
         slug=deck.slug, version=version, moves=moves, blank_cards=sum(map(len, blanks.values())),
         retired=len(newly_removed), restored=sum(change.status == "restored" for change in changes),
         replaced=sum(pair.same for pair in alikes),
-    ) if released_before and is_release else ()
+    ) if _released_before(previous) and is_release else ()
+    return moves, warnings, for_learners
 
-    packaged: list[PackagedNote] = []
-    locked: dict[str, LockedNote] = {}
 
-    def keep(note: AnkiNote, due: int, retired_in: str | None = None) -> None:
-        old = old_notes.get(note.note_id)
-        content = content_hashes.get(note.note_id) or note.content_hash()  # tombstones are not in notes
-        mod = old.mod if old is not None and same_in_anki(old, note, content) else next_mod(old.mod if old else 0)
-        packaged.append(PackagedNote(note, mod, due))
+class _NoteStamper:
+    """Each note of the package with its ``mod`` and due position, and its entry in the next lock."""
+
+    def __init__(self, old_notes: dict[str, LockedNote], content_hashes: dict[str, str], version: str,
+                 is_release: bool, next_mod: Callable[[int], int]) -> None:
+        self.old_notes, self.content_hashes, self.next_mod = old_notes, content_hashes, next_mod
+        self.version, self.is_release = version, is_release
+        self.packaged: list[PackagedNote] = []
+        self.locked: dict[str, LockedNote] = {}
+
+    def keep(self, note: AnkiNote, due: int, retired_in: str | None = None) -> None:
+        """Stamp ``note``: its old ``mod`` while Anki would see it unchanged, a newer one otherwise."""
+        old = self.old_notes.get(note.note_id)
+        content = self.content_hashes.get(note.note_id) or note.content_hash()  # tombstones are not in notes
+        mod = old.mod if old is not None and same_in_anki(old, note, content) else self.next_mod(old.mod if old else 0)
+        self.packaged.append(PackagedNote(note, mod, due))
         summary = old.summary if retired_in and old else note.summary()
         fields = note.field_hashes()
-        earlier = old.after_release(fields, note.tags, version) if old is not None else ()
+        earlier = old.after_release(fields, note.tags, self.version) if old is not None else ()
         # A cloze note's card numbers are recorded for every note once a release is cut, kept as they were otherwise.
-        cards = cloze_cards_of(note) if is_release else old.cards if old is not None else None
-        locked[note.note_id] = LockedNote(
+        cards = cloze_cards_of(note) if self.is_release else old.cards if old is not None else None
+        self.locked[note.note_id] = LockedNote(
             note.guid, note.note_type.key, content, fields, mod, summary, note.deck, note.tags, retired_in, earlier,
             cards,
         )
 
-    for due, note in enumerate(notes, start=1):
-        keep(note, due)
-    for due, (note_id, old) in enumerate(
-        ((note_id, old) for note_id, old in sorted(old_notes.items()) if note_id not in current_ids),
-        start=len(notes) + 1,
-    ):
-        retired_in = old.retired_in or version
-        retired_type = type_specs[old.note_type]
-        keep(tombstone(note_id, old.guid, retired_type, old.deck, old.summary, retired_in), due, retired_in)
 
-    note_types, locked_types = stamped_types(types, previous, next_mod)
-
-    history = previous.history if previous else ()
-    if is_release:
-        ids = [n.note_id for n in notes]
-        history = (*history, _release(version, now, tuple(changes), not released_before, ids, moves, for_learners))
-    used_decks = sorted({p.note.deck for p in packaged} - {deck.deck_name})
+def _deck_entries(deck: Deck, version: str, description: Remembered, history: tuple[Release, ...],
+                  used_decks: list[str], renderer: Renderer) -> tuple[DeckEntry, ...]:
+    """The deck with its description (and what learners should do after the latest release), then its subdecks."""
     latest = history[-1].for_learners if history else ()
     notes_html = renderer.field(notes_markdown(latest), deck.where(), base_dir=deck.path.parent).html if latest else ""
-    decks = (
+    return (
         DeckEntry(deck_id(deck.deck_name), deck.deck_name, _description(deck, version, description.html, notes_html),
                   description.media),
         *(DeckEntry(deck_id(name), name, "") for name in used_decks),
     )
-    lock = Lock(
-        slug=deck.slug,
-        deck=deck.deck_name,
-        version=version,
-        apkg=f"{deck.slug}-{version}.apkg",
-        apkg_sha256="",
-        notes=locked,
-        note_types=locked_types,
-        history=history,
-        deck_hashes=deck_hashes,
-    )
-    return Plan(
-        deck=deck,
-        version=version,
-        previous=previous,
-        changes=tuple(changes),
-        note_type_changes=tuple(type_changes),
-        schema_changes=tuple(schema_changes),
-        level=level,
-        warnings=tuple(warnings),
-        notes=tuple(packaged),
-        note_types=tuple(note_types),
-        decks=decks,
-        lock=lock,
-    )
 
+
+def _released_before(previous: Lock | None) -> bool:
+    """Whether the deck has a release: a lock ``builder import`` writes has none (no version) yet."""
+    return previous is not None and previous.version is not None
+
+def _ids(changes: tuple[NoteChange, ...], *statuses: str) -> tuple[str, ...]:
+    return tuple(change.note_id for change in changes if change.status in statuses)
 
 def _release(version: str, now: int, changes: tuple[NoteChange, ...], first: bool, ids: list[str],
              moves: tuple[tuple[str, str], ...], for_learners: tuple[str, ...]) -> Release:
+    """The history entry of this release: what it added, changed, moved and retired, and its summary line."""
     date = _dt.datetime.fromtimestamp(now, tz=_dt.timezone.utc).date().isoformat()
     if first:
         return Release(version, date, added=tuple(ids), summary=f"First release: {len(ids)} notes.")
-
-    def pick(*statuses: str) -> tuple[str, ...]:
-        return tuple(change.note_id for change in changes if change.status in statuses)
-
-    added, restored, changed, removed = pick("added"), pick("restored"), pick("changed"), pick("removed")
-    moved = pick("moved")
+    added, restored, changed = _ids(changes, "added"), _ids(changes, "restored"), _ids(changes, "changed")
+    moved, removed = _ids(changes, "moved"), _ids(changes, "removed")
     counted = ((added, "added"), (restored, "restored"), (changed, "changed"), (moved, "moved to another deck"),
                (removed, "retired"))
-    parts = [f"{len(ids)} {what}" for ids, what in counted if ids]
+    parts = [f"{len(which)} {what}" for which, what in counted if which]
     summary = ", ".join(parts) + "." if parts else "Templates, styling or deck details updated."
     return Release(version, date, added, changed, removed, summary[0].upper() + summary[1:], moved=moved, moves=moves,
                    restored=restored, for_learners=for_learners)

@@ -133,3 +133,26 @@ def test_a_tombstone_worded_anew_is_a_patch_release_never_new_bytes_under_an_old
     assert result.plan is not None
     mods = {packaged.note.note_id: packaged.mod for packaged in result.plan.notes}
     assert mods["deep-two"] == T2 + 60
+
+
+@pytest.mark.parametrize(("clock", "refused"), [(T2, False), (T2 - 61, True)])
+def test_the_plan_reads_no_clock_of_its_own(tmp_path: Path, clock: int, refused: bool) -> None:
+    """make_plan is pure: the clock a lock's times are held against is the one it is given."""
+    from builder.assemble import assemble
+    from builder.errors import ReleaseError
+    from builder.layout import lock_path
+    from builder.lockread import read_lock
+    from builder.plan import make_plan
+    from builder.source import load_deck
+
+    source = write_source(tmp_path / "cardsrc")
+    build_deck(source, tmp_path / "dist", now=T1)
+    source.write_text(replace("Second learning about", "Learning about")(source.read_text("utf-8")), "utf-8")
+    build_deck(source, tmp_path / "dist", now=T2)
+    deck = load_deck(source)
+    previous = read_lock(lock_path(source, deck.slug))
+    if refused:
+        with pytest.raises(ReleaseError, match="more than a minute ahead of this computer's clock"):
+            make_plan(deck, assemble(deck), previous, now=T2, clock=clock)
+    else:
+        assert make_plan(deck, assemble(deck), previous, now=T2, clock=clock).version == "1.0.1"

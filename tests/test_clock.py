@@ -18,7 +18,7 @@ from types import SimpleNamespace
 import pytest
 from click.testing import CliRunner, Result
 
-from builder import plan as plan_module
+from builder import clock as clock_module
 from builder.build import build_deck
 from builder.cli import cli
 from builder.errors import ReleaseError
@@ -150,7 +150,7 @@ def test_why_a_release_from_a_clock_a_day_ahead_is_refused(
     to a note the author never touched; a machine with the right clock then refuses that lock."""
     ahead = int(time.time()) + DAY
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
-    monkeypatch.setattr(plan_module, "time", SimpleNamespace(time=lambda: ahead))
+    monkeypatch.setattr(clock_module, "time", SimpleNamespace(time=lambda: ahead))
     out = tmp_path / "dist"
     col = open_collection(tmp_path / "learner.anki2")
     import_apkg(col, build_deck(small_source, out).apkg)
