@@ -72,8 +72,8 @@ def plan_deck(
     """
     from .assemble import assemble
     from .clock import build_time, clock_now
-    from .lint import refuse_unreleasable
     from .plan import make_plan
+    from .releasegate import refuse_unreleasable
     from .source import load_deck
     from .typeids import refuse_shared_deck_type_ids
 

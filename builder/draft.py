@@ -28,9 +28,9 @@ from .contents import DeckEntry, PackagedNote, PackagedNoteType, card_count
 from .files import atomic_write, read_bytes_or_none
 from .identity import deck_id, note_guid
 from .layout import draft_name
-from .lint import release_problems
 from .notetypes import draft_variant
 from .plan import Plan
+from .releasegate import release_problems
 from .render import Renderer
 
 

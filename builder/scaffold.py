@@ -5,7 +5,7 @@ The page is the text a summary site shows for an article (see
 Learnings" list and "Test Your Knowledge" questions, each question after a
 line holding only "?". What the page does not give (author, date, link,
 answers, which words to hide) becomes a placeholder that builds but that
-``builder check`` reports (``builder.lint``: L301, L304, L305): the author can
+``builder check`` reports (``builder.releasegate``: L301, L304, L305): the author can
 build and try the deck at once, and ``check`` lists what is left to do.
 
 The title is the line before "Read Full Article", else the line after "N min
@@ -29,7 +29,7 @@ from pathlib import Path
 from .craft import significant
 from .errors import BuilderError, InvalidSource, Location
 from .formats import SLUG_RE
-from .lint import PLACEHOLDER_DATE, PLACEHOLDER_URL, TODO_MARK
+from .lintrules import PLACEHOLDER_DATE, PLACEHOLDER_URL, TODO_MARK
 from .source import deck_from_tree
 from .yamlsafe import parse
 

@@ -1,7 +1,7 @@
 """Write the reference pages in docs/reference/ (and builder/highlight.css) from the code itself.
 
 The source format comes from the loader's key tables (``builder.sourceformat``), the
-lint codes from the rule table (``builder.lint``) and the command line from
+lint codes from the rule table (``builder.lintrules``) and the command line from
 Click's own ``--help`` of every command. Nothing here is written by hand, so
 the pages cannot drift from the code: ``make docs`` rewrites them (and the code
 stylesheet, computed from Pygments' styles), and
@@ -20,7 +20,7 @@ from pathlib import Path
 import click
 
 from builder.cli import cli
-from builder.lint import LINT_RULES, LOADER_RULES, Rule
+from builder.lintrules import LINT_RULES, LOADER_RULES, Rule
 from builder.sourceformat import DECK_KEYS, NOTE_KEYS, Key
 
 REFERENCE = Path(__file__).resolve().parent / "reference"
@@ -96,7 +96,7 @@ def _rule_rows(rules: Iterable[Rule]) -> Iterator[str]:
 def lint_page() -> str:
     header = ["| code | severity | what it finds |", "| --- | --- | --- |"]
     return "\n".join([
-        GENERATED.format(what="builder/lint.py (LOADER_RULES, LINT_RULES)"),
+        GENERATED.format(what="builder/lintrules.py (LOADER_RULES, LINT_RULES)"),
         "# Check codes",
         "",
         "`builder check` reports every problem with `file:line:column` and a code.",

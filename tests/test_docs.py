@@ -9,7 +9,7 @@ import click
 import pytest
 
 from builder.cli import cli
-from builder.lint import LINT_RULES, LOADER_RULES, Rule
+from builder.lintrules import LINT_RULES, LOADER_RULES, Rule
 from builder.sourceformat import DECK_KEYS, NOTE_KEYS, Key
 from docs.generate import REFERENCE, TYPE_WORDS, main, pages
 

@@ -9,7 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from builder.cli import cli
-from builder.lint import LINT_RULES, LOADER_RULES, RULES, check_source
+from builder.lint import check_source
+from builder.lintrules import LINT_RULES, LOADER_RULES, RULES
 from tests.conftest import REPO, SMALL_SOURCE, write_source
 
 LINT = "tests/fixtures/lint"

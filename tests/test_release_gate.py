@@ -12,7 +12,8 @@ from click.testing import CliRunner
 
 from builder import places as places_module
 from builder.cli import cli
-from builder.lint import check_source, release_problems
+from builder.lint import check_source
+from builder.releasegate import release_problems
 from builder.source import load_deck
 from builder.watch import Drafted, draft_source
 from tests.conftest import REPO, write_source

@@ -1,0 +1,126 @@
+"""Every check code ``builder check`` reports, as data: the loader's E codes, the lint rules' W and L codes.
+
+One table, so the reference page (docs/reference/checks.md, written by
+``make docs``), the severity of each finding and the codes an author may
+silence never disagree. The checks themselves: the warnings in
+``builder.lint``, the L codes in ``builder.releasegate``, the E codes in the
+loader (``builder.source``). Also here: the placeholders ``builder new``
+writes, which the L rules find until the author replaces them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .craft import MAX_SET_ITEMS, TYPED_MAX_WORDS
+from .errors import Location, Problem
+
+DEFAULT_ANSWER_MAX_WORDS = 40
+
+TODO_MARK = "TODO"
+"""What ``builder new`` writes where only the author can fill in a value."""
+PLACEHOLDER_DATE = "1970-01-01"
+"""``builder new``'s source date: a valid date nobody would publish on."""
+PLACEHOLDER_URL = "https://example.invalid/TODO"
+"""``builder new``'s source link: ``.invalid`` can never resolve (RFC 2606)."""
+TODO_FIELD = re.compile(rf"^{TODO_MARK}\b")
+"""A field that is still ``builder new``'s placeholder (L301)."""
+TODO_WORD = re.compile(rf"\b{TODO_MARK}\b")
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    severity: str
+    """"error" or "warning"."""
+    summary: str
+    """One line for the check-code reference (docs/reference/checks.md, generated)."""
+
+
+LOADER_RULES = (
+    Rule("E100", "error", "The file cannot be read or is not safe YAML: syntax error, duplicate key, "
+         "anchor/alias, tag, not UTF-8, empty."),
+    Rule("E101", "error", "Unknown key; the message suggests the closest known one (\"did you mean\")."),
+    Rule("E102", "error", "A required key is missing, or a note's keys are not the ones its `type` takes "
+         "(without a `type`: not exactly one of cloze `text` or `question` and `answer`, as its `kind` requires)."),
+    Rule("E103", "error", "A value has the wrong shape: a list or mapping where text belongs, "
+         "or the reverse."),
+    Rule("E104", "error", "An invalid value: slug or note id that is not a slug, version, url, date, "
+         "language, kind, note type, deck name (also one Anki would change: a tab or line break, `A:::B`), lint code, "
+         "true/false or count; values match whole (a trailing line break is refused)."),
+    Rule("E110", "error", "Two notes share an id."),
+    Rule("E120", "error", "A key is given but empty."),
+    Rule("E130", "error", "A cloze text has no `{{c1::...}}` deletion that makes a card (`c0` makes none)."),
+    Rule("E131", "error", "A cloze text has unbalanced `{{`/`}}` braces."),
+    Rule("E132", "error", "A cloze number is above 65535, the highest Anki can import (it would refuse the whole "
+         "package)."),
+    Rule("E133", "error", "A cloze deletion sits in a link or image address, where Markdown drops it."),
+    Rule("E140", "error", "A tag contains spaces or quotes (use `-` or `::`), or an empty part between `::` "
+         "(`::x`, `a::::b`), which Anki would fill in as `blank`."),
+    Rule("E141", "error", "Two tags differ only in case (`ML`, `ml`; `straße`, `STRASSE`): Anki takes them "
+         "for one tag and keeps one spelling for both."),
+    Rule("E150", "error", "Another source in the same folder has the same slug, so the two would share "
+         "a lock and their notes' identities."),
+    Rule("E160", "error", "The deck's lock cannot be used, so the build refuses too: it is damaged, holds a git "
+         "merge conflict (take it whole from the side whose release was published, then build), or is not a "
+         "plain file."),
+    Rule("E151", "error", "Another source in the same folder claims a note type id this one claims (an "
+         "`anki_id` repeating another deck's type): learners who import both would get one note type for two."),
+    Rule("E170", "error", "A note type in `note_types` is one Anki would refuse or change: a template that does not "
+         "parse, names a field the type does not have or shows no field on its front; two fronts alike; a cloze "
+         "type without `{{cloze:Field}}` or with more than one template; field names Anki rewrites (`:{}\"`, a "
+         "leading `#/^`), a template name with `\"`, two field or template names differing only in case; an id "
+         "another type has."),
+)
+LINT_RULES = (
+    Rule("W201", "warning", "An answer (or a cloze deletion) is longer than `lint: {answer_max_words: N}` "
+         f"words (default {DEFAULT_ANSWER_MAX_WORDS}): too long to recall."),
+    Rule("W202", "warning", "The question already shows its answer: the answer's words appear in the "
+         "question, or a cloze deletion's words appear elsewhere on its card."),
+    Rule("W205", "warning", "`lint: {ignore: [...]}` names a code that no lint rule has (E-codes cannot be "
+         "silenced)."),
+    Rule("W206", "warning", f"An answer is a set of more than {MAX_SET_ITEMS} items, which learners recall "
+         "badly: a Markdown list, an enumeration like `A, B, C and D`, or a cloze card hiding that many. "
+         "E.g. `answer: Spark, Ray, Airflow and Kubernetes`: ask for the one that matters, or one note per item."),
+    Rule("W207", "warning", "Two notes have the same answer (a cloze card's answer is its deletions), ignoring "
+         "case, spacing and punctuation. E.g. `answer: 16%` on two notes: the learner recalls the figure, "
+         "not which fact it belongs to; ask about different facts or merge the notes."),
+    Rule("W208", "warning", "A field uses a time word that goes stale: today, currently, recently, nowadays, "
+         "now, so far, this year and the like (quotations, code and URLs are skipped). E.g. "
+         "`question: How many GPUs does it use today?`: write `as of 2025` instead."),
+    Rule("W209", "warning", "A cloze deletion is a single very common word (builder's stop-word list, "
+         "`builder/stopwords.txt`), guessed from the grammar rather than recalled. E.g. "
+         "`Ray {{c1::and}} Spark`: delete the key term instead."),
+    Rule("W210", "warning", "With `allow_html: true`, a field holds HTML that sanitising removes: scripts, "
+         "event handlers, `javascript:` or relative links, remote images, styles beyond colour, weight and "
+         "alignment, elements like `<iframe>`. E.g. `<img src=\"pic.png\" onerror=\"...\">` loses `onerror`."),
+    Rule("W211", "warning", "A `::` in a cloze deletion that Anki reads as the start of a hint but that joins "
+         "two names the way code does, or a second `::`. E.g. `{{c1::std::vector}}` shows `std` with the hint "
+         "`vector`: write it as code, ``{{c1::`std::vector`}}``."),
+    Rule("W212", "warning", "A note type in `note_types` has a script, an event handler, a `javascript:` link, an "
+         "element that loads or redirects (`<meta>`, `<iframe>`...) or a remote load in its templates (entities "
+         "decoded), or markup or a backslash escape in its CSS: Anki would run or fetch it on every learner's "
+         "device, so a build refuses it without `--unsafe-html`."),
+    Rule("L301", "error", f"A field is still a {TODO_MARK} placeholder (`answer: {TODO_MARK}`, "
+         f"`{TODO_MARK}: ...`)."),
+    Rule("L302", "error", "Two notes ask the same question (or have the same cloze text), ignoring case "
+         "and spacing."),
+    Rule("L303", "error", "A card's front shows nothing but its blank: a deletion covers the whole text, or a "
+         "deletion in `extra` makes a card of its own."),
+    Rule("L304", "error", f"Source metadata still holds a `builder new` placeholder ({TODO_MARK}, "
+         f"{PLACEHOLDER_URL}, date {PLACEHOLDER_DATE})."),
+    Rule("L305", "error", "A cloze deletion is still `builder new`'s placeholder "
+         f"`{{{{c1::word::{TODO_MARK}}}}}`: mark the key term instead."),
+    Rule("L306", "error", "A cloze number above 500: Anki keeps 500 cloze cards at most, so the deletion's card "
+         "is a copy of card `c500` and never shows its blank."),
+    Rule("L307", "error", "The answer of a `type: type-in` note is not short plain text: more than one line, "
+         f"formatting (a list, emphasis, code, a link, an image) or more than {TYPED_MAX_WORDS} words. The learner "
+         "types it and Anki compares it letter by letter."),
+)
+RULES = {rule.code: rule for rule in LOADER_RULES + LINT_RULES}
+
+
+def finding(where: Location, code: str, message: str) -> Problem:
+    """A finding of rule ``code`` at ``where``, with the rule's severity."""
+    return Problem(where, code, message, RULES[code].severity)
