@@ -36,15 +36,12 @@ import sys
 from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .errors import Location
-from .files import NotAFile, no_follow, read_plain_file
+from .files import NotAFile, atomic_write, read_plain_file, temporary_for
 from .layout import renders_path
 from .render import Remembered, RenderedLike, Renderer
-
-if TYPE_CHECKING:
-    pass
 
 _MAGIC = b"builder-cache"
 _FORMAT = 1
@@ -91,7 +88,7 @@ def cache_key(*, create: bool = False) -> bytes | None:
         key = read_plain_file(path)
         if key is None and create:
             path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            temp = path.with_name(f".cache-key.{os.getpid()}.tmp")
+            temp = temporary_for(path)
             try:
                 with open(temp, "wb", opener=_private_new_file) as handle:
                     handle.write(secrets.token_bytes(_KEY_BYTES))
@@ -156,19 +153,13 @@ def write_checked(path: Path, kind: str, payload: object) -> None:
     body = json.dumps(payload, separators=(",", ":")).encode("ascii")
     signed = b" ".join((_MAGIC, kind.encode(), str(_FORMAT).encode(), code_version().encode()))
     header = signed + b" " + _signature(key, signed, body)
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with contextlib.suppress(FileExistsError):
             path.parent.mkdir()
-        if not _plain_folder(path.parent):
-            return
-        with open(temp, "wb", opener=no_follow) as handle:
-            handle.write(header + b"\n")
-            handle.write(body)
-        os.replace(temp, path)
+        if _plain_folder(path.parent):
+            atomic_write(path, (header + b"\n", body), durable=False)  # a cache lost to a power cut is no loss
     except OSError:
-        with contextlib.suppress(OSError):
-            temp.unlink()
+        pass
 
 
 class CachedRenderer(Renderer):

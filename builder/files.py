@@ -3,8 +3,10 @@
 Each write goes to a hidden temporary file in the target's own folder (same
 file system, so the rename is atomic) and is flushed to disk before it is
 renamed over the target; a reader sees the old file or the new one, never
-half. Releases that replace several files at once build on this in
-:mod:`builder.journal`.
+half. Every temporary builder writes takes one name (:func:`temporary_for`),
+so a killed build's leftovers are known by it. The caches in
+``.builder-cache/`` skip the flush: losing one costs a slower build, no more. Releases that replace several files at
+once build on this in :mod:`builder.journal`.
 
 Everything builder reads back (journal, lock, cache) may have been planted by
 someone else, for instance committed next to a deck in a pull request. So
@@ -33,6 +35,7 @@ LOCK_MARK = ".builder-lock"
 
 
 def temporary_for(path: Path) -> Path:
+    """The one name every temporary of ``path`` takes: hidden, beside it, marked, with this process's id."""
     return path.with_name(f".{path.name}{TEMP_MARK}{os.getpid()}")
 
 
@@ -41,12 +44,15 @@ def no_follow(path: str, flags: int) -> int:
     return os.open(path, flags | os.O_NOFOLLOW | os.O_CLOEXEC, 0o666)
 
 
-def write_synced(path: Path, data: bytes) -> None:
+def write_synced(path: Path, data: bytes | tuple[bytes, ...], *, durable: bool = True) -> None:
+    """Write ``data`` (or its parts, one after the other) to ``path``, on disk before this returns if ``durable``."""
     try:
         with open(path, "wb", opener=no_follow) as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            for part in (data,) if isinstance(data, bytes) else data:
+                handle.write(part)
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
     except OSError as exc:
         if exc.filename is None:  # a failed write (a full disk) names no file: say which one
             exc.filename = os.fspath(path)
@@ -63,16 +69,23 @@ def sync_folder(folder: Path) -> None:
             os.close(handle)
 
 
-def atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes | tuple[bytes, ...], *, durable: bool = True) -> None:
+    """Replace ``path`` with ``data`` (or its parts) whole: a reader sees the old file or the new one, never half.
+
+    The temporary (:func:`temporary_for`) is removed on any failure. ``durable``
+    also flushes the file and its folder to disk, so the write survives a power
+    cut; a cache, which can only speed a build up, skips that cost.
+    """
     temp = temporary_for(path)
     try:
-        write_synced(temp, data)
+        write_synced(temp, data, durable=durable)
         os.replace(temp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             temp.unlink()
         raise
-    sync_folder(path.parent)
+    if durable:
+        sync_folder(path.parent)
 
 
 class NotAFile(Exception):

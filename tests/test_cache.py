@@ -15,6 +15,7 @@ from builder import cache as cache_module
 from builder.build import build_deck
 from builder.cache import CachedRenderer, read_checked, write_checked
 from builder.errors import Location
+from builder.files import temporary_for
 from builder.layout import CACHE_FOLDER
 from tests.helpers.images import write_png
 
@@ -244,3 +245,22 @@ def test_a_cache_file_that_is_not_a_plain_file_is_not_read(tmp_path: Path, repla
     write_checked(path, "renders", {"fields": {}})
     replace(path)
     assert read_checked(path, "renders") is None  # and a pipe does not hang the build
+
+
+def test_a_cache_file_is_written_through_the_one_atomic_write_under_its_temporary_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One temporary-name pattern for every file builder writes: a killed build's leftovers are recognisable."""
+    renamed: list[tuple[str, str]] = []
+    real_replace = os.replace
+
+    def replace(source: str, destination: str) -> None:
+        renamed.append((os.path.basename(source), os.path.basename(destination)))
+        real_replace(source, destination)
+
+    monkeypatch.setattr(os, "replace", replace)
+    path = tmp_path / CACHE_FOLDER / "renders.json"
+    write_checked(path, "renders", {"fields": {}})
+    assert renamed == [(temporary_for(path).name, "renders.json")]
+    assert read_checked(path, "renders") == {"fields": {}}
+    assert os.listdir(path.parent) == ["renders.json"]

@@ -36,6 +36,33 @@ def test_atomic_write_never_writes_through_a_planted_link(tmp_path: Path) -> Non
     assert victim.read_bytes() == b"precious"
 
 
+@pytest.mark.parametrize(("durable", "synced"), [(True, 2), (False, 0)])
+def test_atomic_write_syncs_file_and_folder_unless_told_the_write_need_not_survive_a_power_cut(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, durable: bool, synced: int
+) -> None:
+    calls: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda handle: (calls.append(handle), real_fsync(handle))[1])
+    target = tmp_path / "renders.json"
+    atomic_write(target, (b"header\n", b"body"), durable=durable)
+    assert (target.read_bytes(), len(calls)) == (b"header\nbody", synced)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["renders.json"]
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "deck.lock"
+    target.write_bytes(b"old")
+
+    def full_disk(source: object, destination: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", full_disk)
+    with pytest.raises(OSError):
+        atomic_write(target, b"new", durable=False)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["deck.lock"]
+    assert target.read_bytes() == b"old"
+
+
 @pytest.mark.parametrize(("make", "what"), [
     (lambda path: path.symlink_to(path.with_name("real")), "a symbolic link"),
     (lambda path: path.mkdir(), "a folder"),
