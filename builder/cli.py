@@ -18,7 +18,7 @@ from typing import Any, NoReturn, TextIO, TypeVar
 import click
 
 from . import __version__
-from .errors import BuilderError, Interrupted, InvalidSource, Unreleasable, printable
+from .errors import BuilderError, Interrupted, InvalidSource, Problem, Unreleasable, printable
 
 F = TypeVar("F", bound=Callable[..., Any])
 INTERRUPTED_EXIT = 130
@@ -300,9 +300,12 @@ def check(sources: tuple[Path, ...], strict: bool) -> None:
     Example:
         builder check cardsrc/pinterest-ai-platform.yaml --strict
     """
-    from .lint import check_sources
+    from .lint import CheckReport, check_source
 
-    result = check_sources(resolve_sources(sources))
+    paths = resolve_sources(sources)
+    problems: list[Problem] = []
+    failed = each_source(paths, lambda source: problems.extend(check_source(source)))
+    result = CheckReport.of(problems, len(paths))
     for path, found in itertools.groupby(result.problems, key=lambda problem: problem.where.path):
         for line in capped([str(problem) for problem in found], _more_problems(path)):
             click.echo(line)
@@ -312,7 +315,7 @@ def check(sources: tuple[Path, ...], strict: bool) -> None:
                    f"in {files}.", err=True)
     else:
         click.echo(f"All checks passed ({files}).", err=True)
-    if result.failed(strict=strict):
+    if failed or result.failed(strict=strict):
         sys.exit(1)
 
 

@@ -55,6 +55,11 @@ class CheckReport:
     problems: tuple[Problem, ...]
     sources: int
 
+    @classmethod
+    def of(cls, problems: Iterable[Problem], sources: int) -> CheckReport:
+        """The findings of ``sources`` checked sources, in file, line, column order."""
+        return cls(tuple(sorted(problems, key=_order)), sources)
+
     @property
     def errors(self) -> int:
         return sum(problem.severity == "error" for problem in self.problems)
@@ -67,17 +72,8 @@ class CheckReport:
         return bool(self.errors or (strict and self.warnings))
 
 
-def check_sources(paths: Iterable[Path]) -> CheckReport:
-    """Check every source; problems of all files come back in file, line, column order."""
-    problems: list[Problem] = []
-    count = 0
-    for path in paths:
-        problems += check_source(path)
-        count += 1
-    return CheckReport(tuple(sorted(problems, key=_order)), count)
-
-
 def check_source(path: Path) -> list[Problem]:
+    """Every finding of one source; a source the loader refuses is findings too (its E codes), not an error."""
     try:
         text = read_source_text(path)
         root = parse(text, path)

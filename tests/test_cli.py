@@ -214,3 +214,28 @@ def test_a_dangling_out_link_is_named(runner: CliRunner, project: Path) -> None:
     (project / "releases-drive").mkdir()
     assert runner.invoke(cli, ["build"]).exit_code == 0
     assert (project / "releases-drive" / "small-1.0.0.apkg").is_file()
+
+
+def test_check_reports_a_source_it_cannot_check_and_goes_on_like_every_command(
+    runner: CliRunner, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failure that is no finding (here a planted one) is an Error: line through the shared loop, exit 1."""
+    from builder import lint
+    from builder.errors import ReleaseError
+
+    write_source(project / "cardsrc", SMALL_SOURCE.replace('answer: "2015"', "answer: TODO"))
+    other = write_source(project / "cardsrc" / "other", SMALL_SOURCE)
+    real_check_source = lint.check_source
+
+    def one_fails(path: Path) -> list[object]:
+        if path == other:
+            raise ReleaseError("cannot be checked", path)
+        return real_check_source(path)  # type: ignore[return-value]
+
+    monkeypatch.setattr(lint, "check_source", one_fails)
+    result = runner.invoke(cli, ["check", str(other), "cardsrc/small.yaml"])
+    assert result.exit_code == 1
+    assert result.stdout == ("cardsrc/small.yaml:28:13: L301 'answer' of note 'quiz-two' is still TODO: "
+                             "write the answer\n")
+    assert result.stderr == (f"Error: {other}: cannot be checked\n"
+                             "Found 1 error and 0 warnings in 2 sources.\n")
