@@ -1,8 +1,8 @@
 """Card fields: an author's Markdown becomes Anki field HTML plus the images it packs.
 
 Three paths, cheapest first, each giving markdown-it's exact HTML: plain text
-(a regular expression and an escape), simple Markdown (one line or a ``- ``
-list with emphasis and code spans, :mod:`builder.simplemd`), and everything
+(a regular expression and an escape), simple Markdown (paragraphs and ``- ``
+lists with emphasis and code spans, :mod:`builder.simplemd`), and everything
 else through markdown-it (:mod:`builder.markdown`, imported on the first field
 that needs it). Most decks never load markdown-it or Pygments at all, which is
 most of a first build's start-up time.
@@ -72,7 +72,7 @@ def render_field(
     """
     plain = _plain_html(text)
     if plain is None:
-        plain = simple_html(text)  # one line or a "- " list with emphasis and code: see builder.simplemd
+        plain = simple_html(text)  # paragraphs and "- " lists with emphasis and code: see builder.simplemd
     if plain is not None:
         return RenderedField(plain)
     from .markdown import render_markdown

@@ -1,21 +1,27 @@
 """The Markdown most card fields use, turned into HTML without a Markdown parser.
 
 Most fields that are not plain text are one line, or a short bullet list, with
-``**bold**``, ``*emphasis*`` and ```code``` in them. markdown-it takes 100-400
-microseconds on each; these regular expressions take a few, which is most of a
-big deck's rendering. They only accept text whose reading is beyond doubt:
+``**bold**``, ``*emphasis*`` and ```code``` in them; a deck's description is a
+few such paragraphs. markdown-it takes 100-400 microseconds on each field, and
+importing it a fifth of a small deck's first build; these regular expressions
+take a few microseconds. They only accept text whose reading is beyond doubt:
 
-* a line starts with a letter, ``*`` or a backtick (so it is no heading, quote,
-  numbered list or fence), and a list is only ``- `` items, one line each;
+* paragraphs and ``- `` lists, split by blank lines, no two lists in a row (a
+  blank line between items makes one loose list); a list is only ``- `` items,
+  one line each; a paragraph's lines each start with a letter, ``*`` or a
+  backtick (so none is a heading, quote, numbered list, fence or table row);
 * letters, digits and the punctuation of the plain-text fast path in
-  :mod:`builder.render`, plus emphasis whose first and last characters are
-  letters or digits, with no letter, digit, ``*`` or backtick just outside it
-  (so each ``*`` can only open or only close), and single-backtick code spans;
-* nothing else: no ``_ [ ] < > & \\ # | ~`` outside code, no tabs, no trailing
-  spaces, no blank lines.
+  :mod:`builder.render` (and ``>``, which only starts a quote), plus emphasis
+  whose first character is a letter or digit and whose last is one too, or a
+  ``.,;:?!`` right before a closing ``*`` followed by a space or the line's end;
+  no letter, digit, ``*`` or backtick just outside it (so each ``*`` can only
+  open or only close), and single-backtick code spans, all within one line;
+* nothing else: no ``_ [ ] < & \\ # | ~`` outside code, no tabs, no leading or
+  trailing spaces on a line.
 
 Anything else returns None and goes to markdown-it. A property test holds the
-output to markdown-it's, character for character, on generated fields.
+output to markdown-it's, character for character, on generated fields, and
+another that every field of the kinds above takes this path.
 """
 
 from __future__ import annotations
@@ -32,10 +38,16 @@ def escape_html(text: str) -> str:
     return text.translate(_ESCAPES)
 
 
-_SEPARATORS = " ,.;:?!'\"()/%=+@${}\\-’‘“”–—…«»°×·€£"
+_SEPARATORS = " ,.;:?!'\"()/%=+@${}\\-’‘“”–—…«»°×·€£>"
 _PHRASE = rf"[^\W_]+(?:[{_SEPARATORS}]+[^\W_]+)*"
 """Letters and digits, maybe with separators inside: what emphasis may hold."""
-_SPANS = re.compile(rf"\*\*(?P<strong>{_PHRASE})\*\*|\*(?P<em>{_PHRASE})\*|`(?P<code>[^`\s\\](?:[^`\n\\]*[^`\s\\])?)`")
+_LAST = r"[.,;:?!]"
+"""Punctuation that may end emphasis, when its closing ``*`` is followed by a space or the line's end."""
+_SPANS = re.compile(
+    rf"\*\*(?P<strong>{_PHRASE}(?:{_LAST}(?=\*\*(?: |$)))?)\*\*"
+    rf"|\*(?P<em>{_PHRASE}(?:{_LAST}(?=\*(?: |$)))?)\*"
+    r"|`(?P<code>[^`\s\\](?:[^`\n\\]*[^`\s\\])?)`"
+)
 _OUTSIDE = re.compile(rf"[^\w{_SEPARATORS}]|_")
 """A character no text outside a span may have (``*`` and backticks included)."""
 _STARTS = re.compile(r"[^\W\d_]|\*\*?[^\W_]|`")
@@ -75,13 +87,45 @@ def _inline_html(line: str, cloze: bool) -> str | None:
 
 
 def simple_html(text: str) -> str | None:
-    """Field HTML for one simple line or ``- `` list, as markdown-it would give it; else None."""
+    """Field HTML for simple paragraphs and ``- `` lists, as markdown-it would give it; else None.
+
+    One paragraph comes back bare, without ``<p>``, as :func:`builder.render.render_field`
+    gives every one-paragraph field.
+    """
     body = text.rstrip(" \n")
     cloze = has_opener(body)  # code in a cloze field keeps its '::' and '}}' from Anki (builder.cloze.shield)
-    if not body.startswith("- "):
-        return None if "\n" in body else _inline_html(body, cloze)
+    blocks: list[str] = []
+    listed = False
+    for block in _BLANK_LINES.split(body):
+        follows_list, listed = listed, block.startswith("- ")
+        if listed and follows_list:
+            return None  # a blank line between items: one loose list, each item a paragraph
+        html = _list_html(block, cloze) if listed else _paragraph_html(block, cloze)
+        if html is None:
+            return None
+        blocks.append(html if listed else f"<p>{html}</p>")
+    if len(blocks) == 1 and not listed:
+        return html
+    return "\n".join(blocks)
+
+
+_BLANK_LINES = re.compile(r"\n\n+")
+
+
+def _paragraph_html(block: str, cloze: bool) -> str | None:
+    """Lines of one paragraph, joined by the newline markdown-it keeps for a soft break."""
+    lines = []
+    for line in block.split("\n"):
+        html = _inline_html(line, cloze)
+        if html is None:
+            return None
+        lines.append(html)
+    return "\n".join(lines)
+
+
+def _list_html(block: str, cloze: bool) -> str | None:
     items = []
-    for line in body.split("\n"):
+    for line in block.split("\n"):
         item = _inline_html(line[2:], cloze) if line.startswith("- ") else None
         if item is None:
             return None
