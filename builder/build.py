@@ -26,13 +26,14 @@ from .errors import BuilderError, Interrupted, ReleaseError
 from .files import TEMP_MARK, exclusive, read_bytes_or_none, remove_stale_temporaries
 from .journal import Refused, finish_interrupted, replace_together
 from .layout import build_lock_path, changelog_name, journal_path, lock_path
-from .learners import changelog_text
-from .lockread import read_lock
 from .siblings import SLUG_CACHE, refuse_shared_slug
 from .versions import version_key
 from .yamlsafe import open_source, read_source_bytes
 
-if TYPE_CHECKING:  # the rest is imported when a build has work to do: see _build_locked
+# The rest (the loader, planner, lock reader, packager and their dataclasses: most of a build's
+# own import time) is imported when a build has work to do, with the collector paused (see
+# _build_locked), so a rebuild with nothing to do never loads it.
+if TYPE_CHECKING:
     from .plan import Plan
     from .render import Renderer
 
@@ -72,6 +73,7 @@ def plan_deck(
     """
     from .assemble import assemble
     from .clock import build_time, clock_now
+    from .lockread import read_lock
     from .plan import make_plan
     from .releasegate import refuse_unreleasable
     from .source import load_deck
@@ -300,10 +302,11 @@ def _refuse_releases_without_lock(source: Path, out_dir: Path, slug: str) -> Non
 
 def _build_locked(source: Path, out_dir: Path, now: int | None, allow_schema_change: bool,
                   renderer: Renderer | None, progress: Progress | None, data: bytes | None = None) -> BuildResult:
-    from .packaging import build_package
-    from .plan import with_sha
+    with _collector_paused():  # planning and packaging import most of builder, and genanki: allocations, no garbage
+        from .learners import changelog_text
+        from .packaging import build_package
+        from .plan import with_sha
 
-    with _collector_paused():
         plan = plan_deck(source, now=now, allow_schema_change=allow_schema_change, renderer=renderer,
                          progress=progress, releasing=True, data=data)
         if renderer is not None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from importlib.resources import files
 
 from .cloze import parse, source_view, unshield, walk
 
@@ -53,7 +52,13 @@ def words(text: str) -> list[str]:
 
 @cache
 def stopwords() -> frozenset[str]:
-    """builder's list of very common English words (package data ``stopwords.txt``)."""
+    """builder's list of very common English words (package data ``stopwords.txt``).
+
+    ``importlib.resources`` is imported here, not with the module: a build imports
+    this module for its release gate and never needs the list.
+    """
+    from importlib.resources import files
+
     text = files("builder").joinpath("stopwords.txt").read_text(encoding="utf-8")
     return frozenset(word for line in text.splitlines() if (word := line.split("#", 1)[0].strip()))
 
