@@ -501,25 +501,25 @@ def pull(export: Path, sources: tuple[Path, ...], apply_edits: bool) -> None:
     from .pull import pull_source
     from .pulltext import describe_report
 
-    failed, matched, pending = False, 0, 0
-    for source in found:
-        try:
-            result = pull_source(source, exported)
-        except BuilderError as error:
-            report(error)
-            failed = True
-            continue
+    matched, pending = 0, 0
+
+    def pull_one(source: Path) -> None:
+        nonlocal matched, pending
+        result = pull_source(source, exported)
         if not result.found:
             if sources:
-                report(BuilderError(f"holds none of the {result.released} released notes of {source} "
-                                    f"('{result.deck.slug}'): export that deck from Anki", export))
-                failed = True
-            continue
+                raise BuilderError(f"holds none of the {result.released} released notes of {source} "
+                                   f"('{result.deck.slug}'): export that deck from Anki", export)
+            return
         matched += 1
         for line in describe_report(result):
             click.echo(line)
-        failed = _write_pulled(result) or failed if apply_edits else failed
-        pending += 0 if apply_edits else len(result.having("edit"))
+        if apply_edits:
+            _write_pulled(result)
+        else:
+            pending += len(result.having("edit"))
+
+    failed = each_source(found, pull_one)
     if not matched and not sources and not failed:
         report(BuilderError(f"holds no note of the decks in {DEFAULT_SOURCES}/: export one of them from Anki, "
                             "or name its source", export))
@@ -530,22 +530,17 @@ def pull(export: Path, sources: tuple[Path, ...], apply_edits: bool) -> None:
         sys.exit(1)
 
 
-def _write_pulled(result: Any) -> bool:
-    """Write one report's edits; True when that failed."""
+def _write_pulled(result: Any) -> None:
+    """Write one report's edits and say what was written and what refused."""
     from .pulltext import describe_refusal
     from .pullwrite import apply_report
 
-    try:
-        written, refused = apply_report(result)
-    except BuilderError as error:
-        report(error)
-        return True
+    written, refused = apply_report(result)
     for finding in refused:
         click.echo(describe_refusal(finding))
     if written:
         click.echo(f"Wrote {_plural(len(written), 'edit')} to {result.source}: 'builder diff' lists them, "
                    "'builder build' releases them.")
-    return False
 
 
 def main() -> None:

@@ -20,6 +20,7 @@ from click.testing import CliRunner
 
 from builder.build import build_deck
 from builder.cli import cli
+from builder.errors import BuilderError
 from builder.htmlnorm import normalised
 from builder.identity import note_guid
 from tests.ankitools import import_apkg, note_by_guid, open_collection
@@ -322,3 +323,24 @@ def test_an_edited_tombstone_is_reported_and_never_written(
         "pulled; put the note back in the source with id 'untouched' and copy them in by hand",
     ]
     assert (folder / SOURCE).read_bytes() == before
+
+
+def test_apply_refused_for_a_source_is_one_error_line_and_exit_1(
+    folder: Path, learner: Collection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write pull --apply cannot make goes through the one per-source loop: the report, then Error:, exit 1."""
+    import builder.pullwrite as pullwrite
+
+    edit_in_anki(learner, EDITS, TAGS)
+    package = export(learner, folder / "export.apkg")
+    old = (folder / SOURCE).read_text(encoding="utf-8")
+
+    def refuse(report: object) -> object:
+        raise BuilderError("changed while the pull was reading it: run builder pull again", folder / SOURCE)
+
+    monkeypatch.setattr(pullwrite, "apply_report", refuse)
+    result = pull(package.name, "--apply")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[0] == PULL_OUTPUT[0].format(kept="")
+    assert result.stderr == f"Error: {folder / SOURCE}: changed while the pull was reading it: run builder pull again\n"
+    assert (folder / SOURCE).read_text(encoding="utf-8") == old
