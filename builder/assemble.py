@@ -19,14 +19,16 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from .cloze import Card, card_numbers, may_drop_deletions, source_view
+from .declared import html_risks
 from .errors import Location, RenderError
-from .identity import note_guid
+from .media import MediaFile
 from .notetypes import NoteType
 from .render import Renderer
 from .source import Deck, Note
+from .sourcevalues import Field
 
 if TYPE_CHECKING:
-    from .render import MediaFile
+    from .render import RenderedLike
 
 RETIRED_TAG = "builder::retired"
 
@@ -87,8 +89,11 @@ def plain_summary(field_html: str, limit: int = 80) -> str:
 
 
 def source_field(deck: Deck) -> str:
-    """The Source line every card shows: linked title, author and date."""
+    """The Source line every card of a built-in type shows: linked title, author and date ("" without a source,
+    which only a deck with no note of a built-in type may lack)."""
     src = deck.source
+    if src is None:
+        return ""
     return (
         f'<a href="{html.escape(src.url)}">{html.escape(src.title)}</a>'
         f" · {html.escape(src.author)} · {html.escape(src.date)}"
@@ -96,8 +101,9 @@ def source_field(deck: Deck) -> str:
 
 
 def note_tags(deck: Deck, note: Note) -> tuple[str, ...]:
-    """Slug, kind, deck-wide and note tags, de-duplicated in that order."""
-    return tuple(dict.fromkeys((deck.slug, note.kind, *deck.tags, *note.tags)))
+    """Slug and kind (builder's ``tags`` addition), deck-wide and note tags, de-duplicated in that order."""
+    own = () if "tags" not in deck.additions else (deck.slug,) if note.kind is None else (deck.slug, note.kind)
+    return tuple(dict.fromkeys((*own, *deck.tags, *note.tags)))
 
 
 def assemble_note(deck: Deck, note: Note, source_html: str, renderer: Renderer | None = None) -> AnkiNote:
@@ -115,9 +121,14 @@ def assemble_note(deck: Deck, note: Note, source_html: str, renderer: Renderer |
         if field is None:
             values.append("")
             continue
+        if field.raw:
+            values.append(nfc(_raw_field(note, name, field, Location(deck.path, field.line), renderer)))
+            continue
         rendered = renderer.field(
             field.text, Location(deck.path, field.line), base_dir=base_dir, allow_html=deck.allow_html
         )
+        if "hashed-media" not in deck.additions:
+            rendered = _own_names(rendered)
         if note_type.is_cloze and may_drop_deletions(field.text):  # Anki reads deletions in every field
             _check_deletions_kept(note, field.text, rendered.html, Location(deck.path, field.line))
         values.append(nfc(rendered.html))
@@ -125,13 +136,54 @@ def assemble_note(deck: Deck, note: Note, source_html: str, renderer: Renderer |
             media[item.name] = item
     return AnkiNote(
         note_id=note.id,
-        guid=note_guid(deck.slug, note.id),
+        guid=deck.guid(note),
         note_type=note_type,
         fields=tuple(values),
         tags=tuple(nfc(tag) for tag in note_tags(deck, note)),
-        deck=nfc(deck.subdeck(note.kind)),
+        deck=nfc(deck.note_deck(note)),
         media=tuple(media[name] for name in sorted(media)),
     )
+
+
+def _raw_field(note: Note, name: str, field: Field, where: Location, renderer: Renderer) -> str:
+    """A field written ``{html: ...}``, as written; scripts and remote loads only with ``--unsafe-html``."""
+    risks = [] if renderer.unsafe_html else html_risks(field.text)
+    if risks:
+        raise RenderError(
+            f"note '{note.id}': field '{name}' is raw HTML with {risks[0]}: Anki would run or fetch it on every "
+            "learner's device; remove it, or build with --unsafe-html if every learner can trust this source", where)
+    return field.text
+
+
+class _Named:
+    """A rendered field whose images keep their own file names (a deck without ``hashed-media``)."""
+
+    def __init__(self, html_text: str, media: tuple[MediaFile, ...]) -> None:
+        self.html = html_text
+        self.media = media
+
+
+def _own_names(rendered: RenderedLike) -> RenderedLike:
+    """``rendered`` with each image named by its file's own name instead of a hash of its bytes.
+
+    ``src="b-<hash>.<ext>"`` is only ever written by the renderer (text has ``&quot;``).
+    """
+    text = rendered.html
+    for item in rendered.media:
+        text = text.replace(f'src="{item.name}"', f'src="{html.escape(item.source.name)}"')
+    return _Named(text, tuple(MediaFile(item.source.name, item.source) for item in rendered.media))
+
+
+def media_clash(notes: tuple[AnkiNote, ...], extra: tuple[MediaFile, ...] = ()) -> RenderError | None:
+    """An error when two different files would go into the package under one name, else None."""
+    seen: dict[str, MediaFile] = {}
+    for item in (*extra, *(item for note in notes for item in note.media)):
+        first = seen.setdefault(item.name, item)
+        if first.source != item.source and first.source.read_bytes() != item.source.read_bytes():
+            return RenderError(f"two different files would be the package's media file '{item.name}': "
+                               f"{first.source} and {item.source}; Anki keeps media by name, so rename one",
+                               item.source)
+    return None
 
 
 def _check_deletions_kept(note: Note, text: str, field_html: str, where: Location) -> None:

@@ -26,7 +26,7 @@ from .errors import BuilderError, Interrupted, ReleaseError
 from .files import TEMP_MARK, exclusive, read_bytes_or_none, remove_stale_temporaries
 from .journal import Refused, finish_interrupted, replace_together
 from .layout import build_lock_path, changelog_name, journal_path, lock_path
-from .siblings import SLUG_CACHE, refuse_shared_slug
+from .siblings import SIBLING_CACHE, own_claims, refuse_sibling_clashes
 from .versions import version_key
 from .yamlsafe import open_source, read_source_bytes
 
@@ -77,11 +77,9 @@ def plan_deck(
     from .plan import make_plan
     from .releasegate import refuse_unreleasable
     from .source import load_deck
-    from .typeids import refuse_shared_deck_type_ids
 
     deck = load_deck(source, data)
-    refuse_shared_slug(source, deck.slug)
-    refuse_shared_deck_type_ids(deck)
+    refuse_sibling_clashes(source, own_claims(deck))
     if releasing:
         refuse_unreleasable(deck)
     previous = read_lock(lock_path(source, deck.slug))
@@ -194,10 +192,7 @@ def _reuse_or_build(source: Path, handle: BinaryIO, out_dir: Path, now: int | No
     released = unchanged_release(source, slug, source_sha, lock_path(source, slug), out_dir) if slug else None
     if released is not None:
         assert slug is not None
-        refuse_shared_slug(source, slug, cache_file=cache_folder(source) / SLUG_CACHE)
-        from .typeids import TYPE_ID_CACHE, refuse_shared_type_ids
-
-        refuse_shared_type_ids(source, slug, cache_file=cache_folder(source) / TYPE_ID_CACHE)
+        refuse_sibling_clashes(source, cache_file=cache_folder(source) / SIBLING_CACHE)
         return BuildResult(None, released.apkg, released.sha256, (), released.version, released.note_count,
                            released.card_count)
     result = _build_locked(source, out_dir, now, allow_schema_change, CachedRenderer.for_source(source), progress,

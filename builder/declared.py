@@ -152,6 +152,14 @@ _REMOTE = re.compile(r"""(?:\b(?:src|srcset|poster|data)\s*=\s*["']?|url\(\s*["'
                      re.IGNORECASE)
 
 
+def html_risks(text: str) -> list[str]:
+    """What in HTML runs or loads on a learner's device, as written and with entities decoded: "a script",
+    "a remote load", both or neither. Shared by templates (W212) and raw HTML fields (W213)."""
+    readings = (text, html.unescape(text))
+    found = ["a script"] * any(_SCRIPT.search(reading) for reading in readings)
+    return found + ["a remote load"] * any(_REMOTE.search(reading) for reading in readings)
+
+
 def template_risks(note_type: NoteType) -> list[str]:
     """What in a declared type's templates and CSS runs or loads on a learner's device: one phrase each.
 
@@ -162,11 +170,7 @@ def template_risks(note_type: NoteType) -> list[str]:
     found = []
     for template in note_type.templates:
         for side, text in (("front", template.front), ("back", template.back)):
-            readings = (text, html.unescape(text))
-            if any(_SCRIPT.search(reading) for reading in readings):
-                found.append(f"a script in the {side} of template '{template.name}'")
-            if any(_REMOTE.search(reading) for reading in readings):
-                found.append(f"a remote load in the {side} of template '{template.name}'")
+            found += [f"{risk} in the {side} of template '{template.name}'" for risk in html_risks(text)]
     css = note_type.css
     if "<" in css or _SCRIPT.search(css):
         found.append("markup or a script in its CSS")

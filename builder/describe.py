@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .media import MEDIA_KEY
 from .plan import Plan
 
 _MARKS = {"added": "+", "restored": "+", "changed": "~", "moved": ">", "removed": "-"}
@@ -29,6 +30,11 @@ def describe_plan(plan: Plan) -> tuple[list[str], bool]:
         lines.append(f"  ~ note type {kind}: templates or CSS")
     for kind in plan.schema_changes:
         lines.append(f"  ! note type {kind}: field or template names (schema change)")
+    old_hashes, new_hashes = plan.previous.deck_hashes if plan.previous else {}, plan.lock.deck_hashes
+    for key in sorted(old_hashes.keys() | new_hashes.keys()):  # the media folder's files: "media/<name>"
+        if key.startswith(MEDIA_KEY) and old_hashes.get(key) != new_hashes.get(key):
+            mark = "+" if key not in old_hashes else "-" if key not in new_hashes else "~"
+            lines.append(f"  {mark} media file {key.removeprefix(MEDIA_KEY)}")
     return lines, True
 
 

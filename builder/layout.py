@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 CACHE_FOLDER = ".builder-cache"
-"""Beside each source: rendered fields, the last-build record, sibling slugs and note-type ids. Never committed."""
+"""Beside each source: rendered fields, the last-build record, what sibling sources claim. Never committed."""
 JOURNAL_MARK = ".builder-journal"
 LOCK_MARK = ".builder-lock"
 
@@ -44,6 +44,14 @@ def changelog_name(slug: str) -> str:
 def draft_name(slug: str) -> str:
     """The draft's file name: never ``<slug>-<version>.apkg``, which only a release writes."""
     return f"{slug}-draft.apkg"
+
+
+def media_folder(source: Path, slug: str) -> Path:
+    """The deck's media folder beside its source: every regular file in it goes into the package by its name.
+
+    Computed, never read from a file, so no source can make a build read elsewhere.
+    """
+    return source.parent / f"{slug}.media"
 
 
 def cache_folder(source: Path) -> Path:

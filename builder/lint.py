@@ -34,16 +34,15 @@ from .craft import (
     stale_time_words,
     words,
 )
-from .declared import template_risks
+from .declared import html_risks, template_risks
 from .errors import InvalidSource, Location, LockError, Problem, SourceError
 from .layout import lock_path
 from .lintrules import DEFAULT_ANSWER_MAX_WORDS, RULES, TODO_FIELD, TODO_MARK, finding
 from .lockread import read_lock
 from .places import Places
 from .releasegate import release_problems
-from .siblings import shared_slug_problem
+from .siblings import own_claims, sibling_problems
 from .source import Deck, Note, deck_from_tree
-from .typeids import deck_type_id_problem
 from .yamlsafe import parse, read_source_text
 
 _SET_ADVICE = "sets are hard to recall, ask for the one that matters or give each item its own note"
@@ -80,8 +79,8 @@ def check_source(path: Path) -> list[Problem]:
         deck = deck_from_tree(root, path)
     except SourceError as error:
         return problems_of(error, path)
-    found = [problem for problem in (shared_slug_problem(path, deck.slug), deck_type_id_problem(deck),
-                                     _lock_problem(path, deck.slug)) if problem]
+    found = sibling_problems(path, own_claims(deck))
+    found += [problem for problem in (_lock_problem(path, deck.slug),) if problem]
     return found + _lint_deck(deck, Places(path, (root, text.splitlines())))
 
 
@@ -110,7 +109,18 @@ def _lint_deck(deck: Deck, places: Places) -> list[Problem]:
         found += [problem for problem in _note_problems(deck, note, places) if problem.code not in silenced]
         if deck.allow_html and "W210" not in silenced:
             found += _sanitised_away(deck, note, places)
+        if "W213" not in silenced:
+            found += _raw_risks(deck, note, places)
     return found
+
+
+def _raw_risks(deck: Deck, note: Note, places: Places) -> Iterator[Problem]:
+    """W213 for each raw HTML field (``{html: ...}``) with a script or a remote load: the build refuses those."""
+    for name, field in note.fields.items():
+        for risk in html_risks(field.text) if field.raw else ():
+            yield finding(places.key(deck, *note.key_path(name), note=note), "W213",
+                          f"'{name}' of note '{note.id}' is raw HTML with {risk}: a build refuses it without "
+                          "--unsafe-html, as Anki would run or fetch it on every learner's device")
 
 
 def _sanitised_away(deck: Deck, note: Note, places: Places) -> Iterator[Problem]:
@@ -259,7 +269,7 @@ def _stale(deck: Deck, where: Location, what: str, text: str) -> Iterator[Proble
         quoted = " and ".join(", ".join(f"'{term}'" for term in terms).rsplit(", ", 1))
         verb = "goes" if len(terms) == 1 else "go"
         yield finding(where, "W208", f"{what} says {quoted}, which {verb} stale: say when instead "
-                                      f"(e.g. 'as of {deck.source.date[:4]}')")
+                                      f"(e.g. 'as of {deck.source.date[:4] if deck.source else 2025}')")
 
 
 def _order(problem: Problem) -> tuple[str, int, int, str, str]:

@@ -50,6 +50,7 @@ LOADER_RULES = (
          "language, kind, note type, deck name (also one Anki would change: a tab or line break, `A:::B`), lint code, "
          "true/false or count; values match whole (a trailing line break is refused)."),
     Rule("E110", "error", "Two notes share an id."),
+    Rule("E111", "error", "Two notes of the source would have one GUID in Anki (a `guid` repeating another note's)."),
     Rule("E120", "error", "A key is given but empty."),
     Rule("E130", "error", "A cloze text has no `{{c1::...}}` deletion that makes a card (`c0` makes none)."),
     Rule("E131", "error", "A cloze text has unbalanced `{{`/`}}` braces."),
@@ -62,6 +63,8 @@ LOADER_RULES = (
          "for one tag and keeps one spelling for both."),
     Rule("E150", "error", "Another source in the same folder has the same slug, so the two would share "
          "a lock and their notes' identities."),
+    Rule("E152", "error", "A note's `guid` is the GUID of a note of another source in the same folder: Anki would "
+         "take the two for one note."),
     Rule("E160", "error", "The deck's lock cannot be used, so the build refuses too: it is damaged, holds a git "
          "merge conflict (take it whole from the side whose release was published, then build), or is not a "
          "plain file."),
@@ -102,6 +105,9 @@ LINT_RULES = (
          "element that loads or redirects (`<meta>`, `<iframe>`...) or a remote load in its templates (entities "
          "decoded), or markup or a backslash escape in its CSS: Anki would run or fetch it on every learner's "
          "device, so a build refuses it without `--unsafe-html`."),
+    Rule("W213", "warning", "A raw HTML field (`fields: {Name: {html: ...}}`) has a script, an event handler, a "
+         "`javascript:` link, an element that loads or redirects or a remote load (entities decoded): Anki would run "
+         "or fetch it on every learner's device, so a build refuses it without `--unsafe-html`."),
     Rule("L301", "error", f"A field is still a {TODO_MARK} placeholder (`answer: {TODO_MARK}`, "
          f"`{TODO_MARK}: ...`)."),
     Rule("L302", "error", "Two notes ask the same question (or have the same cloze text), ignoring case "

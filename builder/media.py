@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat as _stat
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path, PureWindowsPath
@@ -115,3 +116,80 @@ def pack_image(src: str, where: Location, base_dir: Path) -> MediaFile:
         )
     # "b-" keeps names clear of Anki's "_" files and of anything Anki itself writes.
     return MediaFile(f"b-{digest}{suffix}", target)
+
+
+MEDIA_KEY = "media/"
+"""The lock records each media folder file's hash under ``media/<name>`` among the deck's own hashes."""
+MAX_MEDIA_FILE_BYTES = 100 * 1024 * 1024
+"""The largest file a media folder may hold (AnkiWeb syncs nothing bigger): a bigger one is refused unread."""
+_NAME_BYTES = 255
+
+
+def media_name_refusal(name: str) -> str | None:
+    """Why ``name`` cannot be a media file's name in a package, or None.
+
+    Anki stores media flat, by name: no folder part, nothing a file system
+    reads as a path or hides (a leading dot), and a length every one can hold.
+    """
+    if "/" in name or "\\" in name or "\0" in name:
+        return "has a '/', '\\' or NUL in it"
+    if name.startswith("."):
+        return "starts with a dot (hidden, or a folder's own '.' and '..')"
+    if len(name.encode("utf-8", "surrogatepass")) > _NAME_BYTES:
+        return f"is longer than {_NAME_BYTES} bytes"
+    return None
+
+
+def media_folder_files(folder: Path) -> tuple[MediaFile, ...]:
+    """Every file directly in a deck's media folder, by name; none when there is no folder.
+
+    Nothing is followed: the folder itself, or anything in it, that is a
+    symbolic link, a folder or a pipe is refused with one line, as is a name
+    Anki could not keep and a file over ``MAX_MEDIA_FILE_BYTES``.
+    """
+    try:
+        info = os.lstat(folder)
+    except FileNotFoundError:
+        return ()
+    except OSError as exc:
+        raise RenderError(f"the media folder cannot be read: {exc.strerror}", folder) from None
+    if not _stat.S_ISDIR(info.st_mode):
+        what = "a symbolic link" if _stat.S_ISLNK(info.st_mode) else "not a folder"
+        raise RenderError(f"the media folder is {what}, which builder never follows: make it a folder of the "
+                          "deck's media files", folder)
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError as exc:
+        raise RenderError(f"the media folder cannot be read: {exc.strerror}", folder) from None
+    found: list[MediaFile] = []
+    for name in names:
+        path = folder / name
+        why = media_name_refusal(name)
+        if why is not None:
+            raise RenderError(f"the media file name {name!r} {why}: Anki could not keep it; rename or remove it",
+                              path)
+        entry = os.lstat(path)
+        if not _stat.S_ISREG(entry.st_mode):
+            what = ("a symbolic link" if _stat.S_ISLNK(entry.st_mode) else "a folder" if _stat.S_ISDIR(entry.st_mode)
+                    else "not a regular file")
+            raise RenderError(f"is {what}, which builder never follows: the media folder holds the deck's media "
+                              "files themselves, directly in it", path)
+        if entry.st_size > MAX_MEDIA_FILE_BYTES:
+            raise RenderError(f"is {entry.st_size:,} bytes, more than a media file may be "
+                              f"({MAX_MEDIA_FILE_BYTES:,}): make it smaller", path)
+        found.append(MediaFile(name, path))
+    return tuple(found)
+
+
+def media_hashes(files: tuple[MediaFile, ...]) -> dict[str, str]:
+    """``media/<name>`` -> a hash of its bytes, for the lock: a media file changed is a change to release."""
+    hashes: dict[str, str] = {}
+    for item in files:
+        try:
+            info = os.lstat(item.source)
+            if not _stat.S_ISREG(info.st_mode):
+                raise RenderError("is no longer a regular file: build again", item.source)
+            hashes[f"{MEDIA_KEY}{item.name}"] = _fingerprint(item.source, info.st_mtime_ns, info.st_size)[1]
+        except OSError as exc:
+            raise RenderError(f"cannot be read: {exc.strerror}", item.source) from None
+    return hashes

@@ -217,9 +217,9 @@ def _builtin(key: str, slug: str, tts_lang: str | None) -> NoteType:
     )
 
 
-def default_type(kind: str, has_text: bool) -> str:
+def default_type(kind: str | None, has_text: bool) -> str:
     """The type of a note that names none: cloze for text with deletions, question/answer otherwise."""
-    return "cloze" if kind == "learning" or (kind == "deep-dive" and has_text) else "qa"
+    return "cloze" if kind == "learning" or (kind != "quiz" and has_text) else "qa"
 
 
 def draft_variant(note_type: NoteType, slug: str) -> NoteType:

@@ -26,14 +26,15 @@ import html
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from .assemble import AnkiNote, nfc, tombstone
+from .assemble import AnkiNote, media_clash, nfc, tombstone
 from .clock import refuse_future_times
 from .contents import DeckEntry, PackagedNote, PackagedNoteType, card_count
 from .errors import ReleaseError
 from .identity import deck_id
-from .layout import lock_path
+from .layout import lock_path, media_folder
 from .learners import learner_notes, notes_markdown
 from .lock import Lock, LockedNote, Release
+from .media import MediaFile, media_folder_files, media_hashes
 from .notetypes import NoteType
 from .notices import blank_warnings, cloze_cards_of, group_moves, left_behind, look_alike_warnings, move_warnings
 from .render import Remembered, Renderer
@@ -146,7 +147,12 @@ def make_plan(
     used_types = {note.note_type.key for note in notes} | {old.note_type for old in gone.values()}
     types = plan_types(deck, used_types, previous, renderer, allow_schema_change=allow_schema_change)
     description = _render_description(deck, renderer)
-    deck_hashes = _deck_hashes(deck, description)
+    folder_files = media_folder_files(media_folder(deck.path, deck.slug))
+    if folder_files or "hashed-media" not in deck.additions:
+        clash = media_clash(notes, folder_files)
+        if clash is not None:
+            raise clash
+    deck_hashes = _deck_hashes(deck, description) | media_hashes(folder_files)
     level = release_level(
         {change.status for change in changes}, schema_changed=bool(types.schema_changes),
         other_changes=bool(types.changes) or (previous is not None and previous.deck_hashes != deck_hashes)
@@ -190,7 +196,7 @@ def make_plan(
         warnings=tuple(warnings),
         notes=tuple(stamp.packaged),
         note_types=tuple(note_types),
-        decks=_deck_entries(deck, version, description, history, used_decks, renderer),
+        decks=_deck_entries(deck, version, description, history, used_decks, renderer, folder_files),
         lock=lock,
     )
 
@@ -202,17 +208,28 @@ def _note_changes(deck: Deck, notes: tuple[AnkiNote, ...], old_notes: dict[str, 
     A note whose type changed is refused: Anki never changes a note's type on import.
     """
     changes: list[NoteChange] = []
+    in_lock = {old.guid: note_id for note_id, old in old_notes.items()}
     for note in notes:
         old = old_notes.get(note.note_id)
+        where = deck.where(next(n.line for n in deck.notes if n.id == note.note_id))
+        owner = in_lock.get(note.guid, note.note_id)
+        if owner != note.note_id:
+            raise ReleaseError(
+                f"note '{note.note_id}' has the GUID {note.guid}, which note '{owner}' has in the lock: Anki would "
+                "take the two for one note; give it a GUID of its own", where)
         if old is None:
             changes.append(NoteChange(note.note_id, "added"))
             continue
+        if old.guid != note.guid:
+            raise ReleaseError(
+                f"note '{note.note_id}': the lock gives it GUID {old.guid}; a GUID never changes, or learners get "
+                f"a duplicate and lose its history: give it 'guid: {old.guid}', or the GUID it had", where)
         if old.note_type != note.note_type.key:
             raise ReleaseError(
                 f"note '{note.note_id}' changed its type from {old.note_type} to {note.note_type.key}: Anki "
                 "never changes a note's type on import and would skip this note as conflicting, so no learner "
                 f"would get it; keep type {old.note_type}, or give the note a new id (the old one is retired)",
-                deck.where(next(n.line for n in deck.notes if n.id == note.note_id)),
+                where,
             )
         if old.hash != content_hashes[note.note_id]:
             new_fields = note.field_hashes()
@@ -303,13 +320,17 @@ class _NoteStamper:
 
 
 def _deck_entries(deck: Deck, version: str, description: Remembered, history: tuple[Release, ...],
-                  used_decks: list[str], renderer: Renderer) -> tuple[DeckEntry, ...]:
-    """The deck with its description (and what learners should do after the latest release), then its subdecks."""
+                  used_decks: list[str], renderer: Renderer, folder_files: tuple[MediaFile, ...] = ()
+                  ) -> tuple[DeckEntry, ...]:
+    """The deck with its description (and what learners should do after the latest release), then its subdecks.
+
+    The deck's entry also carries every file of its media folder (``<slug>.media/``), by its own name.
+    """
     latest = history[-1].for_learners if history else ()
     notes_html = renderer.field(notes_markdown(latest), deck.where(), base_dir=deck.path.parent).html if latest else ""
     return (
         DeckEntry(deck_id(deck.deck_name), deck.deck_name, _description(deck, version, description.html, notes_html),
-                  description.media),
+                  (*description.media, *folder_files)),
         *(DeckEntry(deck_id(name), name, "") for name in used_decks),
     )
 
@@ -356,11 +377,10 @@ def _render_description(deck: Deck, renderer: Renderer) -> Remembered:
 def _description(deck: Deck, version: str, description_html: str, notes_html: str) -> str:
     """Title, version and source, the deck's own description, then what learners should do after this release."""
     src = deck.source
-    text = (
-        f"<p><b>{html.escape(deck.title)}</b> · version {html.escape(version)}</p>"
-        f'<p>From <a href="{html.escape(src.url)}">{html.escape(src.title)}</a>'
-        f" by {html.escape(src.author)} ({html.escape(src.date)}).</p>"
-    )
+    text = f"<p><b>{html.escape(deck.title)}</b> · version {html.escape(version)}</p>"
+    if src is not None:
+        text += (f'<p>From <a href="{html.escape(src.url)}">{html.escape(src.title)}</a>'
+                 f" by {html.escape(src.author)} ({html.escape(src.date)}).</p>")
     if description_html:
         text += f"<p>{description_html}</p>" if not description_html.startswith("<") else description_html
     if notes_html:

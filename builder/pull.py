@@ -35,7 +35,6 @@ from .export import ExportedNote
 from .formats import TAG_RE, UNHELD_RE, tag_key
 from .htmlmd import Context, Unconvertible, markdown_for
 from .htmlnorm import normalised
-from .identity import note_guid
 from .layout import lock_path
 from .lock import EarlierState, LockedNote
 from .lockread import read_lock
@@ -103,7 +102,7 @@ def pull_source(source: Path, exported: Sequence[ExportedNote]) -> PullReport:
     findings: list[Finding] = []
     found = 0
     for note in deck.notes:
-        locked, theirs = lock.notes.get(note.id), by_guid.get(note_guid(deck.slug, note.id))
+        locked, theirs = lock.notes.get(note.id), by_guid.get(deck.guid(note))
         if locked is not None and theirs is not None:
             found += 1
             findings += _NoteReader(deck, note, locked, current[note.id], renderer).findings(theirs)
@@ -113,7 +112,7 @@ def pull_source(source: Path, exported: Sequence[ExportedNote]) -> PullReport:
         if note_id not in in_source and theirs is not None:
             found += 1
             findings += _retired(deck, note_id, locked, theirs)
-    known = {locked.guid for locked in lock.notes.values()} | {note_guid(deck.slug, note.id) for note in deck.notes}
+    known = {locked.guid for locked in lock.notes.values()} | {deck.guid(note) for note in deck.notes}
     findings += [_unknown(deck, theirs) for theirs in exported if theirs.guid not in known and _ours(deck, theirs)]
     return PullReport(source, deck, found, len(lock.notes), tuple(findings))
 

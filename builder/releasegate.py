@@ -50,6 +50,8 @@ def _unfinished_deck(deck: Deck, places: Places) -> Iterator[Problem]:
     """The deck-wide L rules: repeated questions and ``builder new``'s source placeholders."""
     yield from _duplicate_questions(deck, places)
     source = deck.source
+    if source is None:
+        return
     for name in ("title", "author", "url"):
         value = getattr(source, name)
         if TODO_WORD.search(value) or (name == "url" and _is_placeholder_url(value)):

@@ -22,6 +22,7 @@ from typing import Any
 
 from .formats import (
     COUNT_RE,
+    GUID_RE,
     LANG_RE,
     LINT_CODE_RE,
     SLUG_RE,
@@ -33,7 +34,7 @@ from .formats import (
     VERSION_RE,
 )
 from .notetypes import BUILTIN_FIELD_KEYS, builtin_note_types
-from .sourceformat import CLOZE_RE, DECK_KEYS, NOTE_KEYS, NOTE_KINDS, Key
+from .sourceformat import ADDITIONS, CLOZE_RE, DECK_KEYS, NOTE_KEYS, NOTE_KINDS, Key
 
 SCHEMA_DRAFT = "https://json-schema.org/draft/2020-12/schema"
 NULL_WORDS = ("~", "null", "Null", "NULL")
@@ -72,7 +73,7 @@ _TYPES: dict[str, dict[str, Any]] = {
     "kind": {"enum": list(NOTE_KINDS)},
     "notetype": {"type": "string", "pattern": _whole(SLUG_RE.pattern)},
     "template": {"type": "string", "pattern": _whole(_TEXT)},
-    "css": {"type": "string", "pattern": _whole(_TEXT)},
+    "css": {"type": "string", "pattern": _whole(f"[^{_UNHELD}]*")},
     "typeid": {
         "anyOf": [
             {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
@@ -89,8 +90,13 @@ _TYPES: dict[str, dict[str, Any]] = {
     },
     "tag": {"type": _ANY_TEXT, "pattern": _whole(TAG_RE.pattern)},
     "code": {"type": "string", "pattern": _whole(LINT_CODE_RE.pattern)},
+    "guid": {"type": "string", "pattern": _whole(GUID_RE.pattern)},
+    "addition": {"enum": list(ADDITIONS)},
+    "rawhtml": {"type": "object", "properties": {"html": {"type": "string", "minLength": 1,
+                                                           "pattern": _whole(f"[^{_UNHELD}]*")}},
+                "required": ["html"], "additionalProperties": False},
 }
-_LISTS = {"tags": "tag", "codes": "code"}
+_LISTS = {"tags": "tag", "codes": "code", "additions": "addition"}
 
 
 def deck_schema() -> dict[str, Any]:
@@ -116,7 +122,8 @@ def deck_schema() -> dict[str, Any]:
         "not": {"anyOf": [{"required": [key]} for key in BUILTIN_FIELD_KEYS]},
     }
     defs["fieldnames"] = {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/text"}}
-    defs["fieldvalues"] = {"type": "object", "additionalProperties": {"$ref": "#/$defs/text"}}
+    defs["fieldvalues"] = {"type": "object", "additionalProperties": {
+        "anyOf": [{"$ref": "#/$defs/text"}, {"$ref": "#/$defs/rawhtml"}]}}
     forms = {form: [key for key, note_type in _BUILTINS.items() if note_type.form == form] for form in ("cloze", "qa")}
     defs["note"] = {
         **_mapping(NOTE_KEYS, "One note; its id is its identity in Anki forever."),
@@ -129,10 +136,15 @@ def deck_schema() -> dict[str, Any]:
              "then": {"$ref": "#/$defs/declaredNote"}},
         ],
     }
+    defs["note"]["allOf"].append({"if": {"not": {"required": ["deck"]}}, "then": {"required": ["kind"]}})
+    deck = _mapping(DECK_KEYS, "One Anki deck: metadata and notes. Run 'builder check' for the rest.")
+    # 'source' is required as soon as one note has a built-in type: any note but one of a declared type
+    deck["allOf"] = [{"if": {"required": ["notes"], "properties": {"notes": {"type": "array", "contains": {
+        "not": {"$ref": "#/$defs/declaredNote"}}}}}, "then": {"required": ["source"]}}]
     return {
         "$schema": SCHEMA_DRAFT,
         "title": "builder deck source",
-        **_mapping(DECK_KEYS, "One Anki deck: metadata and notes. Run 'builder check' for the rest."),
+        **deck,
         "$defs": defs,
     }
 

@@ -18,8 +18,9 @@ from pathlib import Path
 
 from .errors import InvalidSource, Location
 from .formats import tag_key, tag_refusal
-from .notetypes import BUILTIN_FIELD_KEYS, NoteType, builtin_note_types, default_type
-from .sourceformat import DECK_KEYS, NOTE_KEYS
+from .identity import note_guid
+from .notetypes import BUILTIN_FIELD_KEYS, BUILTIN_TYPES, NoteType, builtin_note_types, default_type
+from .sourceformat import ADDITIONS, DECK_KEYS, NOTE_KEYS
 from .sourcevalues import Field
 from .typecheck import DeclaredTypeChecks
 from .yamlsafe import Mapping, Node, Scalar, Sequence, load
@@ -32,8 +33,9 @@ studying the parent deck serves key learnings, then quiz, then deep dive (tests/
 @dataclass(frozen=True)
 class Note:
     id: str
-    kind: str
-    """The author's category: it picks the subdeck and the kind tag, not the fields."""
+    kind: str | None
+    """The author's category: it picks the subdeck and the kind tag, not the fields. None only for a
+    note with its own ``deck``."""
     type: str
     """The note type's key in ``Deck.note_types``."""
     fields: dict[str, Field]
@@ -44,6 +46,10 @@ class Note:
     form: str | None = None
     """``cloze`` (a ``text``) or ``qa`` (a ``question`` and ``answer``): which lint rules apply.
     None for a type declared in the source, whose ``fields`` are keyed by field name."""
+    guid: str | None = None
+    """The GUID the source gives (a note taken over); None: made from slug and id (``identity.note_guid``)."""
+    deck: str | None = None
+    """The note's own deck, full name; None: the deck's subdeck for its kind."""
 
     def key_path(self, name: str) -> tuple[str, ...]:
         """Where the field ``name`` of ``fields`` is written in the note: its key, or under ``fields``."""
@@ -68,7 +74,8 @@ class Deck:
     slug: str
     deck_name: str
     version: str | None
-    source: Article
+    source: Article | None
+    """None only in a deck none of whose notes has a built-in type (they show it)."""
     notes: tuple[Note, ...]
     description: Field | None = None
     tags: tuple[str, ...] = ()
@@ -79,9 +86,22 @@ class Deck:
     key_lines: dict[str, int] = field(default_factory=dict)
     note_types: dict[str, NoteType] = field(default_factory=dict)
     """Every note type a note of this deck may use, by key, with its id and name in Anki."""
+    additions: frozenset[str] = frozenset(ADDITIONS)
+    """Which of builder's own additions (``tags``, ``subdecks``, ``hashed-media``) its notes get."""
 
     def subdeck(self, kind: str) -> str:
         return f"{self.deck_name}::{SUBDECKS[kind]}"
+
+    def note_deck(self, note: Note) -> str:
+        """Where ``note`` goes in Anki: its own deck, else its kind's subdeck, else (no ``subdecks``) the deck."""
+        if note.deck is not None:
+            return note.deck
+        assert note.kind is not None  # the loader asks for a kind where there is no deck
+        return self.subdeck(note.kind) if "subdecks" in self.additions else self.deck_name
+
+    def guid(self, note: Note) -> str:
+        """The note's GUID in Anki: the one it gives, else made from the slug and its id."""
+        return note_guid(self.slug, note.id, note.guid)
 
     def where(self, line: int = 0) -> Location:
         return Location(self.path, line)
@@ -115,12 +135,18 @@ class _Validator(DeclaredTypeChecks):
         if isinstance(values.get("note_types"), Sequence):
             self.declare(values["note_types"], str(values.get("slug", "")))  # type: ignore[arg-type]
         notes = self.notes(values.get("notes"))
+        additions = values.get("additions", frozenset(ADDITIONS))
+        assert isinstance(additions, frozenset)
         if isinstance(root, Mapping):
-            self.tag_spellings(root, values.get("slug"), {note.kind for note in notes})
+            added = "tags" in additions
+            self.tag_spellings(root, values.get("slug") if added else None,
+                               {note.kind for note in notes if note.kind} if added else set())
+            self.source_needed(root, notes)
+            self.guids_unique(str(values.get("slug", "")), notes)
         if self.problems:
             raise InvalidSource(self.problems)
-        source = values["source"]
-        assert isinstance(source, dict) and isinstance(root, Mapping)
+        source = values.get("source")
+        assert isinstance(source, dict | None) and isinstance(root, Mapping)
         lint = values.get("lint") or {}
         assert isinstance(lint, dict)
         title = values["title"]
@@ -131,7 +157,7 @@ class _Validator(DeclaredTypeChecks):
             slug=str(values["slug"]),
             deck_name=str(values["deck"]),
             version=values.get("version"),  # type: ignore[arg-type]
-            source=Article(**{name: _plain(value) for name, value in source.items()}),
+            source=None if source is None else Article(**{name: _plain(value) for name, value in source.items()}),
             notes=notes,
             description=values.get("description"),  # type: ignore[arg-type]
             tags=values.get("tags", ()),  # type: ignore[arg-type]
@@ -141,7 +167,31 @@ class _Validator(DeclaredTypeChecks):
             lint_ignore=frozenset(lint.get("ignore", ())),
             key_lines={name: line for name, (line, _) in root.key_lines.items()},
             note_types=self.note_types,
+            additions=additions,
         )
+
+    def source_needed(self, root: Mapping, notes: tuple[Note, ...]) -> None:
+        """E102 when no ``source`` is given but a note has a built-in type, whose cards show the source line."""
+        if "source" in root.items:
+            return
+        builtin = next((note for note in notes if note.type in BUILTIN_TYPES), None)
+        if builtin is not None:
+            self.problem("E102", f"the deck is missing the key 'source' (the article or book it comes from): note "
+                                 f"'{builtin.id}' has the built-in type {builtin.type}, whose cards show it; give "
+                                 "'source', or give the note a type declared in note_types", root)
+
+    def guids_unique(self, slug: str, notes: tuple[Note, ...]) -> None:
+        """E111 for a note whose GUID another note of the source has: Anki would take the two for one."""
+        if all(note.guid is None for note in notes):
+            return  # GUIDs made from one slug and distinct ids never repeat
+        first: dict[str, Note] = {}
+        for note in notes:
+            guid = note_guid(slug, note.id, note.guid)
+            other = first.setdefault(guid, note)
+            if other is not note:
+                self.problem("E111", f"note '{note.id}' has the GUID {guid}, which note '{other.id}' (line "
+                                     f"{other.line}) has too: Anki would take the two for one note; a GUID belongs "
+                                     "to one note", (note.line, 0))
 
     def notes(self, node: object) -> tuple[Note, ...]:
         if not isinstance(node, Sequence):
@@ -153,7 +203,12 @@ class _Validator(DeclaredTypeChecks):
             if isinstance(item, Mapping) and isinstance(item.items.get("id"), Scalar):
                 what = f"note '{item.items['id'].text}'"  # type: ignore[union-attr]
             values = self.mapping(item, NOTE_KEYS, what)
-            if values is None or "id" not in values or "kind" not in values:
+            if values is not None and "id" in values and not _given(item, "kind") and not _given(item, "deck"):
+                self.problem("E102", f"{what} is missing the required key 'kind': learning (cloze), quiz "
+                                     "(question/answer) or deep-dive (either); or give it its own 'deck'", item)
+                continue
+            if values is None or "id" not in values or (_given(item, "kind") and "kind" not in values) \
+                    or (_given(item, "deck") and "deck" not in values):
                 continue
             note_id = str(values["id"])
             if note_id in first_line:
@@ -171,7 +226,8 @@ class _Validator(DeclaredTypeChecks):
         return tuple(notes)
 
     def note(self, item: Node, values: dict[str, object], what: str) -> Note | None:
-        kind = str(values["kind"])
+        kind = values.get("kind")
+        assert kind is None or isinstance(kind, str)
         fields = {name: value for name, value in values.items() if isinstance(value, Field)}
         if _given(item, "type"):
             type_key = self.chosen_type(item, values, what)
@@ -195,6 +251,8 @@ class _Validator(DeclaredTypeChecks):
             line=item.line,
             lint_ignore=frozenset(lint.get("ignore", ())),
             form=self.note_types[type_key].form,
+            guid=values.get("guid"),  # type: ignore[arg-type]
+            deck=values.get("deck"),  # type: ignore[arg-type]
         )
 
     def typed_fields(self, item: Node, type_key: str, fields: dict[str, Field], what: str) -> str | None:
@@ -215,7 +273,7 @@ class _Validator(DeclaredTypeChecks):
             return None
         return type_key
 
-    def default_fields(self, item: Node, kind: str, fields: dict[str, Field], what: str) -> str | None:
+    def default_fields(self, item: Node, kind: str | None, fields: dict[str, Field], what: str) -> str | None:
         """The type of a note that names none, from its keys and kind; else report and None."""
         if _given(item, "fields"):
             self.problem("E102", f"{what} has 'fields', which notes of a type declared in note_types have: "

@@ -22,6 +22,7 @@ from .errors import Location, Problem
 from .formats import (
     COUNT_RE,
     DATE_RE,
+    GUID_RE,
     LANG_RE,
     LINT_CODE_RE,
     SLUG_RE,
@@ -33,16 +34,18 @@ from .formats import (
     tag_refusal,
 )
 from .notetypes import NoteType
-from .sourceformat import NOTE_KINDS, Key
+from .sourceformat import ADDITIONS, NOTE_KINDS, Key
 from .yamlsafe import Mapping, Node, Scalar, Sequence
 
 
 @dataclass(frozen=True)
 class Field:
-    """A field's Markdown and the line its content starts on."""
+    """A field's Markdown (or raw HTML) and the line its content starts on."""
 
     text: str
     line: int
+    raw: bool = False
+    """Written as ``{html: ...}``: HTML kept exactly as written (after NFC), never rendered as Markdown."""
 
 
 class ValueChecks:
@@ -250,6 +253,18 @@ def _check_template(checks: ValueChecks, node: Node, key: Key, what: str) -> Fie
     return Field(node.text, node.content_line)
 
 
+def _check_css(checks: ValueChecks, node: Node, key: Key, what: str) -> Field | None:
+    """CSS as written, "" too: a type taken over may have none, and it must stay none."""
+    scalar = checks.scalar(node, key, what)
+    if scalar is None:
+        return None
+    unheld = UNHELD_RE.search(scalar.text)
+    if unheld:
+        checks.problem("E104", f"'{key.name}' in {what} {_unheld(unheld.group())}: remove it", scalar)
+        return None
+    return Field(scalar.text, scalar.content_line)
+
+
 def _check_field_names(checks: ValueChecks, node: Node, key: Key, what: str) -> tuple[Field, ...] | None:
     if not isinstance(node, Sequence) or not node.items:
         checks.problem("E103", f"'{key.name}' of {what} must be a list of at least one field name", node)
@@ -262,8 +277,35 @@ def _check_field_values(checks: ValueChecks, node: Node, key: Key, what: str) ->
     if not isinstance(node, Mapping):
         checks.problem("E103", f"'{key.name}' of {what} must be a mapping of field names to Markdown", node)
         return None
-    values = {name: checks.text(value, Key(name, "text", ""), what) for name, value in node.items.items()}
+    values = {name: _raw_html(checks, value, name, what) if isinstance(value, Mapping)
+              else checks.text(value, Key(name, "text", ""), what) for name, value in node.items.items()}
     return {name: value for name, value in values.items() if value is not None}
+
+
+def _raw_html(checks: ValueChecks, node: Mapping, name: str, what: str) -> Field | None:
+    """A field written ``{html: ...}``: its HTML as written, every character kept (Anki holds it after NFC)."""
+    html = node.items.get("html")
+    if set(node.items) != {"html"} or not isinstance(html, Scalar):
+        checks.problem("E103", f"'{name}' of {what} must be Markdown text or {{html: ...}} (raw HTML, "
+                               "the one key)", node)
+        return None
+    if html.is_null or not html.text:
+        checks.problem("E120", f"'{name}' in {what} is empty: write it or remove the key", html)
+        return None
+    unheld = UNHELD_RE.search(html.text)
+    if unheld:
+        checks.problem("E104", f"'{name}' in {what} {_unheld(unheld.group())}: remove it", html)
+        return None
+    return Field(html.text, html.content_line, raw=True)
+
+
+def _check_additions(checks: ValueChecks, node: Node, key: Key, what: str) -> frozenset[str] | None:
+    found = checks.sequence_of(node, key, what, _addition_refusal, "E104")
+    return None if found is None else frozenset(found)
+
+
+def _addition_refusal(name: str) -> str | None:
+    return None if name in ADDITIONS else f"is not one of builder's additions ({', '.join(ADDITIONS)})"
 
 
 def _check_type_id(checks: ValueChecks, node: Node, key: Key, what: str) -> int | None:
@@ -295,9 +337,11 @@ CHECKERS: dict[str, Checker] = {
     "notetypes": _list("note_types"),
     "templates": _check_templates,
     "template": _check_template,
-    "css": _check_template,
+    "css": _check_css,
     "fieldnames": _check_field_names,
     "fieldvalues": _check_field_values,
     "typeid": _check_type_id,
+    "guid": _matching(GUID_RE, "write the GUID the note has in Anki: 1 to 100 printable ASCII characters, no space"),
+    "additions": _check_additions,
 }
 """Every value type of the format tables, and its checker."""

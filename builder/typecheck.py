@@ -106,7 +106,9 @@ class DeclaredTypeChecks(ValueChecks):
             with_deletions = [field for field in fields.values() if has_opener(field.text)]
             if not with_deletions:
                 self.problem("E130", f"{what} has no cloze deletion: mark a key term as {{{{c1::term}}}}", item)
-            return key if with_deletions and all(self.cloze_ok(f, item, what) for f in with_deletions) else None
+            # raw HTML is Anki's own already: its deletions make cards as they are, nothing renders them
+            return key if with_deletions and all(self.cloze_ok(f, item, what) for f in with_deletions
+                                                 if not f.raw) else None
         if not note_type.makes_a_card(set(fields)):
             self.problem("E102", f"{what} makes no card: each template's front shows a field it leaves empty "
                                  f"(it fills {', '.join(fields) or 'none'})", item)

@@ -67,7 +67,8 @@ def plan_types(deck: Deck, used: set[str], previous: Lock | None, renderer: Rend
 
 def _packaged(deck: Deck, used: set[str], renderer: Renderer) -> dict[str, NoteType]:
     """The types notes (tombstones too) use, and ``ALWAYS_PACKAGED``; builder-styled ones get the code CSS."""
-    wanted = used | set(ALWAYS_PACKAGED)
+    # A deck without a source has no note of a built-in type, and carries none: nothing learners did not have.
+    wanted = used | set(ALWAYS_PACKAGED if deck.source is not None else ())
     missing = sorted(wanted - set(deck.note_types))
     if missing:
         raise ReleaseError(f"notes of the last release have the note type '{missing[0]}', which this deck does "

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import io
-
 import pytest
 
 from builder.declared import TemplateSpec, TypeSpec, declared_type, template_risks
 from builder.identity import note_type_id
-from builder.typeids import claimed_ids, declarations_in
 
 
 def spec(fields: tuple[str, ...] = ("Front", "Back"), templates: tuple[tuple[str, str, str], ...] = (
@@ -96,23 +93,3 @@ def test_what_anki_would_refuse_or_change_is_refused(kwargs: dict[str, object], 
 def test_scripts_and_remote_loads_are_named(front: str, back: str, css: str, risks: list[str]) -> None:
     made, _ = declared_type(spec(templates=(("Card 1", front, back),), css=css or None), "deck")
     assert made is not None and template_risks(made) == risks
-
-
-@pytest.mark.parametrize(("text", "declared"), [
-    ("slug: a\nnotes: []\n", ("a",)),
-    ("notes: [{fields: {id: x}}]\nnote_types:\n  - {id: v, anki_id: 12}\n  - name: X\n    id: w\nslug: 'a'\n",
-     ("a", "v=12", "w")),
-    ("slug: a\nnote_types: {id: v}\n", ("a",)),
-    ("slug: [a]\n", ("",)),
-    ("slug: a\nnote_types:\n  - id: v\n  - : broken", ("a", "v")),
-])
-def test_a_sibling_s_declarations_are_read_event_by_event(text: str, declared: tuple[str, ...]) -> None:
-    assert declarations_in(io.BytesIO(text.encode())) == declared
-
-
-def test_claimed_ids_are_the_built_ins_and_each_declared_type() -> None:
-    claims = claimed_ids(("a", "v=12", "w", "bad=1x", "../x"))
-    assert claims[12] == "note type 'v'" and claims[note_type_id("a", "w")] == "note type 'w'"
-    assert claims[note_type_id("a", "cloze")] == "the cloze type"
-    assert len(claims) == 6  # four built-ins, v and w; what no build could use is left out
-    assert claimed_ids(("",)) == {}

@@ -272,8 +272,8 @@ def unknown_keys(count: int) -> bytes:
     return replaced("tags: [testing]\n", "tags: [testing]\n" + "".join(f"unknown{n}: x\n" for n in range(count)))
 
 
-ALLOWED = ("allowed keys: title, slug, deck, version, description, tags, source, allow_html, tts, lint, note_types, "
-           "notes")
+ALLOWED = ("allowed keys: title, slug, deck, version, description, tags, source, allow_html, additions, tts, lint, "
+           "note_types, notes")
 
 
 @pytest.mark.parametrize(("count", "more"), [

@@ -182,7 +182,7 @@ def test_no_source_can_switch_off_sanitising(project: Path) -> None:
     result = CliRunner().invoke(cli, ["build"])
     assert (result.exit_code, result.stderr) == (
         1, "Error: cardsrc/small.yaml:6: unknown key 'unsafe_html' in the deck: allowed keys: title, slug, deck, "
-           "version, description, tags, source, allow_html, tts, lint, note_types, notes\n"
+           "version, description, tags, source, allow_html, additions, tts, lint, note_types, notes\n"
     )
 
 

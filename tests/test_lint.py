@@ -146,6 +146,11 @@ LINT_CASES = [
         f"11:3: W212 note type 'vocab' has a script in the back of template 'Recognise': {SCRIPT_ADVICE}",
         f"11:3: W212 note type 'vocab' has a script in the front of template 'Recognise': {SCRIPT_ADVICE}",
     ]),
+    ("w213-raw-html-script", 0, [
+        f"21:13: W213 'Back' of note 'chat' is raw HTML with a remote load: {SCRIPT_ADVICE}",
+        f"21:13: W213 'Back' of note 'chat' is raw HTML with a script: {SCRIPT_ADVICE}",
+        f"27:14: W213 'Front' of note 'chien' is raw HTML with a script: {SCRIPT_ADVICE}",
+    ]),
     ("ignored-per-note", 0, []),
     ("ignored-per-deck", 0, []),
 ]

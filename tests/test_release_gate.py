@@ -103,7 +103,7 @@ def test_check_and_build_agree_on_every_lint_fixture(
               if problem.severity == "error"]
     # W212's scripts build only with the flag a source cannot set (tests/test_declared_types.py): a warning,
     # as builder check cannot know whether the build will be given it.
-    status, _, stderr = build(fixture, *["--unsafe-html"] * fixture.startswith("w212"))
+    status, _, stderr = build(fixture, *["--unsafe-html"] * fixture.startswith(("w212", "w213")))
     assert status == (1 if errors else 0)
     assert sorted(stderr.splitlines()[:-1]) == sorted(errors)
     assert (tmp_path / "dist").exists() is not bool(errors)

@@ -1,13 +1,13 @@
-"""Two sources in one folder with one slug are refused by every command, even when one is named.
+"""What sources in one folder claim is each one's own: slug (E150), note-type ids (E151), GUIDs (E152).
 
-A copied deck file keeps the slug: without this check one build retires the
-other file's notes (a major release per file per build), and equal ids make
-both files write the same GUIDs.
+Refused by every command, even when one source is named. A copied deck file keeps
+the slug: without this check one build retires the other file's notes (a major
+release per file per build), and equal ids make both files write the same GUIDs.
+A note taken over keeps its GUID (``guid:``), which no other source's note may have.
 """
 
 from __future__ import annotations
 
-import io
 import os
 from pathlib import Path
 
@@ -17,8 +17,9 @@ from click.testing import CliRunner
 from builder import siblings
 from builder.cache import write_checked
 from builder.cli import cli
+from builder.identity import note_type_id
 from builder.layout import CACHE_FOLDER
-from builder.siblings import SLUG_CACHE, slug_in, sources_sharing_slug
+from builder.siblings import SIBLING_CACHE, Declared, claimed_ids, declarations_in, sibling_problems
 from builder.watch import WatchSet, describe, draft_source, watch_loop
 from tests.conftest import SMALL_SOURCE
 
@@ -48,7 +49,39 @@ SLUGS = [
 
 @pytest.mark.parametrize(("data", "expected"), [case[1:] for case in SLUGS], ids=[case[0] for case in SLUGS])
 def test_slug_is_parsed_not_matched(data: bytes, expected: tuple[str, int, int] | None) -> None:
-    assert slug_in(io.BytesIO(data)) == expected
+    found = declarations_in(data)
+    assert ((found.slug, *found.slug_at) if found.slug else None) == expected
+
+
+@pytest.mark.parametrize(("text", "types", "notes"), [
+    ("slug: a\nnotes: []\n", (), None),
+    ("notes: [{fields: {id: x}}]\nnote_types:\n  - {id: v, anki_id: 12}\n  - name: X\n    id: w\nslug: 'a'\n",
+     ("v=12", "w"), None),
+    ("slug: a\nnote_types: {id: v}\n", (), None),
+    ("slug: a\nnote_types:\n  - id: v\n  - : broken", ("v",), None),
+    ("slug: a\nnotes:\n  - {id: n1, guid: 'abc'}\n  - id: n2\n  - {guid: x}\n  - id: [n4]\n", (),
+     (("n1", "abc"), ("n2", ""))),
+    ("notes:\n  - id: n1\n    fields: {guid: x}\n  - guid: y\n    id: n2\nslug: a\n", (), (("n1", ""), ("n2", "y"))),
+])
+def test_a_sibling_s_declarations_are_read_event_by_event(
+    text: str, types: tuple[str, ...], notes: tuple[tuple[str, str], ...] | None
+) -> None:
+    assert declarations_in(text.encode()) == Declared("a", (text.split("\n").index(
+        next(line for line in text.split("\n") if line.startswith("slug"))) + 1, 7), types, notes)
+
+
+def test_without_guid_in_its_bytes_a_sibling_is_read_to_its_slug_unless_its_note_ids_are_asked_for() -> None:
+    text = b"slug: a\nnotes:\n  - id: n1\n"
+    assert declarations_in(text).notes is None
+    assert declarations_in(text, notes=True).notes == (("n1", ""),)
+
+
+def test_claimed_ids_are_the_built_ins_and_each_declared_type() -> None:
+    claims = claimed_ids(Declared("a", (1, 7), ("v=12", "w", "bad=1x", "../x")))
+    assert claims[12] == "note type 'v'" and claims[note_type_id("a", "w")] == "note type 'w'"
+    assert claims[note_type_id("a", "cloze")] == "the cloze type"
+    assert len(claims) == 6  # four built-ins, v and w; what no build could use is left out
+    assert claimed_ids(Declared()) == {}
 
 
 COPY = Path("cardsrc/copy.yaml")
@@ -158,7 +191,7 @@ def test_other_slugs_links_to_itself_backups_and_pipes_are_not_others(project: P
     os.mkfifo(folder / "pipe.yaml")  # opening it for reading would wait forever
     (folder / "sub").mkdir()
     (folder / "sub" / "small.yaml").write_text(SMALL_SOURCE)  # another folder has its own locks
-    assert sources_sharing_slug(folder / "small.yaml", "small") == []
+    assert sibling_problems(folder / "small.yaml") == []
     result = CliRunner().invoke(cli, ["build", str(SMALL)])
     assert (result.exit_code, result.stderr) == (0, "")
 
@@ -170,17 +203,17 @@ def test_a_no_op_rebuild_keeps_the_slugs_it_read_and_sees_a_changed_file(
     (project / "cardsrc" / "other.yaml").write_text(SMALL_SOURCE.replace("slug: small", "slug: other"))
     assert runner.invoke(cli, ["build", str(SMALL)]).exit_code == 0
     reads: list[str] = []
-    real_read = siblings._read_slug
+    real_read = siblings._read
 
-    def counted(path: Path) -> tuple[str, int, int] | None:
+    def counted(path: Path, *, notes: bool) -> Declared:
         reads.append(path.name)
-        return real_read(path)
+        return real_read(path, notes=notes)
 
-    monkeypatch.setattr(siblings, "_read_slug", counted)
+    monkeypatch.setattr(siblings, "_read", counted)
     for _ in range(2):
         assert runner.invoke(cli, ["build", str(SMALL)]).stdout.startswith("Unchanged ")
-    assert reads == ["other.yaml"]  # the second no-op rebuild read it from .builder-cache/
-    assert (project / "cardsrc" / CACHE_FOLDER / SLUG_CACHE).is_file()
+    assert reads == ["small.yaml", "other.yaml"]  # the second no-op rebuild read both from .builder-cache/
+    assert (project / "cardsrc" / CACHE_FOLDER / SIBLING_CACHE).is_file()
     (project / "cardsrc" / "other.yaml").write_text(SMALL_SOURCE.replace("id: learn-one", "id: learn-1"))
     result = runner.invoke(cli, ["build", str(SMALL)])
     assert (result.exit_code, result.stderr) == (1, f"Error: {message(SMALL, 'cardsrc/other.yaml')}\n")
@@ -200,12 +233,12 @@ def test_a_damaged_slug_cache_is_read_past_and_rewritten(project: Path, damage: 
     (project / "cardsrc" / "other.yaml").write_text(SMALL_SOURCE.replace("slug: small", "slug: other"))
     for _ in range(2):  # a build, then a no-op rebuild that writes the slug cache
         assert runner.invoke(cli, ["build", str(SMALL)]).exit_code == 0
-    cache_file = project / "cardsrc" / CACHE_FOLDER / SLUG_CACHE
+    cache_file = project / "cardsrc" / CACHE_FOLDER / SIBLING_CACHE
     good = cache_file.read_bytes()
     if isinstance(damage, bytes):
         cache_file.write_bytes(damage)
     else:
-        write_checked(cache_file, "slugs", damage)
+        write_checked(cache_file, SIBLING_CACHE, damage)
     result = runner.invoke(cli, ["build", str(SMALL)])
     assert (result.exit_code, result.stderr) == (0, "") and result.stdout.startswith("Unchanged ")
     assert cache_file.read_bytes() == good

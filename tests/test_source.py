@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -201,3 +202,135 @@ def test_scalars_stay_text_and_values_are_typed(tmp_path: Path) -> None:
 def test_loading_never_mutates_and_is_repeatable(tmp_path: Path) -> None:
     path = write_source(tmp_path)
     assert load_deck(path) == load_deck(path)
+
+
+# --- a deck taken over from another tool (#16): guid, deck, optional kind and source, raw HTML, additions ---
+
+TAKEN = """\
+title: Taken over
+slug: taken
+deck: Taken
+additions: []
+note_types:
+  - id: basic
+    name: Basic
+    anki_id: 1559383000
+    fields: [Front, Back]
+    templates:
+      - name: Card 1
+        front: "{{Front}}"
+        back: "{{FrontSide}}<hr id=answer>{{Back}}"
+    css: ""
+notes:
+  - id: one
+    guid: "f{Xq1]x#Ah"
+    deck: Taken::Sub
+    type: basic
+    tags: [Marked, a::b, Ärger]
+    fields:
+      Front: {html: "<b>one</b>  "}
+      Back: Markdown *two*
+  - id: two
+    guid: b
+    kind: quiz
+    type: basic
+    fields: {Front: {html: "e\\u0301 <i>x</i>"}, Back: y}
+"""
+
+
+def taken(old: str, new: str) -> str:
+    assert TAKEN.count(old) == 1, old
+    return TAKEN.replace(old, new)
+
+
+GUID_HINT = "write the GUID the note has in Anki: 1 to 100 printable ASCII characters, no space"
+TAKEN_BAD = [
+    ("guid-space", taken("guid: b\n", 'guid: "a b"\n'), f"25: 'guid' in note 'two' is 'a b': {GUID_HINT}"),
+    ("guid-empty", taken("guid: b\n", 'guid: ""\n'), f"25: 'guid' in note 'two' is '': {GUID_HINT}"),
+    ("guid-not-ascii", taken("guid: b\n", "guid: é\n"), f"25: 'guid' in note 'two' is 'é': {GUID_HINT}"),
+    ("guid-too-long", taken("guid: b\n", f"guid: {'x' * 101}\n"), f"25: 'guid' in note 'two' is '{'x' * 101}': "
+                                                                  f"{GUID_HINT}"),
+    ("guid-field-separator", taken("guid: b\n", 'guid: "a\\x1fb"\n'), f"25: 'guid' in note 'two' is 'a\x1fb': "
+                                                                      f"{GUID_HINT}"),
+    ("guid-a-list", taken("guid: b\n", "guid: [b]\n"), "25: 'guid' in note 'two' must be text, not a list"),
+    ("guid-twice", taken("guid: b\n", 'guid: "f{Xq1]x#Ah"\n'),
+     "24: note 'two' has the GUID f{Xq1]x#Ah, which note 'one' (line 16) has too: Anki would take the two for one "
+     "note; a GUID belongs to one note"),
+    ("guid-of-another-notes-id", taken("guid: b\n", "guid: Q!eKj)6Q`B\n").replace("id: one", "id: x"),
+     None),  # checked below: a GUID another note's slug and id give
+    ("no-kind-no-deck", taken("    kind: quiz\n", ""),
+     "24: note 'two' is missing the required key 'kind': learning (cloze), quiz (question/answer) or deep-dive "
+     "(either); or give it its own 'deck'"),
+    ("bad-note-deck", taken("deck: Taken::Sub", "deck: Taken::::Sub"),
+     "18: 'deck' in note 'one' is 'Taken::::Sub': Anki would name it 'Taken::blank::Sub'" + DECK_HINT),
+    ("bad-addition", taken("additions: []", "additions: [tags, styles]"),
+     "4: 'additions' entry 'styles' in the deck is not one of builder's additions (tags, subdecks, hashed-media)"),
+    ("additions-empty", taken("additions: []", "additions:"),
+     "4: 'additions' in the deck is empty: give it a value or remove the key"),
+    ("raw-empty", taken('{html: "<b>one</b>  "}', '{html: ""}'), "22: 'Front' in note 'one' is empty: write it or "
+                                                                 "remove the key"),
+    ("raw-other-key", taken('{html: "<b>one</b>  "}', '{html: "a", md: "b"}'),
+     "22: 'Front' of note 'one' must be Markdown text or {html: ...} (raw HTML, the one key)"),
+    ("raw-a-list", taken('{html: "<b>one</b>  "}', '{html: [a]}'),
+     "22: 'Front' of note 'one' must be Markdown text or {html: ...} (raw HTML, the one key)"),
+    ("raw-field-separator", taken('{html: "<b>one</b>  "}', '{html: "a\\x1fb"}'),
+     "22: 'Front' in note 'one' contains U+001F, the character Anki separates fields with: remove it"),
+    ("builtin-note-without-source", taken("    type: basic\n    fields: {Front",
+                                          "    question: q\n    answer: a\n    fields: {Front").replace(
+                                              "    fields: {Front: {html: \"e\\u0301 <i>x</i>\"}, Back: y}\n", ""),
+     "1: the deck is missing the key 'source' (the article or book it comes from): note 'two' has the built-in type "
+     "qa, whose cards show it; give 'source', or give the note a type declared in note_types"),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "expected"), [case for case in TAKEN_BAD if case[2]],
+                         ids=[case[0] for case in TAKEN_BAD if case[2]])
+def test_bad_values_of_a_deck_taken_over_are_one_line_each(tmp_path: Path, name: str, text: str, expected: str
+                                                             ) -> None:
+    path = write_source(tmp_path, text)
+    with pytest.raises(InvalidSource) as caught:
+        load_deck(path)
+    assert [str(problem.where) + ": " + problem.message for problem in caught.value.problems] == [f"{path}:{expected}"]
+
+
+def test_a_guid_another_note_s_slug_and_id_give_is_refused_too(tmp_path: Path) -> None:
+    from builder.identity import note_guid
+
+    path = write_source(tmp_path, taken("guid: b\n", f"guid: {json.dumps(note_guid('taken', 'three'))}\n")
+                        + "  - {id: three, deck: Taken, type: basic, fields: {Front: x}}\n")
+    with pytest.raises(InvalidSource) as caught:
+        load_deck(path)
+    assert [problem.code for problem in caught.value.problems] == ["E111"]
+    assert caught.value.problems[0].message.startswith(f"note 'three' has the GUID {note_guid('taken', 'three')}, "
+                                                       "which note 'two' (line 24) has too")
+
+
+def test_a_deck_taken_over_holds_what_it_says_and_nothing_builder_adds(tmp_path: Path) -> None:
+    from builder.assemble import assemble
+
+    deck = load_deck(write_source(tmp_path, TAKEN))
+    assert deck.source is None and deck.additions == frozenset()
+    one, two = deck.notes
+    assert (two.kind, two.deck) == ("quiz", None)
+    assert (one.guid, one.deck, one.kind, one.tags) == ("f{Xq1]x#Ah", "Taken::Sub", None, ("Marked", "a::b", "Ärger"))
+    assert one.fields["Front"].raw and not one.fields["Back"].raw
+    assert deck.note_types["basic"].css == "" and deck.note_types["basic"].id == 1559383000
+    first, second = assemble(deck)
+    assert (first.guid, first.deck, first.tags) == ("f{Xq1]x#Ah", "Taken::Sub", ("Marked", "a::b", "Ärger"))
+    assert first.fields == ("<b>one</b>  ", "Markdown <em>two</em>")  # raw: every character kept
+    assert (second.guid, second.deck, second.tags) == ("b", "Taken", ())  # no subdeck, no slug or kind tag
+    assert second.fields == ("\u00e9 <i>x</i>", "y")  # raw HTML after NFC, as Anki holds it
+
+
+@pytest.mark.parametrize(("additions", "deck_of_two", "tags_of_two", "tags_of_one"), [
+    ("", "Taken::2 Quiz", ("taken", "quiz"), ("taken", "Marked", "a::b", "Ärger")),  # absent: all three, as ever
+    ("additions: [tags]\n", "Taken", ("taken", "quiz"), ("taken", "Marked", "a::b", "Ärger")),
+    ("additions: [subdecks]\n", "Taken::2 Quiz", (), ("Marked", "a::b", "Ärger")),
+    ("additions: hashed-media\n", "Taken", (), ("Marked", "a::b", "Ärger")),
+])
+def test_each_addition_is_the_author_s_call(tmp_path: Path, additions: str, deck_of_two: str,
+                                            tags_of_two: tuple[str, ...], tags_of_one: tuple[str, ...]) -> None:
+    from builder.assemble import assemble
+
+    one, two = assemble(load_deck(write_source(tmp_path, taken("additions: []\n", additions))))
+    assert (two.deck, two.tags, one.tags, one.deck) == (deck_of_two, tags_of_two, tags_of_one, "Taken::Sub")

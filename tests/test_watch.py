@@ -205,7 +205,7 @@ def test_cli_watch_lists_fifty_problems_and_counts_the_rest(project: Path, monke
     result = CliRunner().invoke(cli, ["watch"])
     lines = re.sub(r"\(\d+\.\d\d s\)", "(T)", result.stderr).splitlines()
     assert lines[0] == f"{SMALL}:6:1: E101 unknown key 'x0' in the deck: allowed keys: title, slug, deck, version, " \
-                       "description, tags, source, allow_html, tts, lint, note_types, notes"
+                       "description, tags, source, allow_html, additions, tts, lint, note_types, notes"
     assert lines[50:] == [f"{SMALL}: ... and 10 more problems", f"Not rebuilt {SMALL} (T): fix it and save again"]
 
 
