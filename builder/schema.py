@@ -1,4 +1,4 @@
-"""JSON Schema (draft 2020-12) for deck sources, generated from ``builder.source``.
+"""JSON Schema (draft 2020-12) for deck sources, generated from the format tables (``builder.sourceformat``).
 
 Editors (yaml-language-server) use it to complete and check keys as you type;
 ``schema/deck.schema.json`` is a generated copy and a test keeps the two equal.
