@@ -23,9 +23,12 @@ import re
 SPACE = r"\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 """Unicode's White_Space: what Python's ``str.strip`` and Anki's trimming remove (bar U+001C-1F, refused anyway)."""
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-TAG_PART = rf'(?:(?!::)[^{SPACE}"\x00-\x1f\x7f])+'
+TAG_SEPARATORS = " \u3000"
+"""What Anki splits a note's tags at (an ASCII and an ideographic space); every other space it keeps in a tag."""
+TAG_PART = rf"(?:(?!::)[^{TAG_SEPARATORS}\x00-\x1f\x7f])+"
 TAG_RE = re.compile(rf"{TAG_PART}(?:::{TAG_PART})*")
-"""No spaces or quotes, and no empty part between ``::`` (Anki would fill it with "blank")."""
+"""Every tag Anki keeps as written (a deck taken over keeps its tags exactly): no space Anki splits tags at, no
+control character (Anki drops them), no empty part between ``::`` (Anki would fill it with "blank")."""
 VERSION_RE = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
 LANG_RE = re.compile(r"[a-z]{2,3}(?:_[A-Z]{2})?")
 LINT_CODE_RE = re.compile(r"[A-Z][0-9]{3}")
@@ -65,7 +68,7 @@ def tag_refusal(tag: str) -> str | None:
         return None
     if TAG_RE.fullmatch(anki_tag(tag)):
         return f"has an empty part: Anki would store it as '{anki_tag(tag)}'; separate parts with a single '::'"
-    return "is not a valid Anki tag: no spaces or quotes (use - or ::)"
+    return "is not a valid Anki tag: no spaces or control characters (use - or ::)"
 
 
 def deck_name_refusal(name: str) -> str | None:

@@ -57,7 +57,8 @@ LOADER_RULES = (
     Rule("E132", "error", "A cloze number is above 65535, the highest Anki can import (it would refuse the whole "
          "package)."),
     Rule("E133", "error", "A cloze deletion sits in a link or image address, where Markdown drops it."),
-    Rule("E140", "error", "A tag contains spaces or quotes (use `-` or `::`), or an empty part between `::` "
+    Rule("E140", "error", "A tag contains a space (use `-` or `::`) or a control character, or an empty part "
+         "between `::` "
          "(`::x`, `a::::b`), which Anki would fill in as `blank`."),
     Rule("E141", "error", "Two tags differ only in case (`ML`, `ml`; `straße`, `STRASSE`): Anki takes them "
          "for one tag and keeps one spelling for both."),

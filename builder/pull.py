@@ -253,7 +253,7 @@ class _NoteReader:
         bad = [change for change in own if not TAG_RE.fullmatch(change[1:])]
         if bad:
             out.append(Finding(self.note.id, where, "tags", "refused",
-                               f"{' '.join(bad)}: not a tag a source can hold (no spaces or quotes)"))
+                               f"{' '.join(bad)}: not a tag a source can hold (no spaces or control characters)"))
             own = [change for change in own if change not in bad]
         removed = {tag_key(change[1:]) for change in own if change[0] == "-"}
         tags = [tag for tag in self.note.tags if tag_key(tag) not in removed]

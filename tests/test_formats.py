@@ -13,7 +13,7 @@ import pytest
 
 from builder.assemble import AnkiNote
 from builder.contents import DeckEntry, PackagedNote, PackagedNoteType
-from builder.formats import anki_deck_name, anki_tag, tag_key
+from builder.formats import anki_deck_name, anki_tag, tag_key, tag_refusal
 from builder.identity import deck_id
 from builder.notetypes import builtin_note_types
 from builder.packaging import build_package
@@ -44,8 +44,11 @@ TAGS = [
     ("a:::b", "a:::b"),  # kept
     ("x:::", "x:::"),
     (":a", ":a"),
-    ("a\u00a0b", "a\u00a0b"),  # kept by Anki; the loader refuses it as a space all the same
+    ("a\u00a0b", "a\u00a0b"),  # kept by Anki, and by the loader (a deck taken over keeps its tags)
+    ('a"b', 'a"b'),
 ]
+KEPT_TAGS = ['a"b', "a\u00a0b", "a\u0085b", "a\u2028b", "a\u200bb", "a\ufeffb", "Ärger", "a;b,c*d'e"]
+SPLIT_TAGS = ["a b", "a\u3000b"]
 # tags of two notes, in the order Anki meets them -> the tags each note has after the import
 TAG_CASES = [
     ((["école", "ÉCOLE"], []), (["école"], [])),
@@ -93,6 +96,14 @@ def test_deck_names_arrive_as_predicted(tmp_path: Path, name: str, anki: str) ->
 def test_tags_arrive_as_predicted(tmp_path: Path, tag: str, anki: str) -> None:
     assert anki_tag(tag) == anki
     assert imported(tmp_path, [("D", (tag,))]) == [("D", [anki])]
+
+
+def test_the_loader_admits_every_tag_anki_keeps_and_refuses_the_spaces_it_splits_at(tmp_path: Path) -> None:
+    result = imported(tmp_path, [("D", (tag,)) for tag in KEPT_TAGS + SPLIT_TAGS])
+    assert [tags for _, tags in result] == [[tag] for tag in KEPT_TAGS] + [["a", "b"]] * len(SPLIT_TAGS)
+    assert [tag_refusal(tag) for tag in KEPT_TAGS] == [None] * len(KEPT_TAGS)
+    assert {tag_refusal(tag) for tag in SPLIT_TAGS} == {
+        "is not a valid Anki tag: no spaces or control characters (use - or ::)"}
 
 
 @pytest.mark.parametrize(("written", "held"), TAG_CASES, ids=[repr(written) for written, _ in TAG_CASES])

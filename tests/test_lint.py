@@ -166,7 +166,7 @@ LOADER_CASES = [
     ]),
     ("e140-tag-with-space", [
         "13:12: E140 'tags' entry 'machine learning' in note 'first-note' is not a valid Anki tag: "
-        "no spaces or quotes (use - or ::)",
+        "no spaces or control characters (use - or ::)",
     ]),
     ("e101-unknown-note-key", [
         "14:5: E102 note 'second-note' is missing 'answer': write it",

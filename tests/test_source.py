@@ -50,7 +50,8 @@ BAD_SOURCES = [
     ("bad-kind", variant("kind: deep-dive\n    question", "kind: trivia\n    question"),
      "30: 'kind' in note 'deep-one' is 'trivia': use one of learning, quiz, deep-dive"),
     ("tag-with-space", variant("tags: [alpha]", "tags: [alpha beta]"),
-     "16: 'tags' entry 'alpha beta' in note 'learn-one' is not a valid Anki tag: no spaces or quotes (use - or ::)"),
+     "16: 'tags' entry 'alpha beta' in note 'learn-one' is not a valid Anki tag: no spaces or control "
+     "characters (use - or ::)"),
     ("bad-date", variant("date: 2025-01-31", "date: 2025-02-30"),
      "9: 'date' in 'source' is '2025-02-30', which is not a real date"),
     ("bad-url", variant("url: https://example.org/article", "url: example.org"),
@@ -95,9 +96,11 @@ LINE_BREAKS = [
     ("kind", variant("kind: deep-dive\n    question", 'kind: "deep-dive\\n"\n    question'),
      "30: 'kind' in note 'deep-one' is 'deep-dive\\n': use one of learning, quiz, deep-dive"),
     ("deck-tag", variant("tags: [testing]", 'tags: ["testing\\n"]'),
-     "5: 'tags' entry 'testing\\n' in the deck is not a valid Anki tag: no spaces or quotes (use - or ::)"),
+     "5: 'tags' entry 'testing\\n' in the deck is not a valid Anki tag: no spaces or control "
+     "characters (use - or ::)"),
     ("note-tag", variant("tags: [alpha]", 'tags: ["alpha\\n"]'),
-     "16: 'tags' entry 'alpha\\n' in note 'learn-one' is not a valid Anki tag: no spaces or quotes (use - or ::)"),
+     "16: 'tags' entry 'alpha\\n' in note 'learn-one' is not a valid Anki tag: no spaces or control "
+     "characters (use - or ::)"),
     ("lint-code", variant("tags: [testing]", 'tags: [testing]\nlint: {ignore: ["W201\\n"]}'),
      "6: 'ignore' entry 'W201\\n' in 'lint' is not a lint code like W201"),
     ("count", variant("tags: [testing]", 'tags: [testing]\nlint: {answer_max_words: "40\\n"}'),

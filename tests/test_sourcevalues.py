@@ -88,7 +88,7 @@ def test_a_bad_value_is_reported_once_and_dropped(value_type: str, yaml_value: s
 
 @pytest.mark.parametrize(("value_type", "yaml_value", "kept", "problem"), [
     ("tags", "[a b, c]", ("c",),
-     "E140 'key' entry 'a b' in the deck is not a valid Anki tag: no spaces or quotes (use - or ::)"),
+     "E140 'key' entry 'a b' in the deck is not a valid Anki tag: no spaces or control characters (use - or ::)"),
     ("codes", "[X1, W201]", ("W201",), "E104 'key' entry 'X1' in the deck is not a lint code like W201"),
 ])
 def test_a_list_keeps_its_good_entries_and_reports_each_bad_one(
