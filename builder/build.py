@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from .errors import BuilderError, Interrupted, ReleaseError
 from .files import TEMP_MARK, exclusive, read_bytes_or_none, remove_stale_temporaries
 from .journal import Refused, finish_interrupted, replace_together
-from .layout import build_lock_path, changelog_name, journal_path, lock_path
+from .layout import build_lock_path, changelog_name, journal_path, lock_path, media_folder
 from .siblings import SIBLING_CACHE, own_claims, refuse_sibling_clashes
 from .versions import version_key
 from .yamlsafe import open_source, read_source_bytes
@@ -202,8 +202,10 @@ def _reuse_or_build(source: Path, handle: BinaryIO, out_dir: Path, now: int | No
         return result  # the next build could not find this lock without parsing: nothing to remember
     plan = result.plan
     try:
+        # The media folder itself too: a file added to it or removed changes its modification time.
+        folder = media_folder(source.parent.resolve() / source.name, plan.deck.slug)
         media = sorted({str(item.source) for packaged in plan.notes for item in packaged.note.media}
-                       | {str(item.source) for entry in plan.decks for item in entry.media})
+                       | {str(item.source.resolve()) for entry in plan.decks for item in entry.media} | {str(folder)})
         remember_release(
             source, source_sha, lock_path(source, result.plan.deck.slug), out_dir,
             Released(result.apkg, result.sha256, result.version, result.note_count, result.card_count),

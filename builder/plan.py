@@ -375,10 +375,12 @@ def _render_description(deck: Deck, renderer: Renderer) -> Remembered:
 
 
 def _description(deck: Deck, version: str, description_html: str, notes_html: str) -> str:
-    """Title, version and source, the deck's own description, then what learners should do after this release."""
+    """Title, version and source (builder's ``description`` addition), the deck's own description, then what
+    learners should do after this release. Anki replaces a deck's description with the package's on every import."""
     src = deck.source
-    text = f"<p><b>{html.escape(deck.title)}</b> · version {html.escape(version)}</p>"
-    if src is not None:
+    text = f"<p><b>{html.escape(deck.title)}</b> · version {html.escape(version)}</p>" \
+        if "description" in deck.additions else ""
+    if src is not None and "description" in deck.additions:
         text += (f'<p>From <a href="{html.escape(src.url)}">{html.escape(src.title)}</a>'
                  f" by {html.escape(src.author)} ({html.escape(src.date)}).</p>")
     if description_html:

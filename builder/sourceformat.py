@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 NOTE_KINDS = ("learning", "quiz", "deep-dive")
-ADDITIONS = ("tags", "subdecks", "hashed-media")
+ADDITIONS = ("tags", "subdecks", "hashed-media", "description")
 """builder's own additions to what a deck's notes hold, which a source may turn off (``additions``)."""
 CLOZE_RE = re.compile(r"\{\{c[\d,]*\d[\d,]*::")
 """Roughly what opens a deletion; ``builder.cloze`` has Anki's exact rules. For the JSON Schema."""
@@ -86,9 +86,10 @@ DECK_KEYS = (
         "(cloze, qa, reverse, type-in), whose cards show it.", keys=ARTICLE_KEYS),
     Key("allow_html", "bool", "Keep HTML in fields, sanitised: formatting, tables, images and links, "
         "never scripts or remote loads."),
-    Key("additions", "additions", "builder's own additions to the notes: tags (the slug and kind tags on every "
-        "note), subdecks (a subdeck by kind), hashed-media (images named by a hash of their bytes). Default: all "
-        "three; [] keeps a deck taken over exactly as learners have it."),
+    Key("additions", "additions", "builder's own additions: tags (the slug and kind tags on every note), subdecks "
+        "(a subdeck by kind), hashed-media (images named by a hash of their bytes), description (the deck "
+        "description's title, version and source lines). Default: all four; [] keeps a deck taken over exactly as "
+        "learners have it."),
     Key("tts", "lang", "Add a text-to-speech button on the answer side, e.g. en_US."),
     Key("lint", "map", "Lint settings for the whole deck.", keys=LINT_DECK_KEYS),
     Key("note_types", "notetypes", "Note types of this deck's own, which notes name in 'type'.", keys=NOTE_TYPE_KEYS),

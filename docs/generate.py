@@ -41,7 +41,7 @@ TYPE_WORDS = {
     "fieldnames": "list of field names",
     "fieldvalues": "mapping of field name to Markdown or `{html: ...}`",
     "guid": "GUID (1-100 printable ASCII, no space)",
-    "additions": "list of tags, subdecks, hashed-media",
+    "additions": "list of tags, subdecks, hashed-media, description",
     "typeid": "whole number (a note type id in Anki)",
     "tags": "list of tags",
     "map": "mapping",

@@ -267,7 +267,8 @@ TAKEN_BAD = [
     ("bad-note-deck", taken("deck: Taken::Sub", "deck: Taken::::Sub"),
      "18: 'deck' in note 'one' is 'Taken::::Sub': Anki would name it 'Taken::blank::Sub'" + DECK_HINT),
     ("bad-addition", taken("additions: []", "additions: [tags, styles]"),
-     "4: 'additions' entry 'styles' in the deck is not one of builder's additions (tags, subdecks, hashed-media)"),
+     "4: 'additions' entry 'styles' in the deck is not one of builder's additions (tags, subdecks, hashed-media, "
+     "description)"),
     ("additions-empty", taken("additions: []", "additions:"),
      "4: 'additions' in the deck is empty: give it a value or remove the key"),
     ("raw-empty", taken('{html: "<b>one</b>  "}', '{html: ""}'), "22: 'Front' in note 'one' is empty: write it or "
@@ -326,7 +327,7 @@ def test_a_deck_taken_over_holds_what_it_says_and_nothing_builder_adds(tmp_path:
 
 
 @pytest.mark.parametrize(("additions", "deck_of_two", "tags_of_two", "tags_of_one"), [
-    ("", "Taken::2 Quiz", ("taken", "quiz"), ("taken", "Marked", "a::b", "Ärger")),  # absent: all three, as ever
+    ("", "Taken::2 Quiz", ("taken", "quiz"), ("taken", "Marked", "a::b", "Ärger")),  # absent: all four, as ever
     ("additions: [tags]\n", "Taken", ("taken", "quiz"), ("taken", "Marked", "a::b", "Ärger")),
     ("additions: [subdecks]\n", "Taken::2 Quiz", (), ("Marked", "a::b", "Ärger")),
     ("additions: hashed-media\n", "Taken", (), ("Marked", "a::b", "Ärger")),

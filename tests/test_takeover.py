@@ -123,6 +123,8 @@ def test_the_first_release_of_a_deck_taken_over_updates_nothing_and_an_edit_upda
     assert review_everything(col) == 15  # 4 Basic, 2 x 2 reversed, 3 deletions, 2 x 2 vocabulary cards
     before_history, before_notes = history(col), notes_held(col)
     before_types = sorted(model["name"] for model in col.models.all())
+    descriptions = {name: col.decks.by_name(name)["desc"] for name in ("Languages", "Languages::French")}
+    assert descriptions == {"Languages": "", "Languages::French": ""}
 
     project = tmp_path / "project"
     take_over(project, package)
@@ -140,6 +142,8 @@ def test_the_first_release_of_a_deck_taken_over_updates_nothing_and_an_edit_upda
     col = open_collection(tmp_path / "learner.anki2")  # the note-type cache is stale after an import
     assert sorted(model["name"] for model in col.models.all()) == before_types  # no "+" copy, no builder type
     assert (history(col), notes_held(col)) == (before_history, before_notes)
+    # Anki copies a package's deck description over the learner's: without builder's lines it stays as it was
+    assert {name: col.decks.by_name(name)["desc"] for name in descriptions} == descriptions
 
     source = project / "cardsrc" / "languages.yaml"
     source.write_text(source.read_text(encoding="utf-8").replace("<i>four</i>, not five", "<i>four</i>"),
@@ -276,10 +280,16 @@ def test_the_media_folder_is_packaged_by_name_and_a_changed_file_is_a_patch_rele
     assert run(project, monkeypatch, "diff") == (
         0, "taken: 1.0.0 -> 1.0.1, patch\n  ~ media file flag.png\n  + media file new.txt\n", "")
     assert run(project, monkeypatch, "build")[1] == "Built dist/taken-1.0.1.apkg: 1 notes, 1 cards (version 1.0.1)\n"
-    assert run(project, monkeypatch, "build")[1].startswith("Unchanged dist/taken-1.0.1.apkg")
-    (project / "cardsrc" / "taken.media" / "new.txt").unlink()  # seen by the no-op rebuild too
-    assert run(project, monkeypatch, "diff")[1] == "taken: 1.0.1 -> 1.0.2, patch\n  - media file new.txt\n"
+    with monkeypatch.context() as no_full_build:  # the no-op rebuild, which parses nothing, sees the folder too
+        no_full_build.setattr("builder.build._build_locked", None)
+        assert run(project, monkeypatch, "build")[1].startswith("Unchanged dist/taken-1.0.1.apkg")
+    (project / "cardsrc" / "taken.media" / "late.txt").write_bytes(b"late")
     assert run(project, monkeypatch, "build")[1].startswith("Built dist/taken-1.0.2.apkg")
+    (project / "cardsrc" / "taken.media" / "late.txt").unlink()
+    (project / "cardsrc" / "taken.media" / "new.txt").unlink()  # seen by the no-op rebuild too
+    assert run(project, monkeypatch, "diff")[1] == (
+        "taken: 1.0.2 -> 1.0.3, patch\n  - media file late.txt\n  - media file new.txt\n")
+    assert run(project, monkeypatch, "build")[1].startswith("Built dist/taken-1.0.3.apkg")
 
 
 def _link(folder: Path) -> None:
