@@ -80,18 +80,23 @@ def check_source(path: Path) -> list[Problem]:
     except SourceError as error:
         return problems_of(error, path)
     found = sibling_problems(path, own_claims(deck))
-    found += [problem for problem in (_lock_problem(path, deck.slug),) if problem]
+    found += _lock_problems(path, deck)
     return found + _lint_deck(deck, Places(path, (root, text.splitlines())))
 
 
-def _lock_problem(source: Path, slug: str) -> Problem | None:
-    """An E160 where the lock the build would read is unusable (damaged, a merge conflict), else None."""
-    lock_file = lock_path(source, slug)
+def _lock_problems(source: Path, deck: Deck) -> list[Problem]:
+    """An E160 where the lock the build would read is unusable (damaged, a merge conflict); an E161 for each
+    note whose GUID is not the one the lock gives it (a build refuses both)."""
+    lock_file = lock_path(source, deck.slug)
     try:
-        read_lock(lock_file)
+        lock = read_lock(lock_file)
     except LockError as error:
-        return Problem(error.where or Location(lock_file), "E160", error.message)
-    return None
+        return [Problem(error.where or Location(lock_file), "E160", error.message)]
+    locked = lock.notes if lock is not None else {}
+    return [Problem(deck.where(note.line), "E161", (
+        f"note '{note.id}': the lock gives it GUID {old.guid}; a GUID never changes, or learners get a duplicate "
+        f"and lose its history: give it 'guid: {old.guid}', or the GUID it had"))
+        for note in deck.notes if (old := locked.get(note.id)) is not None and old.guid != deck.guid(note)]
 
 
 def problems_of(error: SourceError, path: Path) -> list[Problem]:

@@ -71,6 +71,8 @@ LOADER_RULES = (
          "plain file."),
     Rule("E151", "error", "Another source in the same folder claims a note type id this one claims (an "
          "`anki_id` repeating another deck's type): learners who import both would get one note type for two."),
+    Rule("E161", "error", "A note's GUID (its `guid`, or the one its slug and id give) is not the one the lock "
+         "gives it: a released note's GUID never changes, or learners get a duplicate and lose its history."),
     Rule("E170", "error", "A note type in `note_types` is one Anki would refuse or change: a template that does not "
          "parse, names a field the type does not have or shows no field on its front; two fronts alike; a cloze "
          "type without `{{cloze:Field}}` or with more than one template; field names Anki rewrites (`:{}\"`, a "

@@ -291,8 +291,7 @@ def sibling_problems(source: Path, own: Own | None = None, *, cache_file: Path |
         except OSError:
             return []  # the build's own read of the source reports it
         own = Own(read.slug, Location(source, *read.slug_at), claimed_ids(read), Location(source),
-                  {guid: (note_id, Location(source)) for note_id, given in read.notes or () if given
-                   for guid in [given]})
+                  {given: (note_id, Location(source)) for note_id, given in read.notes or () if given})
     shared_slug: list[Path] = []
     type_problem = guid_problem = None
     for name, info in others:
@@ -312,9 +311,10 @@ def sibling_problems(source: Path, own: Own | None = None, *, cache_file: Path |
 
 def _slug_problem(source: Path, own: Own, others: list[Path]) -> Problem:
     """E150 at the source's slug, line and column (read again only now: the loader keeps no columns)."""
-    where = Location(source, *_read(source, notes=False).slug_at) if own.slug_at.column == 0 else own.slug_at
-    if where.line == 0:
-        where = own.slug_at
+    where = own.slug_at
+    if where.column == 0:
+        found = _read(source, notes=False).slug_at
+        where = Location(source, *found) if found[0] else where
     shown = [str(path) for path in others[:3]] + [f"{len(others) - 3} more"] * (len(others) > 3)
     names = ", ".join(shown[:-1]) + f" and {shown[-1]}" if len(shown) > 1 else shown[0]
     return Problem(where, "E150", (

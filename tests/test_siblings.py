@@ -8,6 +8,7 @@ A note taken over keeps its GUID (``guid:``), which no other source's note may h
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from click.testing import CliRunner
 from builder import siblings
 from builder.cache import write_checked
 from builder.cli import cli
-from builder.identity import note_type_id
+from builder.identity import note_guid, note_type_id
 from builder.layout import CACHE_FOLDER
 from builder.siblings import SIBLING_CACHE, Declared, claimed_ids, declarations_in, sibling_problems
 from builder.watch import WatchSet, describe, draft_source, watch_loop
@@ -242,3 +243,45 @@ def test_a_damaged_slug_cache_is_read_past_and_rewritten(project: Path, damage: 
     result = runner.invoke(cli, ["build", str(SMALL)])
     assert (result.exit_code, result.stderr) == (0, "") and result.stdout.startswith("Unchanged ")
     assert cache_file.read_bytes() == good
+
+
+# --- GUIDs (E152): a note taken over keeps its GUID, which no note of another source in the folder may have ---
+
+def with_guid(guid: str) -> str:
+    """A deck of its own slug whose note 'quiz-one' gives ``guid``."""
+    return SMALL_SOURCE.replace("slug: small", "slug: taken").replace(
+        "  - id: quiz-one\n", f"  - id: quiz-one\n    guid: {json.dumps(guid)}\n")
+
+
+def guid_message(source: Path, other: Path, guid: str, their_note: str, line: int = 20) -> str:
+    return (f"{source}:{line}: note 'quiz-one' has the GUID {guid}, which note '{their_note}' of {other} has too: "
+            "Anki would take the two for one note, each deck's import overwriting the other's; a GUID belongs to "
+            "one note of one deck")
+
+
+@pytest.mark.parametrize(("guid", "their_note"), [
+    (note_guid("small", "deep-one"), "deep-one"),  # the GUID builder derives for another deck's note
+    ("shared-guid", "quiz-two"),  # a GUID the other source gives too
+], ids=["derived", "given"])
+def test_a_guid_another_source_has_is_refused_by_build_check_and_the_no_op_rebuild(
+    project: Path, guid: str, their_note: str
+) -> None:
+    taken = Path("cardsrc/taken.yaml")
+    runner = CliRunner()
+    if guid == "shared-guid":  # the small deck gives it to one of its notes
+        (project / SMALL).write_text(SMALL_SOURCE.replace("  - id: quiz-two\n", "  - id: quiz-two\n    guid: "
+                                                          "shared-guid\n"), encoding="utf-8")
+    assert runner.invoke(cli, ["build", str(SMALL)]).exit_code == 0  # alone, a GUID of its own
+    (project / taken).write_text(with_guid(guid), encoding="utf-8")
+    before = released(project)
+    result = runner.invoke(cli, ["build", str(taken)])
+    assert (result.exit_code, result.stderr) == (1, f"Error: {guid_message(taken, SMALL, guid, their_note)}\n")
+    result = runner.invoke(cli, ["check", str(taken)])
+    assert result.stdout == guid_message(taken, SMALL, guid, their_note).replace(": note", ": E152 note", 1) + "\n"
+    assert released(project) == before
+    if guid == "shared-guid":  # the other source's no-op rebuild, which parses nothing, sees it too
+        result = runner.invoke(cli, ["build", str(SMALL)])
+        assert result.exit_code == 1
+        assert result.stderr == (f"Error: {SMALL}: note 'quiz-two' has the GUID shared-guid, which note 'quiz-one' "
+                                 f"of {taken} has too: Anki would take the two for one note, each deck's import "
+                                 "overwriting the other's; a GUID belongs to one note of one deck\n")
