@@ -19,7 +19,6 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from .cloze import Card, card_numbers, may_drop_deletions, source_view
-from .declared import html_risks
 from .errors import Location, RenderError
 from .media import MediaFile
 from .notetypes import NoteType
@@ -147,6 +146,8 @@ def assemble_note(deck: Deck, note: Note, source_html: str, renderer: Renderer |
 
 def _raw_field(note: Note, name: str, field: Field, where: Location, renderer: Renderer) -> str:
     """A field written ``{html: ...}``, as written; scripts and remote loads only with ``--unsafe-html``."""
+    from .declared import html_risks  # only for a deck with raw HTML fields
+
     risks = [] if renderer.unsafe_html else html_risks(field.text)
     if risks:
         raise RenderError(

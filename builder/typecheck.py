@@ -12,7 +12,6 @@ import difflib
 from typing import Any
 
 from .cloze import has_opener
-from .declared import TemplateSpec, TypeSpec, declared_type
 from .notetypes import BUILTIN_FIELD_KEYS, NoteType
 from .sourceformat import NOTE_TYPE_KEYS
 from .sourcevalues import ValueChecks
@@ -54,6 +53,8 @@ class DeclaredTypeChecks(ValueChecks):
                 self.note_types[key] = note_type
 
     def declared_type(self, item: Node, key: str, values: dict[str, object], slug: str) -> NoteType | None:
+        from .declared import TemplateSpec, TypeSpec, declared_type  # only for a source that declares types
+
         def located(value: Any) -> tuple[str, int]:
             return value.text, value.line  # a Field the loader checked
 

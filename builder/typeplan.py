@@ -17,7 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from .contents import PackagedNoteType
-from .declared import template_risks
 from .errors import ReleaseError
 from .lock import Lock, LockedNoteType
 from .notetypes import ALWAYS_PACKAGED, NoteType
@@ -89,8 +88,13 @@ def _schema(note_type: NoteType | LockedNoteType, *, declared: bool = True) -> t
 
 
 def _refuse_risks(deck: Deck, types: dict[str, NoteType]) -> None:
-    for key, note_type in types.items():
-        risks = template_risks(note_type) if note_type.label is None else []
+    declared = [(key, note_type) for key, note_type in types.items() if note_type.label is None]  # not built-in
+    if not declared:
+        return
+    from .declared import template_risks  # only for a deck that declares types
+
+    for key, note_type in declared:
+        risks = template_risks(note_type)
         if risks:
             raise ReleaseError(
                 f"note type '{key}' has {risks[0]}: Anki would run or fetch it on every learner's device; "

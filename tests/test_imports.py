@@ -25,12 +25,17 @@ PACKAGES = {"builder.packaging", "builder.preview", "builder.draft"}
 """Modules that load genanki when imported: packaging itself, and the draft and preview packagers."""
 
 
-def loaded_after(code: str, cwd: Path = REPO) -> set[str]:
-    """The top-level packages of ``HEAVY`` that running ``code`` in a fresh interpreter imported."""
-    probe = f"{code}\nimport json, sys\nprint(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}})))"
+def modules_after(code: str, cwd: Path = REPO) -> set[str]:
+    """Every module that running ``code`` in a fresh interpreter imported."""
+    probe = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
     result = subprocess.run([sys.executable, "-c", probe], cwd=cwd, capture_output=True, text=True, check=True,
                             env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin", "SOURCE_DATE_EPOCH": "1700000000"})
-    return set(json.loads(result.stdout.strip().splitlines()[-1])) & set(HEAVY)
+    return set(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+def loaded_after(code: str, cwd: Path = REPO) -> set[str]:
+    """The top-level packages of ``HEAVY`` that running ``code`` in a fresh interpreter imported."""
+    return {name.split(".")[0] for name in modules_after(code, cwd)} & set(HEAVY)
 
 
 @pytest.mark.parametrize("module", MODULES)
@@ -84,17 +89,32 @@ def test_a_first_build_loads_only_what_its_fields_need(tmp_path: Path, extra: st
     assert loaded & {"markdown_it", "pygments"} == expected
 
 
-def test_the_shipped_deck_builds_without_a_parser(tmp_path: Path) -> None:
-    """Its note fields and its description (paragraphs with emphasis and code) all take the fast paths."""
+def shipped_deck(tmp_path: Path) -> Path:
     folder = tmp_path / "cardsrc"
     folder.mkdir()
     for name in ("pinterest-ai-platform.yaml", "pinterest-ai-platform.lock"):
         (folder / name).write_bytes((REPO / "cardsrc" / name).read_bytes())
-    loaded = loaded_after(RUN.format(args=["build", "cardsrc/pinterest-ai-platform.yaml", "--no-cache"]), cwd=tmp_path)
+    return folder / "pinterest-ai-platform.yaml"
+
+
+def test_the_shipped_deck_builds_without_a_parser(tmp_path: Path) -> None:
+    """Its note fields and its description (paragraphs with emphasis and code) all take the fast paths."""
+    source = shipped_deck(tmp_path)
+    loaded = modules_after(RUN.format(args=["build", "cardsrc/pinterest-ai-platform.yaml", "--no-cache"]), cwd=tmp_path)
     assert any((tmp_path / "dist").glob("pinterest-ai-platform-*.apkg"))
-    assert loaded & {"markdown_it", "pygments"} == set()
-    deck = load_deck(folder / "pinterest-ai-platform.yaml")
+    assert {name.split(".")[0] for name in loaded} & {"markdown_it", "pygments"} == set()
+    assert "builder.declared" not in loaded, "a deck that declares no note type needs no declared-type checks"
+    deck = load_deck(source)
     texts = [("description", deck.description.text)] if deck.description else []
     texts += [(f"{note.id}.{name}", field.text) for note in deck.notes for name, field in note.fields.items()]
     slow = [where for where, text in texts if _plain_html(text) is None and simple_html(text) is None]
     assert slow == []
+
+
+def test_a_rebuild_with_nothing_to_do_loads_neither_loader_nor_packager(tmp_path: Path) -> None:
+    shipped_deck(tmp_path)
+    command = RUN.format(args=["build", "cardsrc/pinterest-ai-platform.yaml"])
+    assert "builder.packaging" in modules_after(command, cwd=tmp_path)  # the first build: the probe is not blind
+    loaded = modules_after(command, cwd=tmp_path)
+    assert loaded & {"builder.source", "builder.plan", "builder.assemble", "builder.lock", "builder.packaging"} == set()
+    assert "genanki" not in loaded
