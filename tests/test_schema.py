@@ -77,6 +77,11 @@ BAD = [
     ("e104-deck-name-with-tab", "E104", 4, BOTH),
     ("e140-tag-with-empty-part", "E140", 13, BOTH),
     ("e141-tag-case", "E141", 13, "JSON Schema cannot compare array items ignoring case"),
+    ("e104-bad-guid", "E104", 14, BOTH),
+    ("e102-no-kind-no-deck", "E102", 13, BOTH),
+    ("e102-qa-without-source", "E102", 2, BOTH),
+    ("e103-raw-html-two-keys", "E103", 16, BOTH),
+    ("e111-guid-twice", "E111", 18, "JSON Schema cannot compare a property across array items"),
 ]
 GOOD = sorted(path.stem for path in (FIXTURES / "good").glob("*.yaml"))
 
