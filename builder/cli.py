@@ -530,6 +530,47 @@ def pull(export: Path, sources: tuple[Path, ...], apply_edits: bool) -> None:
         sys.exit(1)
 
 
+@cli.command("import")
+@click.argument("package", type=click.Path(path_type=Path, exists=False, dir_okay=True, readable=False))
+@click.option("--slug", callback=_slug_option, help="The new deck's slug  [default: from the name of its deck]")
+@click.option("--into", type=click.Path(path_type=Path, file_okay=False), default=DEFAULT_SOURCES, show_default=True,
+              help="Folder for the new source, its lock and its media folder.")
+def import_deck(package: Path, slug: str | None, into: Path) -> None:
+    """Take over a deck made elsewhere: PACKAGE (.apkg) becomes INTO/<slug>.yaml.
+
+    Any .apkg works: exported from Anki or made by genanki, markdown-anki-decks
+    or another tool. Every note keeps its GUID, note type, deck, tags and each
+    field as learners have it (Markdown where it renders back the same, raw
+    HTML otherwise), and the lock keeps every note's mod, so the first build,
+    imported over the original, changes nothing and keeps all review history.
+    Writes the source, its lock and <slug>.media/; never overwrites. Needs the
+    import extra: .venv/bin/pip install -e '.[import]'.
+
+    \b
+    Example:
+        builder import ~/Downloads/spanish.apkg --slug spanish
+    """
+    from .importread import require_engine
+
+    try:
+        require_engine()  # first: it says so when the engine is missing
+        from .importdeck import import_package
+
+        result = import_package(package, into, slug)
+    except BuilderError as error:
+        report(error)
+        sys.exit(1)
+    click.echo(f"Imported {_plural(result.notes, 'note')} of {_plural(result.note_types, 'note type')} from "
+               f"{package} into {result.source}: {_plural(result.markdown_fields, 'field')} as Markdown, "
+               f"{result.raw_fields} as HTML")
+    if result.media is not None:
+        click.echo(f"Wrote {_plural(result.media_files, 'media file')} to {result.media}/")
+    if result.silenced:
+        click.echo(f"Lint rules the original breaks are silenced for {', '.join(result.silenced[:5])}"
+                   f"{' and more' if len(result.silenced) > 5 else ''} (marked '# came with the import')")
+    click.echo(f"Next: 'builder build {result.source}' releases it; imported over the original, it changes nothing.")
+
+
 def _write_pulled(result: Any) -> None:
     """Write one report's edits and say what was written and what refused."""
     from .pulltext import describe_refusal

@@ -58,6 +58,8 @@ class ImportedNote:
     fields: dict[str, FieldValue]
     """By field name, in the note type's order; empty fields left out."""
     lint_ignore: tuple[str, ...] = ()
+    deck: str = ""
+    """Its deck: the package's, or the deck's own for a note without cards (which has none in Anki)."""
 
 
 @dataclass(frozen=True)
@@ -116,9 +118,13 @@ def unique(wanted: str, taken: set[str]) -> str:
 
 
 def top_deck(package: Package) -> tuple[str, str]:
-    """The most common deck of the notes, and the most common top-level deck (ties: the first one met)."""
-    decks = Counter(note.deck for note in package.notes)
-    tops = Counter(note.deck.split("::")[0] for note in package.notes)
+    """The most common deck of the notes, and the most common top-level deck (ties: the first one met).
+
+    Notes without cards have no deck and do not count; when no note has a card, the package's name stands in.
+    """
+    placed = [note.deck for note in package.notes if note.deck] or [package.path.stem]
+    decks = Counter(placed)
+    tops = Counter(deck.split("::")[0] for deck in placed)
     return decks.most_common(1)[0][0], tops.most_common(1)[0][0]
 
 
@@ -176,5 +182,5 @@ def decide(package: Package, slug: str | None, render: Render) -> ImportedSource
         note_id = unique(slugify(note_id_text(first), NOTE_ID_LENGTH) or "note", note_ids)
         values = {name: field_value(value, render)
                   for name, value in zip(kind.package.fields, note.fields, strict=True) if value}
-        notes.append(ImportedNote(note_id, note, kind.key, values))
+        notes.append(ImportedNote(note_id, note, kind.key, values, deck=note.deck or deck))
     return ImportedSource(slug, title, deck, types, tuple(notes), package.name, package.sha256)

@@ -31,11 +31,11 @@ from pathlib import Path
 from typing import Any
 
 from .errors import BuilderError
+from .media import media_name_refusal
 
 ENGINE_HINT = ".venv/bin/pip install -e '.[import]'"
 MAX_UNPACKED_BYTES = 4 << 30
 """Largest package an import unpacks (collection and media together), from the sizes its zip declares."""
-MAX_MEDIA_NAME_BYTES = 255
 COLLECTIONS = ("collection.anki21b", "collection.anki21", "collection.anki2")
 _ZIP = b"PK\x03\x04"
 _MISSING_MEDIA = re.compile(r"(\S+) missing from archive")
@@ -249,14 +249,3 @@ def _media(folder: Path, path: Path) -> tuple[Path, ...]:
         if item.is_file() and not item.is_symlink():
             found.append(item)
     return tuple(found)
-
-
-def media_name_refusal(name: str) -> str | None:
-    """Why ``name`` cannot be a file directly in a deck's media folder, or None."""
-    if name in (".", "..") or name.startswith("."):
-        return "starts with a dot (a hidden file a media folder leaves out)"
-    if any(char in name for char in "/\\\x00"):
-        return "holds a '/', '\\' or NUL"
-    if len(name.encode("utf-8")) > MAX_MEDIA_NAME_BYTES:
-        return f"is longer than {MAX_MEDIA_NAME_BYTES} bytes"
-    return None

@@ -70,7 +70,7 @@ def _note_type(kind: ImportedType) -> list[str]:
 def _note(note: ImportedNote) -> list[str]:
     package = note.package
     lines = [f"  - id: {note.id}", f"    guid: {scalar(package.guid, 4)}", f"    type: {note.type_key}",
-             f"    deck: {scalar(package.deck, 4)}"]
+             f"    deck: {scalar(note.deck, 4)}"]
     if note.fields:
         lines.append("    fields:")
         for name, value in note.fields.items():

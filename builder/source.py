@@ -127,9 +127,13 @@ class _Validator(DeclaredTypeChecks):
         super().__init__(path)
         self.note_types: dict[str, NoteType] = {}
         self.declared: set[str] = set()
+        self.builtins_shipped = True
 
     def deck(self, root: Node) -> Deck:
         values = self.mapping(root, DECK_KEYS, "the deck") or {}
+        # Without a source no note may have a built-in type, and no package carries one: a declared type may then
+        # have the id a built-in type would (a builder-made deck taken over under its own slug).
+        self.builtins_shipped = isinstance(root, Mapping) and "source" in root.items
         tts = values.get("tts")
         self.note_types = builtin_note_types(str(values.get("slug", "")), tts if isinstance(tts, str) else None)
         if isinstance(values.get("note_types"), Sequence):

@@ -21,6 +21,8 @@ from .yamlsafe import Mapping, Node, Scalar, Sequence
 class DeclaredTypeChecks(ValueChecks):
     declared: set[str]
     """Ids of every note type the source declares, good or not: a note naming a bad one is not reported twice."""
+    builtins_shipped: bool
+    """Whether the deck's packages carry built-in types (it has a ``source``), whose ids a declared type must avoid."""
 
     def chosen_type(self, item: Node, values: dict[str, object], what: str) -> str | None:
         """The type the note names, if this deck has it; else report (once) and None."""
@@ -75,7 +77,8 @@ class DeclaredTypeChecks(ValueChecks):
         note_type, problems = declared_type(spec, slug)
         for message, line in problems:
             self.problem("E170", message, (line, 0))
-        taken = next((other for other in self.note_types.values() if note_type and other.id == note_type.id), None)
+        taken = next((other for other in self.note_types.values() if note_type and other.id == note_type.id
+                      and (other.label is None or self.builtins_shipped)), None)
         if note_type is not None and taken is not None:
             self.problem("E170", f"note type '{key}' has the id {note_type.id} of note type '{taken.key}': "
                                  "each needs its own", item)

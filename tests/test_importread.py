@@ -9,7 +9,7 @@ import genanki
 import pytest
 from anki.collection import ExportAnkiPackageOptions
 
-from builder.importread import PackageError, media_name_refusal, open_package
+from builder.importread import PackageError, open_package
 from tests.ankitools import import_apkg, open_collection
 from tests.helpers.importpackages import TIMESTAMP, genanki_package
 
@@ -109,11 +109,3 @@ def test_what_cannot_be_taken_over_is_refused_in_one_line(made: Path, tmp_path: 
     with pytest.raises(PackageError) as refused, open_package(path):
         pass
     assert str(refused.value) == f"{path}: {message}"
-
-
-@pytest.mark.parametrize(("name", "refused"), [
-    ("flag.png", False), ("_font.ttf", False), ("été.mp3", False),
-    (".hidden", True), ("..", True), ("a/b", True), ("a\\b", True), ("x" * 256, True),
-])
-def test_media_names_a_folder_can_hold(name: str, refused: bool) -> None:
-    assert (media_name_refusal(name) is not None) is refused

@@ -65,8 +65,9 @@ def _source() -> ImportedSource:
     note = PackageNote("a$b#c", 1607392319, ("What?", "<b>It</b>\r\n"), ("t::a", "B"), "Top::Sub", 1700000000)
     odd = PackageNote("g2", 1607392319, ("x", ""), ("with,comma", "q\"uote"), "Top", 1700000001)
     notes = (ImportedNote("what", note, "basic-two", {"Front": FieldValue("What?", False),
-                                                      "Back side": FieldValue("<b>It</b>\r\n", True)}, ("L303",)),
-             ImportedNote("x", odd, "basic-two", {"Front": FieldValue("x", False)}))
+                                                      "Back side": FieldValue("<b>It</b>\r\n", True)}, ("L303",),
+                          "Top::Sub"),
+             ImportedNote("x", odd, "basic-two", {"Front": FieldValue("x", False)}, deck="Top"))
     return ImportedSource("top", "Top", "Top::Sub", (ImportedType("basic-two", kind),), notes, "deck.apkg", "ab" * 32)
 
 

@@ -4,7 +4,8 @@
 Basic-and-reversed and Cloze types, a type of three fields and two templates,
 an image used by a field, tags with ``::`` and capitals, two decks, HTML that
 Markdown can write and HTML it cannot, and a note that breaks a lint rule
-(two notes asking the same question).
+(two notes asking the same question); :func:`unfinished_note` adds one that
+builder's release gate stops (a field that is still "TODO", L301).
 """
 
 from __future__ import annotations
@@ -59,10 +60,15 @@ def genanki_notes() -> list[genanki.Note]:
     ]
 
 
-def genanki_package(folder: Path, name: str = "genanki-deck.apkg") -> Path:
-    """The package, written to ``folder``: notes in ``Languages::French`` and ``Languages``."""
+def unfinished_note() -> genanki.Note:
+    """A note whose last field is still "TODO": builder's release gate (L301) would stop a deck holding it."""
+    return genanki.Note(model=VOCAB, guid="vocab-3", fields=["chose", "thing", "TODO"], tags=["french"])
+
+
+def genanki_package(folder: Path, name: str = "genanki-deck.apkg", *, extra: tuple[genanki.Note, ...] = ()) -> Path:
+    """The package, written to ``folder``: notes in ``Languages::French`` and ``Languages`` (and ``extra``)."""
     main, sub = genanki.Deck(2_000_000_001, "Languages"), genanki.Deck(2_000_000_002, "Languages::French")
-    for note in genanki_notes():
+    for note in [*genanki_notes(), *extra]:
         (sub if "french" in note.tags else main).add_note(note)
     image = folder / "flag.png"
     image.write_bytes(png(90))

@@ -1,0 +1,191 @@
+"""``builder import`` on the command line: each input it refuses, with its exact line, exit 1, nothing written."""
+
+from __future__ import annotations
+
+import sys
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import genanki
+import pytest
+from click.testing import CliRunner, Result
+
+from builder.cli import cli
+from builder.identity import note_guid
+from tests.conftest import SMALL_SOURCE, write_source
+from tests.helpers.importpackages import TIMESTAMP, genanki_package
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(cli, ["import", *args])
+
+
+def listing(folder: Path) -> list[str]:
+    return sorted(str(path.relative_to(folder)) for path in folder.rglob("*"))
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return genanki_package(tmp_path_factory.mktemp("genanki"))
+
+
+def _one_note(path: Path, guid: str) -> Path:
+    deck = genanki.Deck(2_000_000_020, "Borrowed")
+    deck.add_note(genanki.Note(model=genanki.BASIC_MODEL, guid=guid, fields=["Borrowed?", "Yes"]))
+    genanki.Package(deck).write_to_file(path, timestamp=TIMESTAMP)
+    return path
+
+
+def _without_media(made: Path, out: Path) -> Path:
+    with zipfile.ZipFile(made) as package, zipfile.ZipFile(out, "w") as copy:
+        for name in package.namelist():
+            if name != "0":
+                copy.writestr(name, package.read(name))
+    return out
+
+
+OWNS_BASIC = """\
+title: Other
+slug: other
+deck: Other
+source: {title: T, author: A, date: 2025-01-31, url: https://example.org}
+note_types:
+  - id: basic
+    name: Basic
+    anki_id: 1559383000
+    fields: [Front, Back]
+    templates:
+      - {name: Card 1, front: "{{Front}}", back: "{{Back}}"}
+notes:
+  - id: one
+    kind: quiz
+    type: basic
+    fields: {Front: A?, Back: B}
+"""
+"""A source of builder's own that declares genanki's Basic type (same id): a second deck cannot own it too."""
+
+Setup = Callable[[Path, Path], tuple[list[str], str]]
+"""(the package made earlier, the --into folder) -> (arguments after 'import', the expected error line)."""
+
+CASES: dict[str, Setup] = {
+    "missing": lambda made, into: (
+        [str(into / "absent.apkg")], f"{into / 'absent.apkg'}: no such file: check the path"),
+    "not-a-package": lambda made, into: (
+        [str(_text(into.parent / "cards.apkg"))],
+        f"{into.parent / 'cards.apkg'}: is not an Anki package (.apkg): it is not a zip file"),
+    "colpkg": lambda made, into: (
+        [str(_copy(made, into.parent / "backup.colpkg"))],
+        f"{into.parent / 'backup.colpkg'}: is a collection package (.colpkg), a whole Anki profile, not a deck: export "
+        "the deck from Anki with File > Export, 'Anki Deck Package (.apkg)', and import that"),
+    "no-notes": lambda made, into: (
+        [str(_empty(into.parent / "empty.apkg"))],
+        f"{into.parent / 'empty.apkg'}: holds no notes: there is nothing to import"),
+    "media-missing": lambda made, into: (
+        [str(_without_media(made, into.parent / "no-media.apkg"))],
+        f"{into.parent / 'no-media.apkg'}: lists the media file 'flag.png', which the package does not hold: export "
+        "the deck again with its media"),
+    "same-guid": lambda made, into: (
+        [str(_twice(into.parent / "twice.apkg"))],
+        f"{into.parent / 'twice.apkg'}: holds two notes with the GUID 'same' ('first' and 'second'): a GUID names one "
+        "note, so no later import could tell them apart; give each its own GUID where the package is made"),
+    "guid-of-another-source": lambda made, into: (
+        [str(_one_note(into.parent / "borrowed.apkg", note_guid("small", "quiz-one")))],
+        f"{into.parent / 'borrowed.apkg'}: holds the note GUID '{note_guid('small', 'quiz-one')}', which "
+        f"{into / 'small.yaml'} already uses: one note in Anki would be fought over by two sources; import into "
+        "another folder, or take those notes out of one of them"),
+    "type-of-another-source": lambda made, into: (
+        [str(made)],
+        f"{made}: holds the note type 'Basic (genanki)' (id 1559383000), which "
+        f"{write_source(into, OWNS_BASIC, 'other.yaml')} already declares: two sources in one folder cannot both "
+        "own a note type (its templates and CSS); import into another folder"),
+    "slug-of-another-source": lambda made, into: (
+        [str(made)],
+        f"{into / 'languages.yaml'}: slug 'languages' is already the slug of "
+        f"{write_source(into, SMALL_SOURCE.replace('slug: small', 'slug: languages'), 'french.yaml')}: "
+        "choose another with --slug"),
+    "existing-source": lambda made, into: (
+        [str(made), "--slug", "languages"],
+        f"{_text(into / 'languages.yaml')}: already exists: builder import never overwrites; choose another slug "
+        "with --slug"),
+    "existing-lock": lambda made, into: (
+        [str(made)],
+        f"{_text(into / 'languages.lock')}: already exists (the lock of a deck with slug 'languages'): builder import "
+        "never overwrites; choose another slug with --slug"),
+    "existing-media": lambda made, into: (
+        [str(made)],
+        f"{_folder(into / 'languages.media')}: already exists (the media folder of a deck with slug 'languages'): "
+        "builder import never overwrites; choose another slug with --slug"),
+    "cloze-without-deletion": lambda made, into: (
+        [str(_no_deletion(into.parent / "nodel.apkg"))],
+        f"{into / 'nodel.yaml'}:39: the source it makes would not load (E130 note 'no-deletion-here' has no cloze "
+        "deletion: mark a key term as {{c1::term}}): this package holds something builder cannot take over as it is"),
+    "into-not-a-folder": lambda made, into: (
+        [str(made), "--into", str(into / "nowhere")],
+        f"{into / 'nowhere'}: is not a folder: create it, or name another with --into"),
+}
+
+
+def _text(path: Path) -> Path:
+    path.write_text("front,back\n", encoding="utf-8")
+    return path
+
+
+def _folder(path: Path) -> Path:
+    path.mkdir()
+    return path
+
+
+def _copy(made: Path, path: Path) -> Path:
+    path.write_bytes(made.read_bytes())
+    return path
+
+
+def _empty(path: Path) -> Path:
+    genanki.Package(genanki.Deck(2_000_000_009, "Empty")).write_to_file(path, timestamp=TIMESTAMP)
+    return path
+
+
+def _no_deletion(path: Path) -> Path:
+    """A cloze note without a deletion, which Anki keeps without a card (measured) and builder cannot hold."""
+    deck = genanki.Deck(2_000_000_011, "NoDel")
+    deck.add_note(genanki.Note(model=genanki.CLOZE_MODEL, guid="nd1", fields=["no deletion here", ""]))
+    deck.add_note(genanki.Note(model=genanki.CLOZE_MODEL, guid="nd2", fields=["one {{c1::here}}", ""]))
+    genanki.Package(deck).write_to_file(path, timestamp=TIMESTAMP)
+    return path
+
+
+def _twice(path: Path) -> Path:
+    deck = genanki.Deck(2_000_000_010, "Twice")
+    for front in ("first", "second"):
+        deck.add_note(genanki.Note(model=genanki.BASIC_MODEL, guid="same", fields=[front, "x"]))
+    genanki.Package(deck).write_to_file(path, timestamp=TIMESTAMP)
+    return path
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_each_bad_input_is_one_line_exit_1_and_writes_nothing(made: Path, tmp_path: Path, case: str) -> None:
+    into = tmp_path / "cardsrc"
+    into.mkdir()
+    write_source(into, SMALL_SOURCE)
+    args, message = CASES[case](made, into)
+    if "--into" not in args:
+        args += ["--into", str(into)]
+    before = listing(into)
+    result = run(*args)
+    assert (result.exit_code, result.output) == (1, f"Error: {message}\n")
+    assert listing(into) == before
+
+
+def test_a_slug_that_is_no_slug_is_a_usage_error(made: Path, tmp_path: Path) -> None:
+    result = run(str(made), "--slug", "Not A Slug", "--into", str(tmp_path))
+    assert result.exit_code == 2
+    assert "'Not A Slug' is not a slug: use lowercase letters, digits and single dashes" in result.output
+
+
+def test_without_the_engine_it_names_the_extra(made: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "anki.collection", None)
+    result = run(str(made), "--into", str(tmp_path))
+    assert (result.exit_code, result.output) == (
+        1, "Error: builder import needs the Anki engine: .venv/bin/pip install -e '.[import]'\n")
+    assert listing(tmp_path) == []
