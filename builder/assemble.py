@@ -43,6 +43,8 @@ class AnkiNote:
     tags: tuple[str, ...]
     deck: str
     media: tuple[MediaFile, ...] = ()
+    kind_tag: bool = False
+    """Whether builder gave the note its kind tag (the ``tags`` addition), which goes with the subdeck."""
 
     @property
     def field_names(self) -> tuple[str, ...]:
@@ -141,6 +143,7 @@ def assemble_note(deck: Deck, note: Note, source_html: str, renderer: Renderer |
         tags=tuple(nfc(tag) for tag in note_tags(deck, note)),
         deck=nfc(deck.note_deck(note)),
         media=tuple(media[name] for name in sorted(media)),
+        kind_tag="tags" in deck.additions and note.kind is not None,
     )
 
 

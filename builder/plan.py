@@ -102,6 +102,8 @@ def same_in_anki(old: LockedNote, note: AnkiNote, content_hash: str) -> bool:
     """
     if old.hash == content_hash:
         return True
+    if not note.kind_tag:  # a deck without builder's tags: every tag is the author's (a tag "quiz" too)
+        return (old.note_type, old.fields, tuple(old.tags)) == (note.note_type.key, note.field_hashes(), note.tags)
     before = (old.note_type, old.fields, _without_kind(tuple(old.tags)))
     return before == (note.note_type.key, note.field_hashes(), _without_kind(note.tags))
 

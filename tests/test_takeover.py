@@ -385,3 +385,14 @@ def test_media_file_names_anki_could_not_keep_are_refused(name: str, refusal: st
     from builder.media import media_name_refusal
 
     assert media_name_refusal(name) == refusal
+
+
+def test_without_builder_s_tags_a_tag_named_like_a_kind_is_the_author_s(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Builder's kind tag goes with the subdeck, so it alone changing is placement; a deck's own "quiz" tag is not."""
+    project = project_with(tmp_path, SMALL_TAKEN.replace("    type: basic\n", "    type: basic\n    tags: [quiz, x]\n"))
+    assert run(project, monkeypatch, "build")[0] == 0
+    (project / "cardsrc" / "taken.yaml").write_text(SMALL_TAKEN.replace("    type: basic\n", "    type: basic\n"
+                                                                        "    tags: [x]\n"), encoding="utf-8")
+    assert run(project, monkeypatch, "diff")[1] == "taken: 1.0.0 -> 1.0.1, patch\n  ~ one: tags\n"
