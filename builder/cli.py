@@ -568,6 +568,10 @@ def import_deck(package: Path, slug: str | None, into: Path) -> None:
     if result.silenced:
         click.echo(f"Lint rules the original breaks are silenced for {', '.join(result.silenced[:5])}"
                    f"{' and more' if len(result.silenced) > 5 else ''} (marked '# came with the import')")
+    if result.risky:
+        click.echo(f"Warning: {_plural(result.risky, 'field or note type')} of it run scripts or load from the web "
+                   f"('builder check {result.source}' lists them): 'builder build' ships them only with --unsafe-html, "
+                   "for a deck you trust with every learner's Anki", err=True)
     click.echo(f"Next: 'builder build {result.source}' releases it; imported over the original, it changes nothing.")
 
 

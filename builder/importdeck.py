@@ -23,6 +23,7 @@ next import names.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import os
 import shutil
@@ -59,6 +60,8 @@ class Imported:
     silenced: tuple[str, ...]
     """Note ids (or "the deck") given a lint ignore because the original breaks a rule."""
     media_files: int = 0
+    risky: int = 0
+    """Raw fields and note types with a script or remote load: a build ships them only with ``--unsafe-html``."""
 
 
 def import_package(package_path: Path, into: Path, slug: str | None = None) -> Imported:
@@ -90,7 +93,18 @@ def import_package(package_path: Path, into: Path, slug: str | None = None) -> I
     silenced = tuple(["the deck"] * bool(decided.lint_ignore) + [n.id for n in decided.notes if n.lint_ignore])
     return Imported(source, lock_path(source, slug), media_folder(source, slug) if package.media else None,
                     len(decided.notes), len(decided.note_types), sum(not value.raw for value in fields),
-                    sum(value.raw for value in fields), silenced, len(package.media))
+                    sum(value.raw for value in fields), silenced, len(package.media), _risky(decided))
+
+
+def _risky(decided: ImportedSource) -> int:
+    """How many raw fields and note types hold what runs or loads on a learner's device (W213, W212)."""
+    from .declared import html_risks
+
+    fields = sum(bool(html_risks(value.text)) for note in decided.notes for value in note.fields.values()
+                 if value.raw)
+    kinds = sum(any(html_risks(text) for template in kind.package.templates for text in (template.front, template.back))
+                or bool(html_risks(kind.package.css)) for kind in decided.note_types)
+    return fields + kinds
 
 
 def _renderer(source: Path) -> Callable[[str], str]:
@@ -220,34 +234,51 @@ def _refused(problem: Problem) -> BuilderError:
                         "holds something builder cannot take over as it is", problem.where)
 
 
-def _note_at(decided: ImportedSource, text: str, source: Path, line: int) -> tuple[ImportedNote | None, str | None]:
-    """The note whose entry holds ``line`` of ``text``, and the field there (None outside any)."""
-    from .yamlsafe import Mapping, Sequence, parse
+class _Places:
+    """Which note, and which of its fields, a line of the written source belongs to (parsed once per pass)."""
 
-    root = parse(text, source)
-    assert isinstance(root, Mapping)
-    entries = root.items["notes"]
-    assert isinstance(entries, Sequence)
-    found: tuple[ImportedNote | None, str | None] = (None, None)
-    for note, entry in zip(decided.notes, entries.items, strict=True):
-        if entry.line > line:
-            break
-        found = (note, None)
-        fields = entry.items.get("fields") if isinstance(entry, Mapping) else None
-        if isinstance(fields, Mapping):
-            for name, (key_line, _) in fields.key_lines.items():
-                if key_line <= line:
-                    found = (note, name)
-    return found
+    def __init__(self, decided: ImportedSource, text: str, source: Path) -> None:
+        from .yamlsafe import Mapping, Sequence, parse
+
+        root = parse(text, source)
+        assert isinstance(root, Mapping) and isinstance(root.items["notes"], Sequence)
+        self.starts: list[int] = []
+        self.notes: list[ImportedNote] = []
+        self.fields: list[list[tuple[int, int, str]]] = []
+        """Per note: (first line, last line, field name) of each field."""
+        for note, entry in zip(decided.notes, root.items["notes"].items, strict=True):
+            assert isinstance(entry, Mapping)
+            self.starts.append(entry.line)
+            self.notes.append(note)
+            given = entry.items.get("fields")
+            keys = sorted(line for line, _ in entry.key_lines.values())
+            spans: list[tuple[int, int, str]] = []
+            if isinstance(given, Mapping):
+                after = [line for line in keys if line > entry.key_lines["fields"][0]]
+                end = after[0] - 1 if after else 1 << 62
+                lines = sorted((line, name) for name, (line, _) in given.key_lines.items())
+                for index, (line, name) in enumerate(lines):
+                    last = lines[index + 1][0] - 1 if index + 1 < len(lines) else end
+                    spans.append((line, last, name))
+            self.fields.append(spans)
+
+    def at(self, line: int) -> tuple[ImportedNote | None, str | None]:
+        """The note whose entry holds ``line``, and the field there (None outside any)."""
+        index = bisect.bisect_right(self.starts, line) - 1
+        if index < 0 or not line:
+            return None, None
+        name = next((name for first, last, name in self.fields[index] if first <= line <= last), None)
+        return self.notes[index], name
 
 
 def _markdown_at(decided: ImportedSource, text: str, source: Path, problems: Iterable[Problem]) -> set[tuple[str, str]]:
     spots = set()
+    places = _Places(decided, text, source)
     for problem in problems:
-        note, name = _note_at(decided, text, source, problem.where.line)
+        note, name = places.at(problem.where.line)
         if note is not None and name is not None and not note.fields[name].raw:
             spots.add((note.id, name))
-        elif note is not None:  # a note-wide problem (a cloze without deletion): its Markdown fields go raw
+        elif note is not None and name is None:  # a note-wide problem (a cloze without deletion): Markdown goes raw
             spots |= {(note.id, field) for field, value in note.fields.items() if not value.raw}
     return spots
 
@@ -255,8 +286,9 @@ def _markdown_at(decided: ImportedSource, text: str, source: Path, problems: Ite
 def _silenced(decided: ImportedSource, text: str, source: Path, problems: Iterable[Problem]) -> ImportedSource:
     by_note: dict[str, set[str]] = {}
     deck_codes = set(decided.lint_ignore)
+    places = _Places(decided, text, source)
     for problem in problems:
-        note, _ = _note_at(decided, text, source, problem.where.line)
+        note, _ = places.at(problem.where.line)
         if note is None:
             deck_codes.add(problem.code)
         else:

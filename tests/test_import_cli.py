@@ -189,3 +189,33 @@ def test_without_the_engine_it_names_the_extra(made: Path, tmp_path: Path, monke
     assert (result.exit_code, result.output) == (
         1, "Error: builder import needs the Anki engine: .venv/bin/pip install -e '.[import]'\n")
     assert listing(tmp_path) == []
+
+
+def test_a_deck_with_scripts_imports_and_says_the_build_needs_the_flag(tmp_path: Path) -> None:
+    deck = genanki.Deck(2_000_000_030, "Scripted")
+    deck.add_note(genanki.Note(model=genanki.BASIC_MODEL, guid="s1", fields=["Hi<script>alert(1)</script>", "Yes"]))
+    package = tmp_path / "scripted.apkg"
+    genanki.Package(deck).write_to_file(package, timestamp=TIMESTAMP)
+    into = tmp_path / "cardsrc"
+    into.mkdir()
+    result = run(str(package), "--into", str(into))
+    assert result.exit_code == 0, result.output
+    assert (f"Warning: 1 field or note type of it run scripts or load from the web ('builder check "
+            f"{into / 'scripted.yaml'}' lists them): 'builder build' ships them only with --unsafe-html, for a deck "
+            "you trust with every learner's Anki\n") in result.output
+    built = CliRunner().invoke(cli, ["build", str(into / "scripted.yaml"), "--out", str(tmp_path / "dist")])
+    assert built.exit_code == 1 and "field 'Front' is raw HTML with a script" in built.output
+
+
+def test_what_an_import_says(tmp_path: Path) -> None:
+    package = genanki_package(tmp_path)
+    into = tmp_path / "cardsrc"
+    into.mkdir()
+    result = run(str(package), "--into", str(into))
+    assert (result.exit_code, result.output.splitlines()) == (0, [
+        f"Imported 10 notes of 4 note types from {package} into {into / 'languages.yaml'}: 15 fields as Markdown, "
+        "5 as HTML",
+        f"Wrote 1 media file to {into / 'languages.media'}/",
+        f"Next: 'builder build {into / 'languages.yaml'}' releases it; imported over the original, it changes "
+        "nothing.",
+    ])
