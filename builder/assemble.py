@@ -129,7 +129,7 @@ def assemble_note(deck: Deck, note: Note, source_html: str, renderer: Renderer |
             field.text, Location(deck.path, field.line), base_dir=base_dir, allow_html=deck.allow_html
         )
         if "hashed-media" not in deck.additions:
-            rendered = _own_names(rendered)
+            rendered = own_names(rendered)
         if note_type.is_cloze and may_drop_deletions(field.text):  # Anki reads deletions in every field
             _check_deletions_kept(note, field.text, rendered.html, Location(deck.path, field.line))
         values.append(nfc(rendered.html))
@@ -167,7 +167,7 @@ class _Named:
         self.media = media
 
 
-def _own_names(rendered: RenderedLike) -> RenderedLike:
+def own_names(rendered: RenderedLike) -> RenderedLike:
     """``rendered`` with each image named by its file's own name instead of a hash of its bytes.
 
     ``src="b-<hash>.<ext>"`` is only ever written by the renderer (text has ``&quot;``).

@@ -474,8 +474,12 @@ def preview(sources: tuple[Path, ...], out_dir: Path | None, png: bool, open_gal
 @click.argument("export", type=click.Path(path_type=Path, exists=False, dir_okay=True, readable=False))
 @sources_argument
 @click.option("--apply", "apply_edits", is_flag=True,
-              help="Write the edits into the sources; only the edited values change.")
-def pull(export: Path, sources: tuple[Path, ...], apply_edits: bool) -> None:
+              help="Write the edits into the sources; only the edited values change. Exits 1 when a conflict "
+                   "or a refused edit is left for you to merge by hand.")
+@click.option("--as-html", is_flag=True,
+              help="An edit no Markdown renders back, in a field of a note type the source declares, is "
+                   "written as raw HTML {html: ...} instead of refused.")
+def pull(export: Path, sources: tuple[Path, ...], apply_edits: bool, as_html: bool) -> None:
     """Show what a learner edited inside Anki in the notes of each SOURCE, read from EXPORT.
 
     EXPORT is a deck exported from Anki, AnkiDroid or AnkiMobile (.apkg, any
@@ -483,7 +487,9 @@ def pull(export: Path, sources: tuple[Path, ...], apply_edits: bool) -> None:
     copy). Prints each edited field with the source's file:line, old and new
     text; conflicts, and what the source does not own (personal tags, the
     Source field, retired notes, unknown notes), are reported and never
-    written. Needs the pull extra: .venv/bin/pip install -e '.[pull]'.
+    written. With --apply, exits 1 when conflicts or refused edits are left
+    unwritten (like a merge with conflicts). Needs the pull extra:
+    .venv/bin/pip install -e '.[pull]'.
 
     \b
     Example:
@@ -501,11 +507,11 @@ def pull(export: Path, sources: tuple[Path, ...], apply_edits: bool) -> None:
     from .pull import pull_source
     from .pulltext import describe_report
 
-    matched, pending = 0, 0
+    matched, pending, unwritten = 0, 0, [0, 0]
 
     def pull_one(source: Path) -> None:
         nonlocal matched, pending
-        result = pull_source(source, exported)
+        result = pull_source(source, exported, as_html=as_html)
         if not result.found:
             if sources:
                 raise BuilderError(f"holds none of the {result.released} released notes of {source} "
@@ -515,7 +521,9 @@ def pull(export: Path, sources: tuple[Path, ...], apply_edits: bool) -> None:
         for line in describe_report(result):
             click.echo(line)
         if apply_edits:
-            _write_pulled(result)
+            refused = _write_pulled(result)
+            unwritten[0] += len(result.having("conflict"))
+            unwritten[1] += len(result.having("refused")) + refused
         else:
             pending += len(result.having("edit"))
 
@@ -526,6 +534,13 @@ def pull(export: Path, sources: tuple[Path, ...], apply_edits: bool) -> None:
         failed = True
     if pending:
         click.echo(f"To write {_plural(pending, 'edit')} into the sources: builder pull {export} --apply")
+    if any(unwritten):  # like a merge with conflicts: a script must not release as if all were in
+        conflicts, refused = unwritten
+        left = ", ".join(part for part in (_plural(conflicts, "conflict") * bool(conflicts),
+                                           f"{refused} refused" * bool(refused)) if part)
+        report(BuilderError(f"{left} not written: merge {'it' if sum(unwritten) == 1 else 'them'} into the "
+                            "sources by hand (builder pull shows what is left)", export))
+        failed = True
     if failed:
         sys.exit(1)
 
@@ -575,8 +590,8 @@ def import_deck(package: Path, slug: str | None, into: Path) -> None:
     click.echo(f"Next: 'builder build {result.source}' releases it; imported over the original, it changes nothing.")
 
 
-def _write_pulled(result: Any) -> None:
-    """Write one report's edits and say what was written and what refused."""
+def _write_pulled(result: Any) -> int:
+    """Write one report's edits and say what was written and what refused; returns how many were refused."""
     from .pulltext import describe_refusal
     from .pullwrite import apply_report
 
@@ -586,6 +601,7 @@ def _write_pulled(result: Any) -> None:
     if written:
         click.echo(f"Wrote {_plural(len(written), 'edit')} to {result.source}: 'builder diff' lists them, "
                    "'builder build' releases them.")
+    return len(refused)
 
 
 def main() -> None:

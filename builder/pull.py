@@ -1,6 +1,9 @@
 """``builder pull``: what learners changed inside Anki, note by note and field by field, against the source.
 
-A learner's note is found by its GUID (from the deck's slug and the note's id).
+A learner's note is found by its GUID (``Deck.guid``: the note's ``guid:``, else
+made from the deck's slug and the note's id). Fields of the built-in types map
+to their source keys; fields of a type the source declares are its ``fields:``
+by name, and a raw HTML one (``{html: ...}``) takes the learner's HTML exactly.
 A field is *not* an edit when it is one the note was ever shipped with (the lock
 keeps every state, :class:`builder.lock.EarlierState`: a learner still on an old
 release has edited nothing), or when it equals the source's field once what
@@ -10,12 +13,14 @@ Anki's editor changes without meaning to is taken out
 * an *edit* when the source has not changed that field since the state the
   learner's copy comes from (the states their untouched fields and tags still
   match); it goes back as Markdown only when that Markdown renders to the same
-  HTML again (:func:`builder.htmlmd.markdown_for`), else it is *refused*;
+  HTML again (:func:`builder.htmlmd.markdown_for`), else it is *refused* (or,
+  with ``as_html``, written as raw HTML in a declared type's field);
 * a *conflict* when the source changed the field too: never applied;
 * *kept* (reported, never written) for what the source does not own: Anki's
-  personal tags ``marked`` and ``leech``, the tags every note gets (slug, kind,
-  deck-wide tags), the generated Source field, retired notes and their
-  tombstones, notes the deck does not know, and a note whose type was changed.
+  personal tags ``marked`` and ``leech``, the tags every note gets (slug and
+  kind when the deck's ``additions`` has ``tags``; deck-wide tags), the
+  generated Source field, retired notes and their tombstones, notes the deck
+  does not know, and a note whose type was changed.
 
 Tags merge by set: the learner's added and removed tags, against the state
 they started from, are carried into the note's ``tags``; that never conflicts.
@@ -29,7 +34,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .assemble import RETIRED_TAG, AnkiNote, assemble, nfc, plain_summary
+from .assemble import RETIRED_TAG, AnkiNote, assemble, nfc, own_names, plain_summary
+from .declared import html_risks
 from .errors import BuilderError, Location
 from .export import ExportedNote
 from .formats import TAG_RE, UNHELD_RE, tag_key
@@ -63,10 +69,13 @@ class Finding:
     """The source's text (Markdown)."""
     new: str = ""
     """The learner's text: Markdown when it converts, else the HTML Anki holds."""
-    key: str = ""
-    """The source key an edit writes: text, question, answer, extra or tags."""
+    key: str | tuple[str, ...] = ""
+    """The source key an edit writes: text, question, answer, extra or tags; for a note type the source
+    declares, the path ``("fields", name)``, or ``("fields", name, "html")`` for raw HTML."""
     value: str | tuple[str, ...] = ""
-    """What an edit writes: the Markdown (empty: remove the key), or the note's new tag list."""
+    """What an edit writes: the Markdown or raw HTML (empty: remove the key), or the note's new tag list."""
+    order: tuple[str, ...] = ()
+    """A declared type's field names in order: where a field the note lacks is added."""
 
 
 @dataclass(frozen=True)
@@ -88,8 +97,12 @@ def field_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def pull_source(source: Path, exported: Sequence[ExportedNote]) -> PullReport:
-    """What the learner whose Anki ``exported`` holds changed in the notes of ``source``."""
+def pull_source(source: Path, exported: Sequence[ExportedNote], *, as_html: bool = False) -> PullReport:
+    """What the learner whose Anki ``exported`` holds changed in the notes of ``source``.
+
+    ``as_html``: an edit no Markdown gives back, in a field of a type the source declares, is an edit
+    that writes the field as raw HTML (``{html: ...}``) instead of a refusal.
+    """
     deck = load_deck(source)
     lock = read_lock(lock_path(source, deck.slug))
     if lock is None:
@@ -105,7 +118,7 @@ def pull_source(source: Path, exported: Sequence[ExportedNote]) -> PullReport:
         locked, theirs = lock.notes.get(note.id), by_guid.get(deck.guid(note))
         if locked is not None and theirs is not None:
             found += 1
-            findings += _NoteReader(deck, note, locked, current[note.id], renderer).findings(theirs)
+            findings += _NoteReader(deck, note, locked, current[note.id], renderer, as_html).findings(theirs)
     in_source = {note.id for note in deck.notes}
     for note_id, locked in sorted(lock.notes.items()):
         theirs = by_guid.get(locked.guid)
@@ -120,8 +133,9 @@ def pull_source(source: Path, exported: Sequence[ExportedNote]) -> PullReport:
 def _ours(deck: Deck, note: ExportedNote) -> bool:
     """Whether a note the deck does not know sits in the deck's decks or uses its note types."""
     types = {note_type.name for note_type in deck.note_types.values()}
+    decks = {deck.deck_name, *(own.deck for own in deck.notes if own.deck)}
     return note.note_type.rstrip("+") in types or any(
-        name == deck.deck_name or name.startswith(deck.deck_name + "::") for name in note.decks)
+        name in decks or name.startswith(deck.deck_name + "::") for name in note.decks)
 
 
 def _unknown(deck: Deck, note: ExportedNote) -> Finding:
@@ -156,8 +170,10 @@ def _retired(deck: Deck, note_id: str, locked: LockedNote, theirs: ExportedNote)
 class _NoteReader:
     """Compares one learner's note with the states the lock knows and the source's current note."""
 
-    def __init__(self, deck: Deck, note: Note, locked: LockedNote, current: AnkiNote, renderer: Renderer) -> None:
+    def __init__(self, deck: Deck, note: Note, locked: LockedNote, current: AnkiNote, renderer: Renderer,
+                 as_html: bool = False) -> None:
         self.deck, self.note, self.locked, self.current, self.renderer = deck, note, locked, current, renderer
+        self.as_html = as_html
         self.where = deck.where(note.line)
 
     def findings(self, theirs: ExportedNote) -> list[Finding]:
@@ -189,7 +205,8 @@ class _NoteReader:
 
     def field_finding(self, name: str, value: str, old_html: str, conflict: bool) -> Finding:
         note_type = self.current.note_type
-        key = {field_name: source_key for source_key, field_name in note_type.inputs}.get(name)
+        declared = self.note.form is None  # a type the source declares: its fields are keyed by name
+        key = name if declared else {field: key for key, field in note_type.inputs}.get(name)
         source_field = self.note.fields.get(key) if key else None
         where = self.deck.where(source_field.line) if source_field else self.where
         old = source_field.text if source_field else ""
@@ -197,28 +214,41 @@ class _NoteReader:
             made = ("the Source field is made from the deck's 'source:'; edit that instead"
                     if name == note_type.source_field else "no source key fills this field")
             return Finding(self.note.id, where, name, "kept", made, old_html, value)
+        raw = source_field is not None and source_field.raw
+        path: str | tuple[str, ...] = key if not declared else ("fields", name, "html") if raw else ("fields", name)
+        order = note_type.fields if declared else ()
+
+        def found(status: str, reason: str, new: str, written: str = "") -> Finding:
+            if conflict and status in ("edit", "refused"):
+                status, reason, written = "conflict", _CONFLICT, ""
+            return Finding(self.note.id, where, name, status, reason, old, new, path, written, order)
+
         if not normalised(value):
-            if key not in OPTIONAL_KEYS:
+            if not declared and key not in OPTIONAL_KEYS:
                 return Finding(self.note.id, where, name, "refused", f"'{key}' cannot be empty", old, "", key)
-            return Finding(self.note.id, where, name, "conflict" if conflict else "edit",
-                           _CONFLICT if conflict else "", old, "", key, "")
+            return found("edit", "", "")
+        if raw:  # the learner's HTML, exactly as Anki holds it
+            problem = _field_problem(value, False) or _new_risk(value, old)
+            return found("refused", problem, value) if problem else found("edit", "", value, value)
         try:
             markdown = self.markdown(value, old, old_html, where)
         except (Unconvertible, BuilderError) as exc:
-            status, reason = ("conflict", _CONFLICT) if conflict else ("refused", str(exc))
-            return Finding(self.note.id, where, name, status, reason, old, value, key)
-        if conflict:
-            return Finding(self.note.id, where, name, "conflict", _CONFLICT, old, markdown, key)
-        problem = _field_problem(markdown, note_type.is_cloze and key == note_type.inputs[0][0])
-        if problem:
-            return Finding(self.note.id, where, name, "refused", problem, old, markdown, key)
-        return Finding(self.note.id, where, name, "edit", "", old, markdown, key, markdown)
+            if not declared or conflict:
+                return found("refused", str(exc), value)
+            if not self.as_html:
+                return found("refused", f"{exc} (--as-html writes it as raw HTML)", value)
+            path = ("fields", name, "html")
+            problem = _field_problem(value, False) or _new_risk(value, old)
+            return found("refused", problem, value) if problem else found("edit", _AS_HTML, value, value)
+        problem = _field_problem(markdown, note_type.is_cloze and not declared and key == note_type.inputs[0][0])
+        return found("refused", problem, markdown) if problem else found("edit", "", markdown, markdown)
 
     def markdown(self, value: str, old: str, old_html: str, where: Location) -> str:
         base = self.deck.path.parent
 
         def render(text: str) -> str:
-            return nfc(self.renderer.field(text, where, base_dir=base, allow_html=self.deck.allow_html).html)
+            rendered = self.renderer.field(text, where, base_dir=base, allow_html=self.deck.allow_html)
+            return nfc((rendered if "hashed-media" in self.deck.additions else own_names(rendered)).html)
 
         root = base.resolve()
         images = {media.name: Path(os.path.relpath(media.source, root)).as_posix() for media in self.current.media}
@@ -237,7 +267,8 @@ class _NoteReader:
         had = {tag_key(tag) for tag in base.tags}
         changes = [f"+{tag}" for tag in theirs.tags if tag_key(tag) not in had]
         changes += [f"-{tag}" for tag in base.tags if tag_key(tag) not in mine]
-        generated = {tag_key(tag) for tag in (self.deck.slug, *NOTE_KINDS, *self.deck.tags, RETIRED_TAG)}
+        added = (self.deck.slug, *NOTE_KINDS) if "tags" in self.deck.additions else ()
+        generated = {tag_key(tag) for tag in (*added, *self.deck.tags, RETIRED_TAG)}
         personal = [change for change in changes if tag_key(change[1:]) in PERSONAL_TAGS]
         deckwide = [change for change in changes if tag_key(change[1:]) in generated]
         own = [change for change in changes if change not in personal and change not in deckwide]
@@ -264,7 +295,17 @@ class _NoteReader:
         return out
 
 
+_AS_HTML = "no Markdown renders it back, so it is written as raw HTML {html: ...} (--as-html)"
 _CONFLICT = "changed in Anki and in the source since the learner's copy: not applied, merge it by hand"
+
+
+def _new_risk(html_text: str, old: str) -> str:
+    """Why raw HTML with a script or remote load the source's field did not have is refused, or ""."""
+    risks = [risk for risk in html_risks(html_text) if risk not in html_risks(old)]
+    if not risks:
+        return ""
+    return (f"it has {risks[0]}, which Anki would run or fetch on every learner's device (a build refuses it "
+            "without --unsafe-html): copy it in by hand if every learner can trust it")
 
 
 def _field_problem(markdown: str, cloze_text: bool) -> str:

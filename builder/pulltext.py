@@ -23,7 +23,7 @@ def describe_report(report: PullReport) -> list[str]:
 
 def _finding_lines(finding: Finding) -> list[str]:
     who = f"{finding.note_id}: " if finding.note_id else ""
-    reason = "" if finding.status == "edit" else f": {finding.reason}"
+    reason = f": {finding.reason}" if finding.reason else ""
     head = f"  {MARKS[finding.status]} {finding.where}: {who}{finding.subject}{reason}"
     if not finding.old and not finding.new:
         return [head]
@@ -31,6 +31,8 @@ def _finding_lines(finding: Finding) -> list[str]:
 
 
 def _side(mark: str, text: str) -> list[str]:
+    """The text's lines; a raw HTML field's line breaks at the end show nothing, so they are left out."""
+    text = text.rstrip("\n")
     return [f"      {mark} {line}" for line in text.split("\n")] if text else [f"      {mark} (empty)"]
 
 

@@ -16,7 +16,8 @@ from pathlib import Path
 from .errors import BuilderError
 from .files import atomic_write
 from .pull import Finding, PullReport
-from .source import deck_from_tree
+from .source import Note, deck_from_tree
+from .sourcevalues import Field
 from .yamledit import EditRefused, ReadBack, ValueEdit, edit_values
 from .yamlsafe import parse, read_source_text
 
@@ -26,11 +27,12 @@ _BOM = b"\xef\xbb\xbf"
 def read_back(path: Path) -> ReadBack:
     """What a source says, for :func:`builder.yamledit.edit_values` to compare before and after an edit."""
 
-    def values(text: str) -> dict[str, dict[str, object]]:
+    def values(text: str) -> dict[str, dict[object, object]]:
         deck = deck_from_tree(parse(text, path), path)
-        notes: dict[str, dict[str, object]] = {
-            note.id: {**{key: field.text for key, field in note.fields.items()},
-                      "tags": note.tags, "kind": note.kind, "lint": note.lint_ignore}
+        notes: dict[str, dict[object, object]] = {
+            note.id: {**{_key(note, name, field): field.text for name, field in note.fields.items()},
+                      "tags": note.tags, "kind": note.kind, "lint": note.lint_ignore, "guid": note.guid,
+                      "deck": note.deck, "type": note.type}
             for note in deck.notes
         }
         description = deck.description.text if deck.description else None
@@ -39,6 +41,13 @@ def read_back(path: Path) -> ReadBack:
         return notes
 
     return values
+
+
+def _key(note: Note, name: str, field: Field) -> str | tuple[str, ...]:
+    """How an edit names a field: a built-in type's key (``answer``), or its path under ``fields``."""
+    if note.form:
+        return name
+    return ("fields", name, "html") if field.raw else ("fields", name)
 
 
 def apply_report(report: PullReport) -> tuple[tuple[Finding, ...], tuple[Finding, ...]]:
@@ -80,4 +89,5 @@ def apply_report(report: PullReport) -> tuple[tuple[Finding, ...], tuple[Finding
 
 
 def _value_edit(finding: Finding) -> ValueEdit:
-    return ValueEdit(finding.note_id, finding.key, finding.value)
+    raw = isinstance(finding.key, tuple) and finding.key[-1:] == ("html",)
+    return ValueEdit(finding.note_id, finding.key, finding.value, exact=raw, order=finding.order)

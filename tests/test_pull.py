@@ -258,7 +258,9 @@ def test_an_edit_on_both_sides_is_a_conflict_and_a_lossy_one_is_refused(
     package = export(learner, folder / "export.apkg")
     before = (folder / SOURCE).read_bytes()
     result = pull(package.name, "--apply")
-    assert (result.exit_code, result.stderr) == (0, "")
+    assert (result.exit_code, result.stderr) == (  # like a merge with conflicts: a script can tell
+        1, "Error: export.apkg: 1 conflict, 1 refused not written: merge them into the sources by hand (builder "
+           "pull shows what is left)\n")
     assert result.stdout.splitlines() == [
         "pulled: 1 conflict, 1 refused (the export holds 5 of its 5 released notes)",
         "  ? cardsrc/pulled.yaml:14: plain-one: Answer: it has <u>, which Markdown cannot write",

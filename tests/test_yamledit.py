@@ -129,3 +129,79 @@ def test_what_cannot_be_edited_in_place_is_refused(text: str, edit: ValueEdit, r
     with pytest.raises(EditRefused) as refused:
         edit_values(text, [edit], read_back(Path("edits.yaml")))
     assert str(refused.value) == reason
+
+
+DECLARED = """\
+title: Edits
+slug: edits
+deck: Edits
+note_types:
+  - id: pair
+    name: Pair
+    fields: [Front, Back, Note]
+    templates:
+      - name: Card 1
+        front: '{{{{Front}}}} {{{{Note}}}}'
+        back: '{{{{Back}}}}'
+notes:
+  - id: one
+    kind: quiz
+    type: pair
+    fields:
+{fields}
+    tags: [t]
+  - id: two
+    kind: quiz
+    type: pair
+    fields:
+      Front: Stays.
+"""
+ORDER = ("Front", "Back", "Note")
+
+
+@pytest.mark.parametrize(
+    ("fields", "key", "value", "expected"),
+    [
+        ("      Front: F\n      Back: Old.  # why", ("fields", "Back"), "New.",
+         "      Front: F\n      Back: New.  # why"),
+        ("      Front: F\n      Note: N", ("fields", "Back"), "- a\n- b",
+         "      Front: F\n      Back: |\n        - a\n        - b\n      Note: N"),
+        ("      Note: N", ("fields", "Front"), "F.", "      Front: F.\n      Note: N"),
+        ("      Front: F\n      Back: B", ("fields", "Back"), "", "      Front: F"),
+        ("      Front: F\n      Back:\n        html: |\n          <p>a</p>", ("fields", "Back", "html"), "<p>b</p>",
+         "      Front: F\n      Back:\n        html: |-\n          <p>b</p>"),
+        ("      Front: F\n      Back:\n        html: x", ("fields", "Back", "html"), "<p>b</p>\n",
+         "      Front: F\n      Back:\n        html: |\n          <p>b</p>"),
+        ("      Front: F\n      Back:\n        html: |-\n          x", ("fields", "Back", "html"), "a\n\n",
+         "      Front: F\n      Back:\n        html: |+\n          a\n"),
+        ("      Front: F\n      Back: {html: \"x\"}", ("fields", "Back", "html"), "y\nz",
+         "      Front: F\n      Back: {html: \"y\\nz\"}"),
+        ("      Front: F\n      Back: {html: x}", ("fields", "Back", "html"), "a, b",
+         "      Front: F\n      Back: {html: 'a, b'}"),
+        ("      Front: F\n      Back:\n        html: x\n      Note: N", ("fields", "Back", "html"), "",
+         "      Front: F\n      Note: N"),
+        ("      Front: F\n      Back: {html: x}", ("fields", "Back", "html"), "", "      Front: F"),
+        ("      Front: F\n      Back: Old.", ("fields", "Back", "html"), "<u>x</u>",
+         "      Front: F\n      Back:\n        html: <u>x</u>"),
+        ("      Front: F", ("fields", "Note", "html"), "<u>x</u>\n",
+         "      Front: F\n      Note:\n        html: |\n          <u>x</u>"),
+    ],
+    ids=["markdown", "add-between", "add-first", "remove", "raw-block-exact", "raw-plain-to-block-clip",
+         "raw-keep-breaks", "raw-flow-double", "raw-flow-plain-to-single", "remove-raw", "remove-raw-flow",
+         "markdown-to-raw", "add-raw"],
+)
+def test_fields_of_a_declared_type_are_edited_by_path_and_raw_html_reads_back_exactly(
+    fields: str, key: tuple[str, ...], value: str, expected: str
+) -> None:
+    text = DECLARED.format(fields=fields)
+    raw = key[-1] == "html"
+    new = edit_values(text, [ValueEdit("one", key, value, exact=raw, order=ORDER)], read_back(Path("edits.yaml")))
+    assert new == DECLARED.format(fields=expected)
+
+
+def test_a_declared_field_in_a_flow_mapping_cannot_be_added() -> None:
+    text = DECLARED.format(fields="      Front: F").replace("    fields:\n      Front: F\n", "    fields: {Front: F}\n",
+                                                          1)
+    with pytest.raises(EditRefused) as refused:
+        edit_values(text, [ValueEdit("one", ("fields", "Back"), "B", order=ORDER)], read_back(Path("edits.yaml")))
+    assert str(refused.value) == "'Back' of note 'one' would go into a flow mapping {...}: edit it by hand"
