@@ -30,12 +30,13 @@ SOURCES = sorted([REPO / "cardsrc" / "pinterest-ai-platform.yaml",
 
 @pytest.mark.parametrize("source", SOURCES, ids=[path.stem for path in SOURCES])
 def test_every_field_of_the_shipped_and_fixture_decks_reads_back_as_its_own_markdown(source: Path) -> None:
+    """Every Markdown field; a raw HTML one (``{html: ...}``) is no Markdown, and pull writes it back as HTML."""
     deck = load_deck(source)
     context = Context({}, allow_html=deck.allow_html)
     different = [
         (note.id, key, field.text)
         for note in deck.notes for key, field in note.fields.items()
-        if to_markdown(render(field.text, deck.allow_html), context) != field.text
+        if not field.raw and to_markdown(render(field.text, deck.allow_html), context) != field.text
     ]
     assert different == []
 
