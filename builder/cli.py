@@ -290,11 +290,15 @@ def diff(sources: tuple[Path, ...], exit_code: bool, unsafe_html: bool) -> None:
 @cli.command()
 @sources_argument
 @click.option("--strict", is_flag=True, help="Exit with 1 on warnings too, not only on errors.")
-def check(sources: tuple[Path, ...], strict: bool) -> None:
+@click.option("--allow-schema-change", is_flag=True,
+              help="Check as 'builder build --allow-schema-change' builds: a note type's schema change is a "
+                   "warning (W215), not an error (E166).")
+def check(sources: tuple[Path, ...], strict: bool, allow_schema_change: bool) -> None:
     """Validate each SOURCE like the build does and lint its notes.
 
     Prints one 'file:line:col: CODE message' per problem (every code is in
     docs/reference/checks.md); exits 1 on errors, or on warnings with --strict.
+    Every error is one 'builder build' would refuse the source for.
 
     \b
     Example:
@@ -304,7 +308,8 @@ def check(sources: tuple[Path, ...], strict: bool) -> None:
 
     paths = resolve_sources(sources)
     problems: list[Problem] = []
-    failed = each_source(paths, lambda source: problems.extend(check_source(source)))
+    failed = each_source(paths, lambda source: problems.extend(
+        check_source(source, allow_schema_change=allow_schema_change)))
     result = CheckReport.of(problems, len(paths))
     for path, found in itertools.groupby(result.problems, key=lambda problem: problem.where.path):
         for line in capped([str(problem) for problem in found], _more_problems(path)):

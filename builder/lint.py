@@ -5,7 +5,8 @@ E-codes) and linting stops there for that file, because the rules below need a
 typed ``Deck``. Linting works on the parsed tree as well as on the deck so
 every finding can point at a line *and* a column, like a compiler.
 
-Codes: ``E1xx`` are the loader's, ``L3xx`` are lint errors (a card is broken
+Codes: ``E1xx`` are the loader's (``E161``-``E166`` what the build refuses
+against the deck's lock, decided in ``builder.lockgate``), ``L3xx`` are lint errors (a card is broken
 or unfinished: a placeholder, a duplicate, an empty front) and ``W2xx`` are
 warnings (W206-W209 are flashcard craft, measured in ``craft.py``). The
 table of every code is ``builder.lintrules``; the W rules are here, the L rules
@@ -38,6 +39,7 @@ from .declared import html_risks, template_risks
 from .errors import InvalidSource, Location, LockError, Problem, SourceError
 from .layout import lock_path
 from .lintrules import DEFAULT_ANSWER_MAX_WORDS, RULES, TODO_FIELD, TODO_MARK, finding
+from .lockgate import lock_problems
 from .lockread import read_lock
 from .places import Places
 from .releasegate import release_problems
@@ -71,32 +73,33 @@ class CheckReport:
         return bool(self.errors or (strict and self.warnings))
 
 
-def check_source(path: Path) -> list[Problem]:
-    """Every finding of one source; a source the loader refuses is findings too (its E codes), not an error."""
+def check_source(path: Path, *, allow_schema_change: bool = False) -> list[Problem]:
+    """Every finding of one source; a source the loader refuses is findings too (its E codes), not an error.
+
+    ``allow_schema_change`` is the build's flag: with it a note type's schema change is a warning (W215), as the
+    build then lets it through, else an error (E166), as the build refuses it.
+    """
     try:
         text = read_source_text(path)
         root = parse(text, path)
         deck = deck_from_tree(root, path)
     except SourceError as error:
         return problems_of(error, path)
+    places = Places(path, (root, text.splitlines()))
     found = sibling_problems(path, own_claims(deck))
-    found += _lock_problems(path, deck)
-    return found + _lint_deck(deck, Places(path, (root, text.splitlines())))
+    found += _lock_problems(deck, places, allow_schema_change=allow_schema_change)
+    return found + _lint_deck(deck, places)
 
 
-def _lock_problems(source: Path, deck: Deck) -> list[Problem]:
-    """An E160 where the lock the build would read is unusable (damaged, a merge conflict); an E161 for each
-    note whose GUID is not the one the lock gives it (a build refuses both)."""
-    lock_file = lock_path(source, deck.slug)
+def _lock_problems(deck: Deck, places: Places, *, allow_schema_change: bool) -> list[Problem]:
+    """An E160 where the lock the build would read is unusable (damaged, a merge conflict); else what the
+    build refuses against it (:mod:`builder.lockgate`): a released note's type or GUID, a type's id or schema."""
+    lock_file = lock_path(deck.path, deck.slug)
     try:
-        lock = read_lock(lock_file)
+        previous = read_lock(lock_file)
     except LockError as error:
         return [Problem(error.where or Location(lock_file), "E160", error.message)]
-    locked = lock.notes if lock is not None else {}
-    return [Problem(deck.where(note.line), "E161", (
-        f"note '{note.id}': the lock gives it GUID {old.guid}; a GUID never changes, or learners get a duplicate "
-        f"and lose its history: give it 'guid: {old.guid}', or the GUID it had"))
-        for note in deck.notes if (old := locked.get(note.id)) is not None and old.guid != deck.guid(note)]
+    return lock_problems(deck, previous, places, allow_schema_change=allow_schema_change)
 
 
 def problems_of(error: SourceError, path: Path) -> list[Problem]:

@@ -69,10 +69,21 @@ LOADER_RULES = (
     Rule("E160", "error", "The deck's lock cannot be used, so the build refuses too: it is damaged, holds a git "
          "merge conflict (take it whole from the side whose release was published, then build), or is not a "
          "plain file."),
+    Rule("E161", "error", "A released note's GUID differs from the lock's (its `guid`, or the one slug and id give): "
+         "learners would get a duplicate and lose its history."),
+    Rule("E162", "error", "A released note's `type` differs from the lock's: Anki never changes a note's type on "
+         "import and would skip it as conflicting. Keep the type, or give the note a new `id`."),
+    Rule("E163", "error", "A note would have the GUID another note has in the lock: Anki would take the two for one "
+         "note."),
+    Rule("E164", "error", "A released note type's id differs from the lock's (its `anki_id`): Anki would take it "
+         "for another type and skip every note of it as conflicting."),
+    Rule("E165", "error", "Notes in the lock (retired ones too) have a note type the deck no longer declares in "
+         "`note_types`."),
+    Rule("E166", "error", "A released note type's field or template names (or whether it is a cloze type) change: "
+         "Anki would import a copy (`Name+`) and skip every existing note, so a build refuses it without "
+         "`--allow-schema-change` (check with the flag reports W215 instead)."),
     Rule("E151", "error", "Another source in the same folder claims a note type id this one claims (an "
          "`anki_id` repeating another deck's type): learners who import both would get one note type for two."),
-    Rule("E161", "error", "A note's GUID (its `guid`, or the one its slug and id give) is not the one the lock "
-         "gives it: a released note's GUID never changes, or learners get a duplicate and lose its history."),
     Rule("E170", "error", "A note type in `note_types` is one Anki would refuse or change: a template that does not "
          "parse, names a field the type does not have or shows no field on its front; two fronts alike; a cloze "
          "type without `{{cloze:Field}}` or with more than one template; field names Anki rewrites (`:{}\"`, a "
@@ -111,6 +122,8 @@ LINT_RULES = (
     Rule("W213", "warning", "A raw HTML field (`fields: {Name: {html: ...}}`) has a script, an event handler, a "
          "`javascript:` link, an element that loads or redirects or a remote load (entities decoded): Anki would run "
          "or fetch it on every learner's device, so a build refuses it without `--unsafe-html`."),
+    Rule("W215", "warning", "With `--allow-schema-change` (on `check`, as on `build`): a released note type's "
+         "field or template names change, a major release that learners must import with 'Merge note types'."),
     Rule("L301", "error", f"A field is still a {TODO_MARK} placeholder (`answer: {TODO_MARK}`, "
          f"`{TODO_MARK}: ...`)."),
     Rule("L302", "error", "Two notes ask the same question (or have the same cloze text), ignoring case "

@@ -48,6 +48,15 @@ class Places:
                 found[note_id.text] = item
         return found
 
+    def note_type(self, deck: Deck, key: str) -> Location | None:
+        """Where the ``note_types`` entry with the id ``key`` starts; None for a type the source does not declare."""
+        declared = self.root.items.get("note_types")
+        for item in declared.items if isinstance(declared, Sequence) else ():
+            type_id = item.items.get("id") if isinstance(item, Mapping) else None
+            if isinstance(item, Mapping) and isinstance(type_id, Scalar) and type_id.text == key:
+                return Location(deck.path, item.line, item.column)
+        return None
+
     def key(self, deck: Deck, *names: str, note: Note | None = None) -> Location:
         """Where the value of ``root[names[0]][names[1]]...`` (or of a note's keys) starts."""
         node: Node = self.root if note is None else self.notes[note.id]

@@ -29,11 +29,11 @@ from dataclasses import dataclass, replace
 from .assemble import AnkiNote, media_clash, nfc, tombstone
 from .clock import refuse_future_times
 from .contents import DeckEntry, PackagedNote, PackagedNoteType, card_count
-from .errors import ReleaseError
 from .identity import deck_id
 from .layout import lock_path, media_folder
 from .learners import learner_notes, notes_markdown
 from .lock import Lock, LockedNote, Release
+from .lockgate import refuse_lock_conflicts
 from .media import MediaFile, media_folder_files, media_hashes
 from .notetypes import NoteType
 from .notices import blank_warnings, cloze_cards_of, group_moves, left_behind, look_alike_warnings, move_warnings
@@ -136,6 +136,7 @@ def make_plan(
     # What each note does against the lock.
     if previous is not None:
         refuse_future_times(previous, lock_path(deck.path, deck.slug), clock)
+    refuse_lock_conflicts(deck, previous, allow_schema_change=allow_schema_change)
     old_notes = previous.notes if previous else {}
     content_hashes = {note.note_id: note.content_hash() for note in notes}  # a JSON dump and a sha256 each
     current_ids = {note.note_id for note in notes}
@@ -147,7 +148,7 @@ def make_plan(
 
     # The note types, then the version that all of this calls for.
     used_types = {note.note_type.key for note in notes} | {old.note_type for old in gone.values()}
-    types = plan_types(deck, used_types, previous, renderer, allow_schema_change=allow_schema_change)
+    types = plan_types(deck, used_types, previous, renderer)
     description = _render_description(deck, renderer)
     folder_files = media_folder_files(media_folder(deck.path, deck.slug))
     if folder_files or "hashed-media" not in deck.additions:
@@ -207,32 +208,15 @@ def _note_changes(deck: Deck, notes: tuple[AnkiNote, ...], old_notes: dict[str, 
                   content_hashes: dict[str, str]) -> list[NoteChange]:
     """What each note of the source does against the lock: added, changed, moved, restored or nothing.
 
-    A note whose type changed is refused: Anki never changes a note's type on import.
+    What a note may not do against the lock (change its type or GUID) was refused before
+    (:func:`builder.lockgate.refuse_lock_conflicts`).
     """
     changes: list[NoteChange] = []
-    in_lock = {old.guid: note_id for note_id, old in old_notes.items()}
     for note in notes:
         old = old_notes.get(note.note_id)
-        where = deck.where(next(n.line for n in deck.notes if n.id == note.note_id))
-        owner = in_lock.get(note.guid, note.note_id)
-        if owner != note.note_id:
-            raise ReleaseError(
-                f"note '{note.note_id}' has the GUID {note.guid}, which note '{owner}' has in the lock: Anki would "
-                "take the two for one note; give it a GUID of its own", where)
         if old is None:
             changes.append(NoteChange(note.note_id, "added"))
             continue
-        if old.guid != note.guid:
-            raise ReleaseError(
-                f"note '{note.note_id}': the lock gives it GUID {old.guid}; a GUID never changes, or learners get "
-                f"a duplicate and lose its history: give it 'guid: {old.guid}', or the GUID it had", where)
-        if old.note_type != note.note_type.key:
-            raise ReleaseError(
-                f"note '{note.note_id}' changed its type from {old.note_type} to {note.note_type.key}: Anki "
-                "never changes a note's type on import and would skip this note as conflicting, so no learner "
-                f"would get it; keep type {old.note_type}, or give the note a new id (the old one is retired)",
-                where,
-            )
         if old.hash != content_hashes[note.note_id]:
             new_fields = note.field_hashes()
             details = [name for name in note.field_names if new_fields.get(name) != old.fields.get(name)]

@@ -3,8 +3,9 @@
 A note type is matched by its id when a learner imports. Its field and
 template names (and, for a declared type, whether it is a cloze type) are its
 frozen schema: a change makes Anki import a copy ("Name+") and skip every
-existing note, so it is refused unless ``--allow-schema-change``. Its id may
-never change (Anki would skip every note as conflicting). Its name, template
+existing note, so it is refused unless ``--allow-schema-change``; its id may
+never change (Anki would skip every note as conflicting). Both refusals are
+:mod:`builder.lockgate`'s, which ``builder check`` reports too. Its name, template
 text and CSS may: Anki updates them in place when the type's ``mod`` is newer,
 so the ``mod`` moves exactly when their hash does. Scripts or remote loads in a
 declared type's templates go only into a build with ``--unsafe-html``.
@@ -19,7 +20,8 @@ from dataclasses import dataclass, replace
 from .contents import PackagedNoteType
 from .errors import ReleaseError
 from .lock import Lock, LockedNoteType
-from .notetypes import ALWAYS_PACKAGED, NoteType
+from .lockgate import schema_changed, wanted_types
+from .notetypes import NoteType
 from .render import Renderer
 from .source import Deck
 
@@ -33,9 +35,12 @@ class TypePlan:
     """Types whose name, templates or CSS change: updated in place, a patch release."""
 
 
-def plan_types(deck: Deck, used: set[str], previous: Lock | None, renderer: Renderer, *,
-               allow_schema_change: bool) -> TypePlan:
-    """What the next release does to note types; a ``ReleaseError`` for what it must not do."""
+def plan_types(deck: Deck, used: set[str], previous: Lock | None, renderer: Renderer) -> TypePlan:
+    """What the next release does to note types; a ``ReleaseError`` for a script without ``--unsafe-html``.
+
+    What a type may not do against the lock (change its id, or its schema without
+    ``--allow-schema-change``) was refused before (:func:`builder.lockgate.refuse_lock_conflicts`).
+    """
     types = _packaged(deck, used, renderer)
     schema_changes: list[str] = []
     changes: list[str] = []
@@ -43,22 +48,10 @@ def plan_types(deck: Deck, used: set[str], previous: Lock | None, renderer: Rend
         old = previous.note_types.get(key) if previous else None
         if old is None:
             continue
-        if old.id != note_type.id:
-            raise ReleaseError(
-                f"note type '{key}' had the id {old.id} in the last release and would have {note_type.id}: "
-                "Anki would take it for another type and skip every note of it as conflicting; "
-                f"keep its id (anki_id: {old.id})", deck.path)
-        if _schema(old) != _schema(note_type, declared=old.cloze is not None):
+        if schema_changed(old, note_type):
             schema_changes.append(key)
         if old.hash != type_hash(note_type):
             changes.append(key)
-    if schema_changes and not allow_schema_change:
-        raise ReleaseError(
-            f"the {' and '.join(schema_changes)} note type's field or template names would change; "
-            "Anki would import a copy ('Name+') and skip every existing note. If you really mean it, "
-            "build with --allow-schema-change and import with 'Merge note types' (see docs/rebuild-loop.md)",
-            deck.path,
-        )
     if not renderer.unsafe_html:
         _refuse_risks(deck, types)
     return TypePlan(types, tuple(schema_changes), tuple(changes))
@@ -66,25 +59,14 @@ def plan_types(deck: Deck, used: set[str], previous: Lock | None, renderer: Rend
 
 def _packaged(deck: Deck, used: set[str], renderer: Renderer) -> dict[str, NoteType]:
     """The types notes (tombstones too) use, and ``ALWAYS_PACKAGED``; builder-styled ones get the code CSS."""
-    # A deck without a source has no note of a built-in type, and carries none: nothing learners did not have.
-    wanted = used | set(ALWAYS_PACKAGED if deck.source is not None else ())
-    missing = sorted(wanted - set(deck.note_types))
-    if missing:
-        raise ReleaseError(f"notes of the last release have the note type '{missing[0]}', which this deck does "
-                           "not have: keep its declaration in note_types (retired notes keep their type too)",
-                           deck.path)
+    wanted = wanted_types(deck, used)
+    assert wanted <= set(deck.note_types)  # refused before: builder.lockgate, E165
     code_css = renderer.css()
     return {
         key: replace(note_type, css=note_type.css + code_css) if note_type.builder_css else note_type
         for key, note_type in deck.note_types.items()
         if key in wanted
     }
-
-
-def _schema(note_type: NoteType | LockedNoteType, *, declared: bool = True) -> tuple[object, ...]:
-    if isinstance(note_type, LockedNoteType):
-        return note_type.fields, note_type.templates, note_type.cloze
-    return note_type.fields, note_type.template_names, note_type.is_cloze if declared else None
 
 
 def _refuse_risks(deck: Deck, types: dict[str, NoteType]) -> None:

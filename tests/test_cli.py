@@ -227,10 +227,10 @@ def test_check_reports_a_source_it_cannot_check_and_goes_on_like_every_command(
     other = write_source(project / "cardsrc" / "other", SMALL_SOURCE)
     real_check_source = lint.check_source
 
-    def one_fails(path: Path) -> list[object]:
+    def one_fails(path: Path, **options: bool) -> list[object]:
         if path == other:
             raise ReleaseError("cannot be checked", path)
-        return real_check_source(path)  # type: ignore[return-value]
+        return real_check_source(path, **options)  # type: ignore[return-value]
 
     monkeypatch.setattr(lint, "check_source", one_fails)
     result = runner.invoke(cli, ["check", str(other), "cardsrc/small.yaml"])

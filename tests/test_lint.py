@@ -237,9 +237,13 @@ def test_loader_problems_are_reported_with_their_codes(name: str, lines: list[st
     assert stderr == f"Found {len(lines)} error{'s' * (len(lines) > 1)} and 0 warnings in 1 source.\n"
 
 
+TESTED_ELSEWHERE = {"W215"}
+"""Found against a lock with ``check --allow-schema-change``: tests/test_lockgate.py releases a deck first."""
+
+
 def test_every_lint_rule_has_a_fixture() -> None:
     reported = {re.search(r": ([WL]\d{3}) ", line)[1] for _, _, lines in LINT_CASES for line in lines}  # type: ignore[index]
-    assert reported == {rule.code for rule in LINT_RULES}
+    assert reported | TESTED_ELSEWHERE == {rule.code for rule in LINT_RULES}
 
 
 def test_clean_source_passes_strict(tmp_path: Path) -> None:

@@ -332,7 +332,7 @@ def test_a_released_note_s_guid_never_changes(tmp_path: Path, monkeypatch: pytes
                 "or learners get a duplicate and lose its history: give it 'guid: f{Xq1]x#Ah', or the GUID it had\n")
     assert run(project, monkeypatch, "build") == (1, "", expected)
     assert run(project, monkeypatch, "diff")[::2] == (1, expected)
-    assert run(project, monkeypatch, "check") == (1, expected.removeprefix("Error: ").replace(":15: ", ":15: E161 "),
+    assert run(project, monkeypatch, "check") == (1, expected.removeprefix("Error: ").replace(":15: ", ":15:5: E161 "),
                                                   "Found 1 error and 0 warnings in 1 source.\n")
     source.write_text(SMALL_TAKEN.replace('    guid: "f{Xq1]x#Ah"\n', ""), encoding="utf-8")  # back to a derived one
     assert run(project, monkeypatch, "build")[2].startswith("Error: cardsrc/taken.yaml:15: note 'one': the lock gives "

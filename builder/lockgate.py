@@ -1,0 +1,134 @@
+"""What a source may not do against its lock: decided once, for ``builder build`` and ``builder check``.
+
+A released note and note type are in learners' collections; Anki matches them
+by GUID and id when a learner imports the next release. So a build refuses
+(``tests/test_builtin_types.py``, ``tests/test_declared_types.py`` and
+``tests/test_takeover.py`` show why in the real engine):
+
+* a released note whose GUID changes (E161): learners get a duplicate and the
+  old note keeps its history alone;
+* a released note whose type changes (E162): Anki never changes a note's type
+  on import and skips the note as conflicting;
+* a note taking the GUID another note has in the lock (E163): Anki takes the
+  two for one note;
+* a released note type whose id changes (E164): Anki takes it for another
+  type and skips every note of it;
+* a note type of the lock's notes (a retired note's too) that the deck no
+  longer declares (E165): their tombstones and updates need it;
+* a note type's schema change (its field or template names, or whether a
+  declared type is a cloze type): Anki imports a copy ("Name+") and skips
+  every existing note. Without ``--allow-schema-change`` it is refused (E166);
+  with it (``builder check --allow-schema-change`` too) it is a warning that
+  says what learners must then do (W215).
+
+:func:`lock_problems` finds them from the deck and the lock alone, rendering
+nothing, so ``builder check`` stays fast; :func:`refuse_lock_conflicts` is the
+build's gate over the same findings. Both take the places of findings from the
+source only when there is one to place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from .errors import Location, Problem, ReleaseError
+from .lintrules import finding
+from .lock import Lock, LockedNoteType
+from .notetypes import ALWAYS_PACKAGED, NoteType
+from .places import Places
+from .source import Deck
+
+
+def refuse_lock_conflicts(deck: Deck, previous: Lock | None, *, allow_schema_change: bool) -> None:
+    """The build's gate: a ``ReleaseError`` with the first error :func:`lock_problems` finds, if any."""
+    for problem in lock_problems(deck, previous, allow_schema_change=allow_schema_change):
+        if problem.severity == "error":
+            raise ReleaseError(problem.message, problem.where)
+
+
+def lock_problems(deck: Deck, previous: Lock | None, places: Places | None = None, *,
+                  allow_schema_change: bool = False) -> list[Problem]:
+    """Every finding of ``deck`` against its lock, notes (in source order) first, then note types."""
+    if previous is None:
+        return []
+    places = places or Places(deck.path)
+    found = list(_note_conflicts(deck, previous, places))
+    found += _type_conflicts(deck, previous, places, allow_schema_change=allow_schema_change)
+    return [problem for problem in found if problem.severity == "error" or problem.code not in deck.lint_ignore]
+
+
+def wanted_types(deck: Deck, used: set[str]) -> set[str]:
+    """The note types a package carries: those ``used`` by its notes (tombstones too), and ``ALWAYS_PACKAGED``.
+
+    A deck without a source has no note of a built-in type, and carries none: nothing learners did not have.
+    """
+    return used | set(ALWAYS_PACKAGED if deck.source is not None else ())
+
+
+def schema_changed(old: LockedNoteType, note_type: NoteType) -> bool:
+    """Whether a type's field or template names (or, declared, whether it is a cloze type) differ from the lock's."""
+    declared = old.cloze is not None
+    return (old.fields, old.templates, old.cloze) != (
+        note_type.fields, note_type.template_names, note_type.is_cloze if declared else None)
+
+
+def _note_conflicts(deck: Deck, previous: Lock, places: Places) -> Iterator[Problem]:
+    in_lock = {old.guid: note_id for note_id, old in previous.notes.items()}
+    for note in deck.notes:
+        guid, old = deck.guid(note), previous.notes.get(note.id)
+        owner = in_lock.get(guid, note.id)
+        if owner != note.id:
+            yield finding(places.key(deck, note=note), "E163",
+                          f"note '{note.id}' has the GUID {guid}, which note '{owner}' has in the lock: Anki would "
+                          "take the two for one note; give it a GUID of its own")
+        if old is None:
+            continue
+        if old.guid != guid:
+            yield finding(places.key(deck, note=note), "E161",
+                          f"note '{note.id}': the lock gives it GUID {old.guid}; a GUID never changes, or learners "
+                          f"get a duplicate and lose its history: give it 'guid: {old.guid}', or the GUID it had")
+        if old.note_type != note.type:
+            yield finding(places.key(deck, note=note), "E162",
+                          f"note '{note.id}' changed its type from {old.note_type} to {note.type}: Anki never "
+                          "changes a note's type on import and would skip this note as conflicting, so no learner "
+                          f"would get it; keep type {old.note_type}, or give the note a new id (the old one is "
+                          "retired)")
+
+
+def _type_conflicts(deck: Deck, previous: Lock, places: Places, *, allow_schema_change: bool) -> Iterator[Problem]:
+    current = {note.id for note in deck.notes}
+    used = {note.type for note in deck.notes}
+    used |= {old.note_type for note_id, old in previous.notes.items() if note_id not in current}
+    wanted = wanted_types(deck, used)
+    for key in sorted(wanted - set(deck.note_types)):
+        declared = "note_types" if "note_types" in places.root.items else "notes"
+        yield finding(places.key(deck, declared), "E165",
+                      f"notes of the last release have the note type '{key}', which this deck does not have: keep "
+                      "its declaration in note_types (retired notes keep their type too)")
+    for key, note_type in deck.note_types.items():
+        old = previous.note_types.get(key)
+        if old is None or key not in wanted:
+            continue
+        where = _type_place(deck, key, places)
+        if old.id != note_type.id:
+            yield finding(where, "E164",
+                          f"note type '{key}' had the id {old.id} in the last release and would have "
+                          f"{note_type.id}: Anki would take it for another type and skip every note of it as "
+                          f"conflicting; keep its id (anki_id: {old.id})")
+        if not schema_changed(old, note_type):
+            continue
+        copy = "Anki would import a copy ('Name+') and skip every existing note"
+        if allow_schema_change:
+            yield finding(where, "W215",
+                          f"the {key} note type's field or template names change: a major release, which learners "
+                          f"must import with 'Merge note types', or {copy} (see docs/rebuild-loop.md)")
+        else:
+            yield finding(where, "E166",
+                          f"the {key} note type's field or template names would change; {copy}. If you really "
+                          "mean it, build with --allow-schema-change and import with 'Merge note types' (see "
+                          "docs/rebuild-loop.md)")
+
+
+def _type_place(deck: Deck, key: str, places: Places) -> Location:
+    """Where a note type is declared; a built-in one's is the deck's ``notes`` (nothing in the source names it)."""
+    return places.note_type(deck, key) or places.key(deck, "notes")

@@ -1,0 +1,131 @@
+"""What a source may not do against its lock: ``builder check`` reports exactly what ``builder build`` refuses.
+
+Each case releases a deck, edits its source, and asks both commands: check
+names the refusal with its code at file:line:col and exits 1; the build
+refuses with the same message at the same line, writing nothing. Why Anki
+makes each of them a refusal is shown in the real engine where the rule was
+made (tests/test_builtin_types.py, tests/test_declared_types.py,
+tests/test_takeover.py).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from builder.cli import cli
+from builder.identity import note_guid, note_type_id
+from builder.lockgate import lock_problems
+from builder.lockread import read_lock
+from builder.source import load_deck
+from tests.conftest import SMALL_SOURCE, write_source
+from tests.test_declared_types import SOURCE as FRENCH
+
+QUIZ_ONE = "  - id: quiz-one\n    kind: quiz\n"
+VOCAB_ID = note_type_id("french", "vocab")
+RENAMED = [("fields: [Word, Meaning, Example]", "fields: [Word, Meaning, Sentence]"), ("Example}}", "Sentence}}"),
+           ("Example: Le", "Sentence: Le")]
+SCHEMA = ("the vocab note type's field or template names would change; Anki would import a copy ('Name+') and skip "
+          "every existing note. If you really mean it, build with --allow-schema-change and import with 'Merge note "
+          "types' (see docs/rebuild-loop.md)")
+
+SENTENCE_TYPE = FRENCH[FRENCH.index("  - id: sentence\n    name"):FRENCH.index("  - id: unused")]
+QUIZ_ONE_GUID = note_guid("small", "quiz-one")
+VOCAB_NAME = "    name: French vocabulary\n"
+DEEP_ONE = "  - id: deep-one\n    kind: deep-dive\n"
+
+CASES = [
+    ("E162-type", "small", [(QUIZ_ONE, QUIZ_ONE + "    type: reverse\n")],
+     "small.yaml:20:5: E162 note 'quiz-one' changed its type from qa to reverse: Anki never changes a note's type "
+     "on import and would skip this note as conflicting, so no learner would get it; keep type qa, or give the "
+     "note a new id (the old one is retired)"),
+    ("E161-guid", "small", [(QUIZ_ONE, QUIZ_ONE + '    guid: "other"\n')],
+     f"small.yaml:20:5: E161 note 'quiz-one': the lock gives it GUID {note_guid('small', 'quiz-one')}; a GUID "
+     "never changes, or learners get a duplicate and lose its history: give it "
+     f"'guid: {note_guid('small', 'quiz-one')}', or the GUID it had"),
+    ("E163-guid-taken", "small", [("  - id: quiz-one\n", f'  - id: quiz-new\n    guid: "{QUIZ_ONE_GUID}"\n')],
+     f"small.yaml:20:5: E163 note 'quiz-new' has the GUID {note_guid('small', 'quiz-one')}, which note 'quiz-one' "
+     "has in the lock: Anki would take the two for one note; give it a GUID of its own"),
+    ("E164-type-id", "french", [(VOCAB_NAME, VOCAB_NAME + "    anki_id: 1234567\n")],
+     f"french.yaml:10:5: E164 note type 'vocab' had the id {VOCAB_ID} in the last release and would have 1234567: "
+     f"Anki would take it for another type and skip every note of it as conflicting; keep its id "
+     f"(anki_id: {VOCAB_ID})"),
+    ("E165-type-gone", "french", [(SENTENCE_TYPE, ""), (FRENCH[FRENCH.index("  - id: dort"):], "")],
+     "french.yaml:10:3: E165 notes of the last release have the note type 'sentence', which this deck does not "
+     "have: keep its declaration in note_types (retired notes keep their type too)"),
+    ("E166-schema", "french", RENAMED, f"french.yaml:10:5: E166 {SCHEMA}"),
+]
+
+
+def released(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, deck: str) -> Path:
+    """A project whose deck ``deck`` (the small or the French one) has one release, as the working directory."""
+    source = write_source(tmp_path / "cardsrc", SMALL_SOURCE if deck == "small" else FRENCH, f"{deck}.yaml")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    assert CliRunner().invoke(cli, ["build"]).exit_code == 0
+    return source
+
+
+def edited(source: Path, edits: list[tuple[str, str]]) -> None:
+    text = source.read_text(encoding="utf-8")
+    for old, new in edits:
+        assert old in text, old
+        text = text.replace(old, new)
+    source.write_text(text, encoding="utf-8")
+
+
+def files(root: Path) -> dict[str, bytes]:
+    return {str(path.relative_to(root)): path.read_bytes() for path in sorted(root.rglob("*"))
+            if path.is_file() and ".builder-cache" not in path.parts}
+
+
+@pytest.mark.parametrize(("deck", "edits", "finding"), [case[1:] for case in CASES], ids=[case[0] for case in CASES])
+def test_check_reports_what_the_build_refuses_against_the_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, deck: str, edits: list[tuple[str, str]], finding: str
+) -> None:
+    source = released(tmp_path, monkeypatch, deck)
+    edited(source, edits)
+    before = files(tmp_path)
+    checked = CliRunner().invoke(cli, ["check"])
+    assert (checked.exit_code, checked.stdout) == (1, f"cardsrc/{finding}\n")
+    where, _, message = finding.partition(": ")
+    line = where.rsplit(":", 1)[0]
+    built = CliRunner().invoke(cli, ["build"])
+    assert (built.exit_code, built.stdout, built.stderr) == (1, "", f"Error: cardsrc/{line}: {message[5:]}\n")
+    assert files(tmp_path) == before  # neither wrote anything
+
+
+def test_a_schema_change_the_flag_allows_is_a_warning_with_the_flag(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``check --allow-schema-change`` passes what ``build --allow-schema-change`` builds, and says what it means."""
+    source = released(tmp_path, monkeypatch, "french")
+    edited(source, RENAMED)
+    checked = CliRunner().invoke(cli, ["check", "--allow-schema-change"])
+    assert (checked.exit_code, checked.stdout) == (0, (
+        "cardsrc/french.yaml:10:5: W215 the vocab note type's field or template names change: a major release, "
+        "which learners must import with 'Merge note types', or Anki would import a copy ('Name+') and skip every "
+        "existing note (see docs/rebuild-loop.md)\n"))
+    assert CliRunner().invoke(cli, ["check", "--allow-schema-change", "--strict"]).exit_code == 1
+    built = CliRunner().invoke(cli, ["build", "--allow-schema-change"])
+    assert (built.exit_code, built.stdout) == (0, "Built dist/french-2.0.0.apkg: 3 notes, 5 cards (version 2.0.0)\n")
+
+
+def test_the_findings_need_no_rendering(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every case at once, found from the deck and the lock alone: no field is rendered to decide them."""
+    from builder import render
+
+    source = released(tmp_path, monkeypatch, "small")
+    edited(source, [(QUIZ_ONE, QUIZ_ONE + "    type: reverse\n"), (DEEP_ONE, DEEP_ONE + '    guid: "x"\n')])
+
+    def no_rendering(*args: object, **kwargs: object) -> None:
+        raise AssertionError("rendered")
+
+    monkeypatch.setattr(render.Renderer, "field", no_rendering)
+    monkeypatch.setattr(render, "render_field", no_rendering)
+    deck = load_deck(source)
+    found = lock_problems(deck, read_lock(source.with_name("small.lock")))
+    assert [(problem.code, problem.where.line) for problem in found] == [("E162", 20), ("E161", 30)]
+    assert lock_problems(deck, None) == []
