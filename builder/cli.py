@@ -484,7 +484,8 @@ def preview(sources: tuple[Path, ...], out_dir: Path | None, png: bool, open_gal
 @click.option("--as-html", is_flag=True,
               help="An edit no Markdown renders back, in a field of a note type the source declares, is "
                    "written as raw HTML {html: ...} instead of refused.")
-def pull(export: Path, sources: tuple[Path, ...], apply_edits: bool, as_html: bool) -> None:
+@unsafe_html_option
+def pull(export: Path, sources: tuple[Path, ...], apply_edits: bool, as_html: bool, unsafe_html: bool) -> None:
     """Show what a learner edited inside Anki in the notes of each SOURCE, read from EXPORT.
 
     EXPORT is a deck exported from Anki, AnkiDroid or AnkiMobile (.apkg, any
@@ -493,7 +494,8 @@ def pull(export: Path, sources: tuple[Path, ...], apply_edits: bool, as_html: bo
     text; conflicts, and what the source does not own (personal tags, the
     Source field, retired notes, unknown notes), are reported and never
     written. With --apply, exits 1 when conflicts or refused edits are left
-    unwritten (like a merge with conflicts). Needs the pull extra:
+    unwritten (like a merge with conflicts). Pull a deck built with
+    --unsafe-html with --unsafe-html too. Needs the pull extra:
     .venv/bin/pip install -e '.[pull]'.
 
     \b
@@ -516,7 +518,7 @@ def pull(export: Path, sources: tuple[Path, ...], apply_edits: bool, as_html: bo
 
     def pull_one(source: Path) -> None:
         nonlocal matched, pending
-        result = pull_source(source, exported, as_html=as_html)
+        result = pull_source(source, exported, as_html=as_html, unsafe_html=unsafe_html)
         if not result.found:
             if sources:
                 raise BuilderError(f"holds none of the {result.released} released notes of {source} "

@@ -97,11 +97,13 @@ def field_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def pull_source(source: Path, exported: Sequence[ExportedNote], *, as_html: bool = False) -> PullReport:
+def pull_source(source: Path, exported: Sequence[ExportedNote], *, as_html: bool = False,
+                unsafe_html: bool = False) -> PullReport:
     """What the learner whose Anki ``exported`` holds changed in the notes of ``source``.
 
     ``as_html``: an edit no Markdown gives back, in a field of a type the source declares, is an edit
-    that writes the field as raw HTML (``{html: ...}``) instead of a refusal.
+    that writes the field as raw HTML (``{html: ...}``) instead of a refusal. ``unsafe_html``: the deck
+    is built with ``--unsafe-html``, so its notes are assembled as that build assembles them.
     """
     deck = load_deck(source)
     lock = read_lock(lock_path(source, deck.slug))
@@ -109,7 +111,7 @@ def pull_source(source: Path, exported: Sequence[ExportedNote], *, as_html: bool
         raise BuilderError("has no lock: it was never built, so no learner has its notes; nothing to pull", source)
     if lock.slug != deck.slug:
         raise BuilderError(f"the lock belongs to '{lock.slug}', not '{deck.slug}'", source)
-    renderer = Renderer()
+    renderer = Renderer(unsafe_html=unsafe_html)
     current = {note.note_id: note for note in assemble(deck, renderer=renderer)}
     by_guid = {note.guid: note for note in exported}
     findings: list[Finding] = []

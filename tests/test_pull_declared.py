@@ -29,6 +29,7 @@ from builder.htmlnorm import normalised
 from builder.identity import note_guid
 from tests.ankitools import import_apkg, note_by_guid, open_collection, review_everything
 from tests.conftest import write_source
+from tests.helpers.importpackages import png
 
 T1 = 1_700_000_000
 
@@ -120,23 +121,35 @@ notes:
     fields:
       Front: {html: "<b>Four</b>?"}
       Back: Four.
+  - id: five
+    guid: g5
+    type: basic
+    deck: Taken
+    fields:
+      Front: Which flag?
+      Back: "![flag](flag.png)"
 """
-DECKS = {"vocab": (VOCAB, "Vocab Deck"), "taken": (TAKEN, "Taken")}
+RISKY = TAKEN.replace("title: Taken\nslug: taken\ndeck: Taken\n", "title: Risky\nslug: risky\ndeck: Taken\n").replace(
+    '      Front: {html: "Two?"}', """      Front: {html: '<span onclick="hint()">Two?</span>'}""")
+"""The taken-over deck with a script in a raw field: it builds only with --unsafe-html."""
+DECKS = {"vocab": (VOCAB, "Vocab Deck"), "taken": (TAKEN, "Taken"), "risky": (RISKY, "Taken")}
 
 
 def guid_of(slug: str, note_id: str) -> str:
-    return {"one": "g#1", "two": "g2", "four": "g4"}.get(note_id, note_guid(slug, note_id)) if slug == "taken" \
-        else note_guid(slug, note_id)
+    given = {"one": "g#1", "two": "g2", "four": "g4", "five": "g5"}
+    return given.get(note_id, note_guid(slug, note_id)) if slug in ("taken", "risky") else note_guid(slug, note_id)
 
 
 class Learner:
     """One project folder with one deck released as 1.0.0, and a learner who imported and reviewed it."""
 
-    def __init__(self, root: Path, slug: str) -> None:
+    def __init__(self, root: Path, slug: str, *, unsafe_html: bool = False) -> None:
         text, self.deck_name = DECKS[slug]
         self.slug, self.root = slug, root
         self.source = write_source(root / "cardsrc", text, f"{slug}.yaml")
-        assert build_deck(Path(f"cardsrc/{slug}.yaml"), Path("dist"), now=T1).version == "1.0.0"
+        (root / "cardsrc" / "flag.png").write_bytes(png(90))
+        release = build_deck(Path(f"cardsrc/{slug}.yaml"), Path("dist"), now=T1, unsafe_html=unsafe_html)
+        assert release.version == "1.0.0"
         self.col = open_collection(root / "learner.anki2")
         import_apkg(self.col, root / "dist" / f"{slug}-1.0.0.apkg")
         assert review_everything(self.col) > 0
@@ -277,11 +290,11 @@ TAKEN_EDITS = {
     "one": {"Front": "What is <u>one</u>, really?", "Back": "One, <b>surely</b>."},
     "two": {"Back": "<div>two</div><div>and more</div>"},
     "three": {"Front": "Three, <i>now</i>?"},  # no guid: the one slug and id give
-    "four": {"Back": "<font color=red>Four</font>."},
+    "four": {"Front": "<b>Four</b>?<img src=x onerror=alert(1)>", "Back": "<font color=red>Four</font>."},
 }
 TAKEN_TAGS = {"one": (["own"], ["taken"])}
 TAKEN_OUTPUT = [
-    "taken: 5 edits, 1 refused (the export holds 4 of its 4 released notes)",
+    "taken: 6 edits, 2 refused (the export holds 5 of its 5 released notes)",
     "  ~ cardsrc/taken.yaml:22: one: Front",
     "      - What is <u>one</u>?",
     "      + What is <u>one</u>, really?",
@@ -297,22 +310,29 @@ TAKEN_OUTPUT = [
     "  ~ cardsrc/taken.yaml:39: three: Front",
     "      - Three?",
     "      + Three, *now*?",
+    "  ? cardsrc/taken.yaml:46: four: Front: it has a script, which Anki would run or fetch on every learner's "
+    "device (a build refuses it without --unsafe-html): copy it in by hand if every learner can trust it",
+    "      - <b>Four</b>?",
+    "      + <b>Four</b>?<img src=x onerror=alert(1)>",
     "  ? cardsrc/taken.yaml:47: four: Back: it has <font color>, which Markdown cannot write (--as-html writes it "
     "as raw HTML)",
     "      - Four.",
     "      + <font color=red>Four</font>.",
+    "  ~ cardsrc/taken.yaml:54: five: Back",  # Markdown with an image named as the deck packs it (no hashed-media)
+    "      - ![flag](flag.png)",
+    "      + ![flag](flag.png) Blue.",
 ]
 
 
 def test_a_deck_taken_over_is_pulled_by_guid_with_raw_html_kept_exactly(taken: Learner) -> None:
-    taken.edit(TAKEN_EDITS, TAKEN_TAGS)
+    taken.edit({**TAKEN_EDITS, "five": {"Back": taken.note("five")["Back"] + " Blue."}}, TAKEN_TAGS)
     package = taken.export()
     old = taken.source.read_text(encoding="utf-8")
     applied = pull(package.name, "--apply")
     assert applied.exit_code == 1
     assert applied.stdout.splitlines() == [
         *TAKEN_OUTPUT,
-        "Wrote 5 edits to cardsrc/taken.yaml: 'builder diff' lists them, 'builder build' releases them."]
+        "Wrote 6 edits to cardsrc/taken.yaml: 'builder diff' lists them, 'builder build' releases them."]
     expected = old
     for before, after in [
         ("html: 'What is <u>one</u>?'", "html: 'What is <u>one</u>, really?'"),
@@ -320,13 +340,14 @@ def test_a_deck_taken_over_is_pulled_by_guid_with_raw_html_kept_exactly(taken: L
         ("tags: [taken, t::a]", "tags: [t::a, own]"),
         ("html: |\n          <div>two</div>\n", "html: |-\n          <div>two</div><div>and more</div>\n"),
         ("Front: Three?", "Front: Three, *now*?"),
+        ('Back: "![flag](flag.png)"', 'Back: "![flag](flag.png) Blue."'),
     ]:
         assert expected.count(before) == 1
         expected = expected.replace(before, after)
     assert taken.source.read_text(encoding="utf-8") == expected
     assert pull(package.name).stdout.splitlines()[:1] == [
-        "taken: 1 refused (the export holds 4 of its 4 released notes)"]
-    release_and_import(taken, {"one", "two", "three"})
+        "taken: 2 refused (the export holds 5 of its 5 released notes)"]
+    release_and_import(taken, {"one", "two", "three", "five"})
     assert (taken.note("one")["Front"], taken.note("two")["Back"]) == (  # raw HTML: byte for byte
         "What is <u>one</u>, really?", "<div>two</div><div>and more</div>")
 
@@ -355,3 +376,24 @@ def test_as_html_writes_an_edit_markdown_cannot_give_back_as_raw_html(vocab: Lea
         "        html: '<span style=\"color: green\">vert</span>'\n")
     release_and_import(vocab, {"arbre"})
     assert vocab.note("arbre").fields[1:] == ["a <u>tree</u>", '<span style="color: green">vert</span>']
+
+
+def test_a_deck_built_with_unsafe_html_is_pulled_with_unsafe_html(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                                                  ) -> None:
+    monkeypatch.chdir(tmp_path)
+    risky = Learner(tmp_path, "risky", unsafe_html=True)
+    try:
+        risky.edit({"two": {"Back": "<div>two</div><div>and more</div>"}})
+        package = risky.export()
+        refused = pull(package.name, "cardsrc/risky.yaml")
+        assert (refused.exit_code, refused.stdout) == (1, "")
+        assert refused.stderr == (
+            "Error: cardsrc/risky.yaml:30: note 'two': field 'Front' is raw HTML with a script: Anki would run or "
+            "fetch it on every learner's device; remove it, or build with --unsafe-html if every learner can trust "
+            "this source\n")
+        shown = pull(package.name, "cardsrc/risky.yaml", "--unsafe-html")
+        assert (shown.exit_code, shown.stderr) == (0, "")
+        assert shown.stdout.splitlines()[:2] == [
+            "risky: 1 edit (the export holds 5 of its 5 released notes)", "  ~ cardsrc/risky.yaml:33: two: Back"]
+    finally:
+        risky.col.close()
