@@ -346,3 +346,24 @@ def test_apply_refused_for_a_source_is_one_error_line_and_exit_1(
     assert result.stdout.splitlines()[0] == PULL_OUTPUT[0].format(kept="")
     assert result.stderr == f"Error: {folder / SOURCE}: changed while the pull was reading it: run builder pull again\n"
     assert (folder / SOURCE).read_text(encoding="utf-8") == old
+
+
+def test_apply_exits_1_when_an_edit_cannot_be_written_in_place(folder: Path, learner: Collection) -> None:
+    """An edit refused while writing (a note written as a flow mapping) is left unwritten too: exit 1."""
+    source = folder / SOURCE
+    text = source.read_text(encoding="utf-8")
+    block = ("  - id: plain-one\n    kind: quiz\n    question: What is plain?\n"
+             "    answer: Plain answer.   # the author's comment stays\n")
+    source.write_text(text.replace(block, "  - {id: plain-one, kind: quiz, question: What is plain?, answer: Plain "
+                                          "answer.}\n"), encoding="utf-8")
+    edit_in_anki(learner, {"plain-one": EDITS["plain-one"], "cloze-one": EDITS["cloze-one"]}, {})
+    package = export(learner, folder / "export.apkg")
+    result = pull(package.name, "--apply")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[-2:] == [
+        "  ? cardsrc/pulled.yaml:11: plain-one: Answer: cannot be written in place: note 'plain-one' is written as a "
+        "flow mapping {...}: edit it by hand",
+        "Wrote 1 edit to cardsrc/pulled.yaml: 'builder diff' lists them, 'builder build' releases them."]
+    assert result.stderr == ("Error: export.apkg: 1 refused not written: merge it into the sources by hand "
+                             "(builder pull shows what is left)\n")
+    assert "{{c1::network edge}}" in source.read_text(encoding="utf-8")
