@@ -225,13 +225,17 @@ class _NoteReader:
                 status, reason, written = "conflict", _CONFLICT, ""
             return Finding(self.note.id, where, name, status, reason, old, new, path, written, order)
 
+        def raw_html(reason: str) -> Finding:
+            """The learner's HTML exactly as Anki holds it, unless a source cannot hold it or it adds a script."""
+            problem = _field_problem(value, False) or _new_risk(value, old)
+            return found("refused", problem, value) if problem else found("edit", reason, value, value)
+
         if not normalised(value):
             if not declared and key not in OPTIONAL_KEYS:
                 return Finding(self.note.id, where, name, "refused", f"'{key}' cannot be empty", old, "", key)
             return found("edit", "", "")
-        if raw:  # the learner's HTML, exactly as Anki holds it
-            problem = _field_problem(value, False) or _new_risk(value, old)
-            return found("refused", problem, value) if problem else found("edit", "", value, value)
+        if raw:
+            return raw_html("")
         try:
             markdown = self.markdown(value, old, old_html, where)
         except (Unconvertible, BuilderError) as exc:
@@ -239,9 +243,8 @@ class _NoteReader:
                 return found("refused", str(exc), value)
             if not self.as_html:
                 return found("refused", f"{exc} (--as-html writes it as raw HTML)", value)
-            path = ("fields", name, "html")
-            problem = _field_problem(value, False) or _new_risk(value, old)
-            return found("refused", problem, value) if problem else found("edit", _AS_HTML, value, value)
+            path = ("fields", name, "html")  # the Markdown field becomes {html: ...}
+            return raw_html(_AS_HTML)
         problem = _field_problem(markdown, note_type.is_cloze and not declared and key == note_type.inputs[0][0])
         return found("refused", problem, markdown) if problem else found("edit", "", markdown, markdown)
 
