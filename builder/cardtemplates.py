@@ -28,6 +28,10 @@ from functools import lru_cache
 
 SPECIAL_FIELDS = frozenset({"FrontSide", "Card", "CardFlag", "Deck", "Subdeck", "Tags", "Type", "CardID"})
 """Names every template may use besides the note type's own fields."""
+BUILTIN_FILTERS = frozenset({"text", "furigana", "kanji", "kana", "type", "hint", "cloze", "cloze-only", ""})
+"""The filters Anki's engine applies (``{{text:Field}}``), besides ``tts <lang>`` and ``nc`` after ``type``
+(``{{type:nc:Field}}``). Any other it skips, showing the field as if the filter were not there, unless an
+add-on on the learner's device supplies it (``tests/test_cardtemplates.py`` renders each in the engine)."""
 _LEGACY = "{{=<% %>=}}"
 _EMPTY_FIELD = re.compile(r"(?:[ \t\n\x0b\f\r]|</?(?:br|div) ?/?>)*", re.IGNORECASE)
 """Anki's ``[[:space:]]`` is ASCII white space only: a no-break space is content."""
@@ -114,6 +118,13 @@ def parse(text: str) -> tuple[Node, ...]:
         key, _, opened, _ = stack[-1]
         raise TemplateSyntaxError(f"section '{{{{#{key}}}}}' is never closed with '{{{{/{key}}}}}'", opened)
     return tuple(stack[0][3])
+
+
+def unknown_filters(filters: tuple[str, ...]) -> list[str]:
+    """The filters of a replacement (outermost first) that Anki's engine does not have: it skips them."""
+    return [name for index, name in enumerate(filters)
+            if name not in BUILTIN_FILTERS and not name.startswith("tts ")
+            and not (name == "nc" and index and filters[index - 1] == "type")]
 
 
 def renders_with(nodes: tuple[Node, ...], nonempty: Collection[str]) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from .cloze import parse, source_view, unshield, walk
+from .cloze import has_opener, parse, source_view, unshield, walk
 
 MAX_SET_ITEMS = 3
 """Answers listing more items than this are sets, which learners recall badly."""
@@ -186,6 +186,8 @@ def typed_answer_problem(answer: str, answer_html: str) -> str | None:
     """
     if "\n" in answer.strip():
         return "has more than one line"
+    if has_opener(answer):
+        return "has a cloze deletion ({{c1::...}}), which a type-in note shows as written, braces and all"
     if "<" in answer_html:
         return "has formatting (a list, emphasis, code, a link or an image)"
     count = len(answer.split())

@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .cardtemplates import SPECIAL_FIELDS, Replacement, Section, TemplateSyntaxError, parse, walk
+from .cardtemplates import SPECIAL_FIELDS, Replacement, Section, TemplateSyntaxError, parse, unknown_filters, walk
 from .identity import note_type_id
 from .notetypes import BUILTIN_TYPES, CardTemplate, NoteType
 from .style import CSS
@@ -48,6 +48,12 @@ class TypeSpec:
     anki_id: int | None = None
 
 
+MAX_TEMPLATES = 100
+"""The most templates a declared type may have. Anki refuses a whole package at 65,537 (a template's
+ordinal is 16 bits; ``tests/test_declared_types.py`` measures it), but every template can make a card
+of every note, and each is parsed and checked per note: Anki's own types have one or two, and a type
+with more than a hundred is a generated mistake, not a flashcard design."""
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _FIELD_NAME_CHARS = re.compile(r'[:{}"]')
 _FIELD_NAME_START = re.compile(r"[#/^\s]")
 _CLOZE_CONDITIONAL = re.compile(r"c\d+")
@@ -84,11 +90,18 @@ def _names_problems(spec: TypeSpec) -> Iterator[Located]:
     what = f"note type '{spec.key[0]}'"
     if '"' in spec.name[0]:
         yield f"the name of {what} has a '\"', which Anki removes: write it without", spec.name[1]
+    if _CONTROL.search(spec.name[0]):
+        yield (f"the name of {what} has a line break or another control character: Anki keeps it, but shows "
+               "note type names on one line (the note type list, the browser), where it is hidden or garbled; "
+               "write the name on one line"), spec.name[1]
     fields: dict[str, str] = {}
     for name, line in spec.fields:
         if _FIELD_NAME_CHARS.search(name) or _FIELD_NAME_START.match(name) or name != name.rstrip():
             yield (f"field name '{name}' of {what} is not one Anki keeps as written (no ':', '{{', '}}' or "
                    "'\"', no '#', '/', '^' or space in front, no space at the end): rename it"), line
+        elif name == "FrontSide":
+            yield (f"field name 'FrontSide' of {what} is the name Anki's templates give the card's front: "
+                   "{{FrontSide}} shows the front, never this field: rename it"), line
         elif name.casefold() in fields:
             yield f"field name '{name}' of {what} repeats '{fields[name.casefold()]}'{_IGNORING_CASE}", line
         else:
@@ -102,6 +115,9 @@ def _names_problems(spec: TypeSpec) -> Iterator[Located]:
             yield f"template name '{name}' of {what} repeats '{templates[name.casefold()]}'{_IGNORING_CASE}", line
         else:
             templates[name.casefold()] = name
+    if len(spec.templates) > MAX_TEMPLATES:
+        yield (f"{what} has {len(spec.templates)} templates, more than {MAX_TEMPLATES}: each can make a card of "
+               "every note; split it into note types of their own"), spec.key[1]
     if spec.cloze and len(spec.templates) != 1:
         yield f"{what} is a cloze type with {len(spec.templates)} templates: Anki uses one, write one", spec.key[1]
 
@@ -158,6 +174,25 @@ def html_risks(text: str) -> list[str]:
     readings = (text, html.unescape(text))
     found = ["a script"] * any(_SCRIPT.search(reading) for reading in readings)
     return found + ["a remote load"] * any(_REMOTE.search(reading) for reading in readings)
+
+
+def template_filters(note_type: NoteType) -> list[str]:
+    """Each filter in a declared type's templates that Anki's engine does not have, as a phrase saying where.
+
+    Anki skips such a filter and shows the field as it is (``{{hnit:Answer}}`` shows the answer on the
+    front), unless an add-on on the learner's device supplies it; a template that does not parse has none.
+    """
+    found: list[str] = []
+    for template in note_type.templates:
+        for side, text in (("front", template.front), ("back", template.back)):
+            try:
+                nodes = parse(text)
+            except TemplateSyntaxError:
+                continue
+            unknown = dict.fromkeys(name for node in walk(nodes) if isinstance(node, Replacement)
+                                    for name in unknown_filters(node.filters))
+            found += [f"the filter '{name}' in the {side} of template '{template.name}'" for name in unknown]
+    return found
 
 
 def template_risks(note_type: NoteType) -> list[str]:

@@ -35,7 +35,7 @@ from .craft import (
     stale_time_words,
     words,
 )
-from .declared import html_risks, template_risks
+from .declared import html_risks, template_filters, template_risks
 from .errors import InvalidSource, Location, LockError, Problem, SourceError
 from .layout import lock_path
 from .lintrules import DEFAULT_ANSWER_MAX_WORDS, RULES, TODO_FIELD, TODO_MARK, finding
@@ -156,6 +156,11 @@ def _deck_problems(deck: Deck, places: Places) -> Iterator[Problem]:
                                  f"note type '{note_type.key}' has {risk}: a build refuses it without --unsafe-html, "
                                  "as Anki would run or fetch it on every learner's device")
                         for risk in template_risks(note_type))
+            yield from (finding(places.note_type(deck, note_type.key) or places.key(deck, "note_types"), "W214",
+                                f"note type '{note_type.key}' uses {filtered}, which Anki does not have: it shows "
+                                "the field as if the filter were not there (unless an add-on on the learner's "
+                                "device supplies it); check its spelling")
+                        for filtered in template_filters(note_type))
     if deck.description:
         yield from _stale(deck, places.key(deck, "description"), "description", deck.description.text)
 

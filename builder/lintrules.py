@@ -88,7 +88,8 @@ LOADER_RULES = (
          "parse, names a field the type does not have or shows no field on its front; two fronts alike; a cloze "
          "type without `{{cloze:Field}}` or with more than one template; field names Anki rewrites (`:{}\"`, a "
          "leading `#/^`), a template name with `\"`, two field or template names differing only in case; an id "
-         "another type has."),
+         "another type has; a field named `FrontSide` (templates show the front for it, never the field); a name "
+         "with a line break or another control character; more than 100 templates."),
 )
 LINT_RULES = (
     Rule("W201", "warning", "An answer (or a cloze deletion) is longer than `lint: {answer_max_words: N}` "
@@ -122,6 +123,10 @@ LINT_RULES = (
     Rule("W213", "warning", "A raw HTML field (`fields: {Name: {html: ...}}`) has a script, an event handler, a "
          "`javascript:` link, an element that loads or redirects or a remote load (entities decoded): Anki would run "
          "or fetch it on every learner's device, so a build refuses it without `--unsafe-html`."),
+    Rule("W214", "warning", "A template of a note type in `note_types` uses a filter Anki does not have "
+         "(`{{hnit:Field}}`): Anki shows the field as if the filter were not there, unless an add-on on the "
+         "learner's device supplies it. Anki's own: `text`, `furigana`, `kanji`, `kana`, `type` (`type:cloze`, "
+         "`type:nc`), `hint`, `cloze`, `cloze-only`, `tts <lang>`."),
     Rule("W215", "warning", "With `--allow-schema-change` (on `check`, as on `build`): a released note type's "
          "field or template names change, a major release that learners must import with 'Merge note types'."),
     Rule("L301", "error", f"A field is still a {TODO_MARK} placeholder (`answer: {TODO_MARK}`, "
@@ -137,8 +142,8 @@ LINT_RULES = (
     Rule("L306", "error", "A cloze number above 500: Anki keeps 500 cloze cards at most, so the deletion's card "
          "is a copy of card `c500` and never shows its blank."),
     Rule("L307", "error", "The answer of a `type: type-in` note is not short plain text: more than one line, "
-         f"formatting (a list, emphasis, code, a link, an image) or more than {TYPED_MAX_WORDS} words. The learner "
-         "types it and Anki compares it letter by letter."),
+         "formatting (a list, emphasis, code, a link, an image), a cloze deletion (`{{c1::...}}`, shown as "
+         f"written) or more than {TYPED_MAX_WORDS} words. The learner types it and Anki compares it letter by letter."),
 )
 RULES = {rule.code: rule for rule in LOADER_RULES + LINT_RULES}
 

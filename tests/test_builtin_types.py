@@ -84,6 +84,23 @@ def test_a_type_in_card_shows_anki_s_answer_box_and_compares_the_typed_answer(
         col.close()
 
 
+def test_a_cloze_deletion_in_a_type_in_answer_is_what_the_learner_must_type(tmp_path: Path) -> None:
+    """Why L307 refuses one: a type-in note is no cloze note, so Anki shows and compares the braces as written."""
+    source = write_source(tmp_path / "cardsrc", TYPED.replace("    answer: C++\n", (
+        '    answer: "{{c1::C++}}"\n    lint: {ignore: [L307]}  # to measure what Anki does with it\n')))
+    result = build_deck(source, tmp_path / "dist", now=T1)
+    col = open_collection(tmp_path / "user.anki2")
+    try:
+        import_apkg(col, result.apkg)
+        note = note_by_guid(col, note_guid("small", "typed"))
+        assert note["Answer"] == "{{c1::C++}}"
+        compared = col.compare_answer(note["Answer"], "C++")  # what the answer side shows the learner who knows it
+        assert "typeMissed" in compared and "{{c1::" in visible_text(compared)  # told the braces were missed
+        assert "typeMissed" not in col.compare_answer(note["Answer"], "{{c1::C++}}")
+    finally:
+        col.close()
+
+
 def test_only_the_types_notes_use_are_packaged(small_source: Path, typed_deck: Path, tmp_path: Path) -> None:
     """cloze and qa always, as every release before reverse and type-in; the others once a note uses them."""
     plain = build_deck(small_source, tmp_path / "plain", now=T1)

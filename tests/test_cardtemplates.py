@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from builder.cardtemplates import (
+    BUILTIN_FILTERS,
     Replacement,
     Section,
     TemplateSyntaxError,
@@ -28,6 +29,7 @@ from builder.cardtemplates import (
     field_is_empty,
     parse,
     renders_with,
+    unknown_filters,
 )
 from tests.ankitools import open_collection
 
@@ -163,3 +165,24 @@ def test_anki_refuses_to_save_what_the_loader_refuses(collection: Collection, tm
     assert added_type(collection, ["{{Nope}}"]) is None
     assert added_type(collection, ["{{F1}}", "{{F1}}"]) is None
     assert added_type(collection, ["{{F1}}", "{{F2}}"]) is not None
+
+
+SHOWN = "日本[にほん] <b>x</b>"
+"""A field every filter of Anki's own changes: markup, and furigana in Anki's reading syntax."""
+
+
+@pytest.mark.parametrize(("filters", "anki_s"), [
+    *((name, True) for name in sorted(BUILTIN_FILTERS - {""})),
+    ("tts en_US", True), ("type:nc", True), ("type:cloze", True), ("text:hint", True),
+    ("", True),  # two colons: Anki's, and it does nothing
+    ("hnit", False), ("Text", False), ("nc", False), ("edit", False), ("tts", False), ("hint:foo", False),
+])
+def test_anki_skips_a_filter_it_does_not_have(collection: Collection, filters: str, anki_s: bool) -> None:
+    """Anki's own filters change the field; any other is skipped, the field shown as if it were not there (W214)."""
+    model = added_type(collection, [f"{{{{{filters}:F1}}}}"])
+    note = collection.new_note(model)
+    note["F1"] = SHOWN
+    collection.add_note(note, 1)
+    changed = note.cards()[0].render_output().question_text != SHOWN
+    assert changed == (anki_s and filters != "")
+    assert bool(unknown_filters(tuple(filters.split(":")))) == (not anki_s)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from builder.declared import TemplateSpec, TypeSpec, declared_type, template_risks
+from builder.declared import MAX_TEMPLATES, TemplateSpec, TypeSpec, declared_type, template_filters, template_risks
 from builder.identity import note_type_id
+from tests.ankitools import open_collection, visible_text
 
 
 def spec(fields: tuple[str, ...] = ("Front", "Back"), templates: tuple[tuple[str, str, str], ...] = (
@@ -65,6 +68,19 @@ def test_a_good_type_gets_its_id_from_slug_and_key_or_keeps_a_recorded_one() -> 
         "the front of template 'A' of note type 'basic' has no {{cloze:Field}}, which a cloze type needs on both "
         "sides", 21)]),
     ({"key": "cloze"}, [("note type id 'cloze' is the name of a built-in type: choose another", 5)]),
+    *(({"name": name}, [(
+        "the name of note type 'basic' has a line break or another control character: Anki keeps it, but shows note "
+        "type names on one line (the note type list, the browser), where it is hidden or garbled; write the name on "
+        "one line", 6)]) for name in ("Basic\n", "Line one\nLine two", "Tab\there", "Bell\x07")),
+    ({"name": "Basic (ünï cödé) · 2"}, []),
+    ({"fields": ("Front", "FrontSide"), "templates": (("C", "{{Front}}", "x"),)}, [(
+        "field name 'FrontSide' of note type 'basic' is the name Anki's templates give the card's front: "
+        "{{FrontSide}} shows the front, never this field: rename it", 11)]),
+    ({"fields": ("Front", "frontside"), "templates": (("C", "{{Front}}", "{{frontside}}"),)}, []),
+    ({"templates": tuple((f"T{index}", f"{{{{Front}}}} {index}", "x") for index in range(MAX_TEMPLATES))}, []),
+    ({"templates": tuple((f"T{index}", f"{{{{Front}}}} {index}", "x") for index in range(MAX_TEMPLATES + 1))}, [(
+        "note type 'basic' has 101 templates, more than 100: each can make a card of every note; split it into "
+        "note types of their own", 5)]),
 ])
 def test_what_anki_would_refuse_or_change_is_refused(kwargs: dict[str, object], problems: list[object]) -> None:
     made, found = declared_type(spec(**kwargs), "deck")  # type: ignore[arg-type]
@@ -93,3 +109,43 @@ def test_what_anki_would_refuse_or_change_is_refused(kwargs: dict[str, object], 
 def test_scripts_and_remote_loads_are_named(front: str, back: str, css: str, risks: list[str]) -> None:
     made, _ = declared_type(spec(templates=(("Card 1", front, back),), css=css or None), "deck")
     assert made is not None and template_risks(made) == risks
+
+
+@pytest.mark.parametrize(("front", "back", "unknown"), [
+    ("{{Front}}", "{{text:Back}} {{hint:Back}} {{furigana:Back}} {{kanji:Back}} {{kana:Back}} {{type:Back}}", []),
+    ("{{tts en_US voices=Apple_Samantha:Front}}", "{{type:nc:Back}} {{type:cloze:Back}} {{cloze-only:Back}}", []),
+    ("{{:Front}}", "{{Back}}", []),  # an empty filter (two colons) is Anki's too: it does nothing
+    ("{{hnit:Front}}", "{{Back}}", ["the filter 'hnit' in the front of template 'Card 1'"]),
+    ("{{Front}}", "{{Text:Back}} {{Text:Front}}", ["the filter 'Text' in the back of template 'Card 1'"]),
+    ("{{nc:Front}}", "{{edit:text:Back}}", ["the filter 'nc' in the front of template 'Card 1'",
+                                            "the filter 'edit' in the back of template 'Card 1'"]),
+    ("{{tts:Front}}", "{{#Back}}{{foo:Back}}{{/Back}}", ["the filter 'tts' in the front of template 'Card 1'",
+                                                         "the filter 'foo' in the back of template 'Card 1'"]),
+])
+def test_filters_anki_does_not_have_are_named(front: str, back: str, unknown: list[str]) -> None:
+    made, _ = declared_type(spec(templates=(("Card 1", front, back),)), "deck")
+    assert made is not None and template_filters(made) == unknown
+
+
+def test_what_anki_does_with_a_frontside_field_and_a_name_on_two_lines(tmp_path: Path) -> None:
+    """Measured in the engine: a field named FrontSide never shows ({{FrontSide}} is the front), and Anki keeps a
+    note type's name with its line break as written (refused: E170)."""
+    col = open_collection(tmp_path / "user.anki2")
+    try:
+        models = col.models
+        model = models.new("Line one\nLine two")
+        for name in ("FrontSide", "Back"):
+            models.add_field(model, models.new_field(name))
+        template = models.new_template("Card 1")
+        template["qfmt"], template["afmt"] = "{{FrontSide}} {{Back}}", "{{FrontSide}}<hr id=answer>"
+        models.add_template(model, template)
+        models.add(model)
+        note = col.new_note(models.by_name("Line one\nLine two"))
+        note["FrontSide"], note["Back"] = "the field", "the back"
+        col.add_note(note, 1)
+        (card,) = note.cards()
+        assert visible_text(card.question()) == "the back"  # the field is nowhere
+        assert "the field" not in visible_text(card.answer())
+        assert note.note_type()["name"] == "Line one\nLine two"
+    finally:
+        col.close()

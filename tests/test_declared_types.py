@@ -376,3 +376,35 @@ def test_a_type_may_have_a_built_in_type_s_id_only_where_no_built_in_type_ships(
     with pytest.raises(InvalidSource) as refused:
         load_deck(write_source(tmp_path, TAKEN_OVER.format(source=article, qa_id=qa_id), "taken.yaml"))
     assert refused.value.message == f"note type 'own-qa' has the id {qa_id} of note type 'qa': each needs its own"
+
+
+@pytest.mark.slow
+def test_anki_refuses_a_package_whose_type_has_more_than_65536_templates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Anki's own limit, measured: a template's ordinal is 16 bits, and one more fails the whole import.
+    builder stops far below it (``MAX_TEMPLATES``, E170); lifted here to reach the engine."""
+    from anki.errors import BackendError
+
+    from builder import declared
+
+    monkeypatch.setattr(declared, "MAX_TEMPLATES", 70_000)
+    header = SOURCE[:SOURCE.index("note_types:")]
+    for count, imported in ((65_536, True), (65_537, False)):
+        templates = "".join(f'      - {{name: "T{index}", front: "{{{{Word}}}} {index}", back: "{{{{Word}}}}"}}\n'
+                            for index in range(count))
+        source = write_source(tmp_path / str(count), (
+            f"{header}note_types:\n  - id: many\n    name: Many\n    fields: [Word]\n    templates:\n{templates}"
+            "notes:\n  - id: one\n    kind: quiz\n    type: many\n    fields: {Word: w}\n"), "many.yaml")
+        result = build_deck(source, tmp_path / str(count) / "dist", now=T1)
+        col = open_collection(tmp_path / str(count) / "user.anki2")
+        try:
+            if imported:
+                assert len(import_apkg(col, result.apkg).new) == 1
+                assert len(col.models.by_name("Many")["tmpls"]) == count  # type: ignore[index]
+            else:
+                with pytest.raises(BackendError, match="expected u16"):
+                    import_apkg(col, result.apkg)
+                assert col.note_count() == 0
+        finally:
+            col.close()

@@ -140,11 +140,19 @@ LINT_CASES = [
         f"or an image): {TYPED_ADVICE}",
         f"25:13: L307 the answer of type-in note 'typed-sentence' has 8 words (more than 5): {TYPED_ADVICE}",
         f"31:7: L307 the answer of type-in note 'typed-lines' has more than one line: {TYPED_ADVICE}",
+        f"42:13: L307 the answer of type-in note 'typed-cloze' has a cloze deletion ({{{{c1::...}}}}), which a "
+        f"type-in note shows as written, braces and all: {TYPED_ADVICE}",
     ]),
     ("w212-template-script", 0, [
         f"11:3: W212 note type 'vocab' has a remote load in its CSS: {SCRIPT_ADVICE}",
         f"11:3: W212 note type 'vocab' has a script in the back of template 'Recognise': {SCRIPT_ADVICE}",
         f"11:3: W212 note type 'vocab' has a script in the front of template 'Recognise': {SCRIPT_ADVICE}",
+    ]),
+    ("w214-unknown-filter", 0, [
+        f"11:5: W214 note type 'vocab' uses the filter '{name}' in the {side} of template 'Recognise', which Anki "
+        "does not have: it shows the field as if the filter were not there (unless an add-on on the learner's "
+        "device supplies it); check its spelling"
+        for name, side in (("Text", "back"), ("edit", "back"), ("hnit", "front"))
     ]),
     ("w213-raw-html-script", 0, [
         f"21:13: W213 'Back' of note 'chat' is raw HTML with a remote load: {SCRIPT_ADVICE}",
