@@ -30,9 +30,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote
 
 from .assemble import RETIRED_TAG, AnkiNote, assemble, nfc, own_names, plain_summary
 from .declared import html_risks
@@ -40,10 +42,11 @@ from .errors import BuilderError, Location
 from .export import ExportedNote
 from .formats import TAG_RE, UNHELD_RE, tag_key
 from .htmlmd import Context, Unconvertible, markdown_for
-from .htmlnorm import normalised
-from .layout import lock_path
+from .htmlnorm import normalised, parse
+from .layout import lock_path, media_folder
 from .lock import EarlierState, LockedNote
 from .lockread import read_lock
+from .media import media_folder_files, url_scheme
 from .render import Renderer
 from .source import Deck, Note, load_deck
 from .sourceformat import CLOZE_RE, NOTE_KINDS
@@ -226,8 +229,9 @@ class _NoteReader:
             return Finding(self.note.id, where, name, status, reason, old, new, path, written, order)
 
         def raw_html(reason: str) -> Finding:
-            """The learner's HTML exactly as Anki holds it, unless a source cannot hold it or it adds a script."""
-            problem = _field_problem(value, False) or _new_risk(value, old)
+            """The learner's HTML exactly as Anki holds it, unless a source cannot hold it, it adds a script, or
+            it shows a media file the deck does not have."""
+            problem = _field_problem(value, False) or _new_risk(value, old) or self.missing_media(value, old)
             return found("refused", problem, value) if problem else found("edit", reason, value, value)
 
         if not normalised(value):
@@ -247,6 +251,19 @@ class _NoteReader:
             return raw_html(_AS_HTML)
         problem = _field_problem(markdown, note_type.is_cloze and not declared and key == note_type.inputs[0][0])
         return found("refused", problem, markdown) if problem else found("edit", "", markdown, markdown)
+
+    def missing_media(self, value: str, old: str) -> str:
+        """Why raw HTML showing a file the deck's package would not hold is refused (a picture pasted in Anki
+        lives in that learner's media only: pull never unpacks media), or ""."""
+        new = _media_names(value) - _media_names(old) - {media.name for media in self.current.media}
+        if not new:
+            return ""
+        folder = media_folder(self.deck.path, self.deck.slug)
+        missing = sorted(new - {media.name for media in media_folder_files(folder)})
+        if not missing:
+            return ""
+        return (f"it shows {', '.join(map(repr, missing))}, which {folder}/ does not have: copy the file there "
+                "from the learner's Anki (its collection.media folder), then pull again")
 
     def markdown(self, value: str, old: str, old_html: str, where: Location) -> str:
         base = self.deck.path.parent
@@ -311,6 +328,19 @@ def _new_risk(html_text: str, old: str) -> str:
         return ""
     return (f"it has {risks[0]}, which Anki would run or fetch on every learner's device (a build refuses it "
             "without --unsafe-html): copy it in by hand if every learner can trust it")
+
+
+_SOUND = re.compile(r"\[sound:([^\]]+)\]")
+
+
+def _media_names(html_text: str) -> set[str]:
+    """The media files HTML shows, as Anki names them: ``src`` of its elements and ``[sound:...]``."""
+    names = {match.group(1) for match in _SOUND.finditer(html_text)}
+    for element in parse(html_text).find_all(src=True):
+        src = str(element["src"])
+        if not url_scheme(src) and not src.startswith("//"):
+            names.add(unquote(src))
+    return names
 
 
 def _field_problem(markdown: str, cloze_text: bool) -> str:

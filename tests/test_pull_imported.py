@@ -2,9 +2,11 @@
 
 A learner has a genanki deck and has reviewed every card. The author takes it
 over with ``builder import`` (no build yet). The learner then edits notes
-inside Anki: a raw HTML field, a Markdown field, a field the package left
-empty (with HTML no Markdown writes), and tags. ``builder pull --apply
---as-html`` writes those edits into the imported source; its first release,
+inside Anki: raw HTML fields (one now shows a file of the deck's media
+folder), a Markdown field, a field the package left empty (with HTML no
+Markdown writes), and tags; and pastes a picture the deck does not have into
+a field (refused: pull never unpacks media, so it exits 1). ``builder pull
+--apply --as-html`` writes the other edits into the imported source; its first release,
 imported into the learner's collection with the options a user clicks
 through, updates exactly the edited notes, keeps every card's scheduling and
 the review log, and leaves each edited field as the learner has it.
@@ -34,27 +36,37 @@ FIELDS = {
     "basic-2": {"Back": "<i>four</i>, never five"},  # a raw HTML field: back exactly
     "vocab-1": {"Example": "La maison est <b>très</b> grande."},  # Markdown
     "cloze-1": {"Back Extra": "On the <u>Seine</u>"},  # empty in the package; no Markdown gives <u>
+    "basic-3": {"Front": 'Which flag? <img src="flag.png"><img src="paste-9.png">'},  # pasted in Anki
+    "both-2": {"Front": '<span style="color: red">rouge</span> <img src="flag.png">'},  # in languages.media/
 }
 TAGS = {"basic-1": ["geo::europe"], "both-2": ["french", "colours"]}
 OUTPUT = [
-    "languages: 5 edits (the export holds 10 of its 10 released notes)",
+    "languages: 6 edits, 1 refused (the export holds 10 of its 10 released notes)",
     "  ~ cardsrc/languages.yaml:{  - id: what-is-the-capital-of-france\n}: what-is-the-capital-of-france: tags",
     "      - Capitals geo::europe",
     "      + geo::europe",
     '  ~ cardsrc/languages.yaml:{        html: "<i>four</i>, not five"}: what-is-2-2: Back',
     "      - <i>four</i>, not five",
     "      + <i>four</i>, never five",
+    "  ? cardsrc/languages.yaml:{        html: \"Which flag? }: which-flag: Front: it shows 'paste-9.png', which "
+    "cardsrc/languages.media/ does not have: copy the file there from the learner's Anki (its collection.media "
+    "folder), then pull again",
+    '      - Which flag? <img src="flag.png">',
+    '      + Which flag? <img src="flag.png"><img src="paste-9.png">',
     "  ~ cardsrc/languages.yaml:{  - id: the-seine-flows-through-paris}: the-seine-flows-through-paris: Back Extra: "
     "no Markdown renders it back, so it is written as raw HTML {{html: ...}} (--as-html)",
     "      - (empty)",
     "      + On the <u>Seine</u>",
+    '  ~ cardsrc/languages.yaml:{        html: "<span style=}: rouge: Front',
+    '      - <span style="color: red">rouge</span>',
+    '      + <span style="color: red">rouge</span> <img src="flag.png">',
     "  ~ cardsrc/languages.yaml:{  - id: rouge}: rouge: tags",
     "      - french",
     "      + french colours",
     "  ~ cardsrc/languages.yaml:{      Example: La maison est grande.}: maison: Example",
     "      - La maison est grande.",
     "      + La maison est **très** grande.",
-    "Wrote 5 edits to cardsrc/languages.yaml: 'builder diff' lists them, 'builder build' releases them.",
+    "Wrote 6 edits to cardsrc/languages.yaml: 'builder diff' lists them, 'builder build' releases them.",
 ]
 """What pull prints; ``{snippet}`` is the line the imported source has it on (the importer lays the file out)."""
 
@@ -96,7 +108,8 @@ def test_edits_to_a_deck_taken_over_are_pulled_and_its_first_release_updates_onl
         old = SOURCE.read_text(encoding="utf-8")
 
         pulled = CliRunner().invoke(cli, ["pull", export.name, "--apply", "--as-html"])
-        assert (pulled.exit_code, pulled.stderr) == (0, ""), pulled.output
+        assert (pulled.exit_code, pulled.stderr) == (1, "Error: export.apkg: 1 refused not written: merge it into "
+                                                        "the sources by hand (builder pull shows what is left)\n")
         assert pulled.stdout.splitlines() == with_lines(OUTPUT, old)
         expected = old
         for before, after in [
@@ -106,8 +119,8 @@ def test_edits_to_a_deck_taken_over_are_pulled_and_its_first_release_updates_onl
              '      Text: "The {{c1::Seine}} flows through {{c2::Paris}}."\n'
              "      Back Extra:\n        html: On the <u>Seine</u>\n"),
             ("        html: \"<span style=\\\"color: red\\\">rouge</span>\"\n      Back: red\n    tags: [french]\n",
-             "        html: \"<span style=\\\"color: red\\\">rouge</span>\"\n      Back: red\n"
-             "    tags: [french, colours]\n"),
+             "        html: \"<span style=\\\"color: red\\\">rouge</span> <img src=\\\"flag.png\\\">\"\n"
+             "      Back: red\n    tags: [french, colours]\n"),
             ("      Example: La maison est grande.", "      Example: La maison est **très** grande."),
         ]:
             assert expected.count(before) == 1, before
@@ -131,5 +144,7 @@ def test_edits_to_a_deck_taken_over_are_pulled_and_its_first_release_updates_onl
         assert note_by_guid(col, "basic-2")["Back"] == "<i>four</i>, never five"  # raw HTML: byte for byte
         assert note_by_guid(col, "cloze-1")["Back Extra"] == "On the <u>Seine</u>"
         assert sorted(note_by_guid(col, "both-2").tags) == ["colours", "french"]
+        assert note_by_guid(col, "both-2")["Front"] == '<span style="color: red">rouge</span> <img src="flag.png">'
+        assert note_by_guid(col, "basic-3")["Front"] == FIELDS["basic-3"]["Front"]  # refused: the learner keeps it
     finally:
         col.close()
