@@ -22,6 +22,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from .clock import clock_now, refuse_future_times
 from .cloze import around, card_numbers, source_view, unshield
 from .craft import (
     MAX_SET_ITEMS,
@@ -36,7 +37,7 @@ from .craft import (
     words,
 )
 from .declared import html_risks, template_filters, template_risks
-from .errors import InvalidSource, Location, LockError, Problem, SourceError
+from .errors import InvalidSource, Location, LockError, Problem, ReleaseError, SourceError
 from .layout import lock_path
 from .lintrules import DEFAULT_ANSWER_MAX_WORDS, RULES, TODO_FIELD, TODO_MARK, finding
 from .lockgate import lock_problems
@@ -92,12 +93,15 @@ def check_source(path: Path, *, allow_schema_change: bool = False) -> list[Probl
 
 
 def _lock_problems(deck: Deck, places: Places, *, allow_schema_change: bool) -> list[Problem]:
-    """An E160 where the lock the build would read is unusable (damaged, a merge conflict); else what the
-    build refuses against it (:mod:`builder.lockgate`): a released note's type or GUID, a type's id or schema."""
+    """An E160 where the lock the build would read is unusable (damaged, a merge conflict, another deck's, times
+    ahead of this clock); else what the build refuses against it (:mod:`builder.lockgate`): a released note's
+    type or GUID, a type's id or schema."""
     lock_file = lock_path(deck.path, deck.slug)
     try:
         previous = read_lock(lock_file)
-    except LockError as error:
+        if previous is not None:
+            refuse_future_times(previous, lock_file, clock_now())
+    except (LockError, ReleaseError) as error:
         return [Problem(error.where or Location(lock_file), "E160", error.message)]
     return lock_problems(deck, previous, places, allow_schema_change=allow_schema_change)
 

@@ -5,6 +5,7 @@ by GUID and id when a learner imports the next release. So a build refuses
 (``tests/test_builtin_types.py``, ``tests/test_declared_types.py`` and
 ``tests/test_takeover.py`` show why in the real engine):
 
+* a lock that is another deck's (E160, as for a damaged lock);
 * a released note whose GUID changes (E161): learners get a duplicate and the
   old note keeps its history alone;
 * a released note whose type changes (E162): Anki never changes a note's type
@@ -32,6 +33,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .errors import Location, Problem, ReleaseError
+from .layout import lock_path
 from .lintrules import finding
 from .lock import Lock, LockedNoteType
 from .notetypes import ALWAYS_PACKAGED, NoteType
@@ -51,6 +53,9 @@ def lock_problems(deck: Deck, previous: Lock | None, places: Places | None = Non
     """Every finding of ``deck`` against its lock, notes (in source order) first, then note types."""
     if previous is None:
         return []
+    if previous.slug != deck.slug:  # a lock copied from another deck: nothing in it is this deck's
+        return [finding(Location(lock_path(deck.path, deck.slug)), "E160",
+                        f"the lock belongs to '{previous.slug}', not '{deck.slug}'")]
     places = places or Places(deck.path)
     found = list(_note_conflicts(deck, previous, places))
     found += _type_conflicts(deck, previous, places, allow_schema_change=allow_schema_change)

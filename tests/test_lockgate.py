@@ -10,7 +10,9 @@ tests/test_takeover.py).
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -129,3 +131,27 @@ def test_the_findings_need_no_rendering(tmp_path: Path, monkeypatch: pytest.Monk
     found = lock_problems(deck, read_lock(source.with_name("small.lock")))
     assert [(problem.code, problem.where.line) for problem in found] == [("E162", 20), ("E161", 30)]
     assert lock_problems(deck, None) == []
+
+
+@pytest.mark.parametrize(("damage", "finding"), [
+    (lambda lock: {**lock, "slug": "other", "apkg": "other-1.0.0.apkg"},
+     "small.lock: E160 the lock belongs to 'other', not 'small'"),
+    (lambda lock: {**lock, "notes": {**lock["notes"], "quiz-one": {**lock["notes"]["quiz-one"], "mod": 4_102_444_800}}},
+     "small.lock: E160 holds times up to 2100-01-01 00:00:00 UTC, more than a minute ahead of this computer's "
+     "clock, as if written on a machine whose clock ran ahead: notes changed now would be stamped later still, and "
+     "Anki would let them overwrite learners' edits until then; build again after 2100-01-01 00:00:00 UTC, or set "
+     "this computer's clock right if it is the one that is wrong"),
+], ids=["another-deck-s", "times-ahead"])
+def test_check_reports_a_lock_the_build_cannot_use(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: Any, finding: str
+) -> None:
+    source = released(tmp_path, monkeypatch, "small")
+    lock_file = source.with_name("small.lock")
+    lock_file.write_text(json.dumps(damage(json.loads(lock_file.read_text()))), encoding="utf-8")
+    before = files(tmp_path)
+    checked = CliRunner().invoke(cli, ["check"])
+    assert (checked.exit_code, checked.stdout) == (1, f"cardsrc/{finding}\n")
+    built = CliRunner().invoke(cli, ["build"])
+    where, _, message = finding.partition(": ")
+    assert (built.exit_code, built.stdout, built.stderr) == (1, "", f"Error: cardsrc/{where}: {message[5:]}\n")
+    assert files(tmp_path) == before
