@@ -397,3 +397,16 @@ def test_a_deck_built_with_unsafe_html_is_pulled_with_unsafe_html(tmp_path: Path
             "risky: 1 edit (the export holds 5 of its 5 released notes)", "  ~ cardsrc/risky.yaml:33: two: Back"]
     finally:
         risky.col.close()
+
+
+def test_an_unwritten_edit_is_lost_in_anki_when_the_release_updates_its_note(vocab: Learner) -> None:
+    """Why --apply exits 1: Anki replaces every field of a note a release updates, the refused one too."""
+    vocab.edit({"arbre": {"Meaning": "a <u>tree</u>", "Example": "Un <i>arbre</i>."}})
+    package = vocab.export()
+    applied = pull(package.name, "--apply")
+    assert applied.exit_code == 1
+    assert applied.stdout.splitlines()[-1] == (
+        "Wrote 1 edit to cardsrc/vocab.yaml: 'builder diff' lists them, 'builder build' releases them.")
+    release = build_deck(Path("cardsrc/vocab.yaml"), Path("dist"), now=int(time.time()) + 60)
+    import_apkg(vocab.col, release.apkg)
+    assert vocab.note("arbre").fields == ["arbre", "tree", "Un <em>arbre</em>."]
