@@ -1,7 +1,8 @@
 """The proof of #16 in the real engine: a deck taken over with ``builder import`` and built changes nothing.
 
-For each package (made by genanki here, made by markdown-anki-decks and
-committed, and the shipped deck's own release): import it into a fresh
+For each package (made by genanki here, the same deck as Anki itself exports
+it, made by markdown-anki-decks and committed, and the shipped deck's own
+release): import it into a fresh
 collection and review every card; ``builder import`` it; ``builder build`` the
 new source; import that release into the reviewed collection with the options
 a user clicks through. Nothing may be new, updated or conflicting, no note type
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from anki.collection import ExportAnkiPackageOptions
 from click.testing import CliRunner
 
 from builder.cli import cli
@@ -64,12 +66,24 @@ def genanki_made(tmp_path: Path) -> Path:
     return genanki_package(tmp_path, extra=(unfinished_note(),))
 
 
+def anki_exported(tmp_path: Path) -> Path:
+    """The genanki deck as Anki itself exports it (File > Export, current format, with media)."""
+    col = open_collection(tmp_path / "author.anki2")
+    import_apkg(col, genanki_package(tmp_path))
+    out = tmp_path / "exported.apkg"
+    col.export_anki_package(out_path=str(out), limit=None, options=ExportAnkiPackageOptions(
+        with_scheduling=False, with_media=True, legacy=False))
+    col.close()
+    return out
+
+
 def markdown_anki_decks_made(tmp_path: Path) -> Path:
     return FIXTURES / "markdown-anki-decks.apkg"
 
 
 PACKAGES = {
     "genanki": (genanki_made, "      Back: Paris\n", "      Back: Paris, on the Seine\n"),  # with an L301 note
+    "anki-export": (anki_exported, "      Back: Paris\n", "      Back: Paris, on the Seine\n"),
     "markdown-anki-decks": (markdown_anki_decks_made, "<em>Ruritania</em>", "<em>Ruritania</em>, made up"),
     "shipped-release": (shipped_release, "{{c1::alignment}}", "{{c1::alignment}} (edited)"),
 }
