@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -109,3 +111,19 @@ def test_deck_description_names_source_author_and_version(imported: tuple[object
     description = parent["desc"]
     assert "David Liu" in description and "medium.com/pinterest-engineering" in description
     assert f"version {result.plan.version}" in description  # type: ignore[attr-defined]
+
+
+def test_the_shipped_deck_builds_byte_for_byte_as_its_lock_says(tmp_path: Path) -> None:
+    """From a copy of its source and lock, with no cache: the released .apkg's sha256, and the lock unchanged.
+
+    What ``make deck`` plus ``git diff --exit-code -- cardsrc/`` check in CI, as a test: every key added to
+    the format since (``additions`` absent means all of builder's additions) leaves a release as it was.
+    """
+    lock = SHIPPED_SOURCE.with_name("pinterest-ai-platform.lock")
+    source = tmp_path / SHIPPED_SOURCE.name
+    source.write_bytes(SHIPPED_SOURCE.read_bytes())
+    (tmp_path / lock.name).write_bytes(lock.read_bytes())
+    result = build_deck(source, tmp_path / "dist")
+    released = json.loads(lock.read_text(encoding="utf-8"))
+    assert (result.apkg.name, result.sha256) == (released["apkg"], released["apkg_sha256"])
+    assert (tmp_path / lock.name).read_bytes() == lock.read_bytes()
