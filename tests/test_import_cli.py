@@ -14,7 +14,7 @@ from click.testing import CliRunner, Result
 from builder.cli import cli
 from builder.identity import note_guid
 from tests.conftest import SMALL_SOURCE, write_source
-from tests.helpers.importpackages import TIMESTAMP, genanki_package
+from tests.helpers.importpackages import TIMESTAMP, genanki_package, unfinished_note
 
 
 def run(*args: str) -> Result:
@@ -219,3 +219,12 @@ def test_what_an_import_says(tmp_path: Path) -> None:
         f"Next: 'builder build {into / 'languages.yaml'}' releases it; imported over the original, it changes "
         "nothing.",
     ])
+
+
+def test_rules_the_original_breaks_are_named(tmp_path: Path) -> None:
+    package = genanki_package(tmp_path, extra=(unfinished_note(),))
+    into = tmp_path / "cardsrc"
+    into.mkdir()
+    result = run(str(package), "--into", str(into))
+    assert result.exit_code == 0, result.output
+    assert "Lint rules the original breaks are silenced for chose (marked '# came with the import')\n" in result.output
