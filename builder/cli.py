@@ -293,7 +293,10 @@ def diff(sources: tuple[Path, ...], exit_code: bool, unsafe_html: bool) -> None:
 @click.option("--allow-schema-change", is_flag=True,
               help="Check as 'builder build --allow-schema-change' builds: a note type's schema change is a "
                    "warning (W215), not an error (E166).")
-def check(sources: tuple[Path, ...], strict: bool, allow_schema_change: bool) -> None:
+@click.option("--unsafe-html", is_flag=True,
+              help="Check as 'builder build --unsafe-html' builds: scripts and remote loads in note types and raw "
+                   "HTML fields are warnings (W212, W213), not errors (E167, E168).")
+def check(sources: tuple[Path, ...], strict: bool, allow_schema_change: bool, unsafe_html: bool) -> None:
     """Validate each SOURCE like the build does and lint its notes.
 
     Prints one 'file:line:col: CODE message' per problem (every code is in
@@ -309,7 +312,7 @@ def check(sources: tuple[Path, ...], strict: bool, allow_schema_change: bool) ->
     paths = resolve_sources(sources)
     problems: list[Problem] = []
     failed = each_source(paths, lambda source: problems.extend(
-        check_source(source, allow_schema_change=allow_schema_change)))
+        check_source(source, allow_schema_change=allow_schema_change, unsafe_html=unsafe_html)))
     result = CheckReport.of(problems, len(paths))
     for path, found in itertools.groupby(result.problems, key=lambda problem: problem.where.path):
         for line in capped([str(problem) for problem in found], _more_problems(path)):

@@ -74,11 +74,11 @@ class CheckReport:
         return bool(self.errors or (strict and self.warnings))
 
 
-def check_source(path: Path, *, allow_schema_change: bool = False) -> list[Problem]:
+def check_source(path: Path, *, allow_schema_change: bool = False, unsafe_html: bool = False) -> list[Problem]:
     """Every finding of one source; a source the loader refuses is findings too (its E codes), not an error.
 
-    ``allow_schema_change`` is the build's flag: with it a note type's schema change is a warning (W215), as the
-    build then lets it through, else an error (E166), as the build refuses it.
+    ``allow_schema_change`` and ``unsafe_html`` are the build's flags: with one, what the build then lets through
+    is a warning (W215; W212, W213), without it an error (E166; E167, E168), as the build refuses it.
     """
     try:
         text = read_source_text(path)
@@ -89,7 +89,7 @@ def check_source(path: Path, *, allow_schema_change: bool = False) -> list[Probl
     places = Places(path, (root, text.splitlines()))
     found = sibling_problems(path, own_claims(deck))
     found += _lock_problems(deck, places, allow_schema_change=allow_schema_change)
-    return found + _lint_deck(deck, places)
+    return found + _lint_deck(deck, places, unsafe_html=unsafe_html)
 
 
 def _lock_problems(deck: Deck, places: Places, *, allow_schema_change: bool) -> list[Problem]:
@@ -113,7 +113,7 @@ def problems_of(error: SourceError, path: Path) -> list[Problem]:
     return [Problem(error.where or Location(path), "E100", error.message)]
 
 
-def _lint_deck(deck: Deck, places: Places) -> list[Problem]:
+def _lint_deck(deck: Deck, places: Places, *, unsafe_html: bool) -> list[Problem]:
     found = release_problems(deck, places)
     found += [problem for problem in _deck_problems(deck, places) if problem.code not in deck.lint_ignore]
     for note in deck.notes:
@@ -121,18 +121,33 @@ def _lint_deck(deck: Deck, places: Places) -> list[Problem]:
         found += [problem for problem in _note_problems(deck, note, places) if problem.code not in silenced]
         if deck.allow_html and "W210" not in silenced:
             found += _sanitised_away(deck, note, places)
-        if "W213" not in silenced:
-            found += _raw_risks(deck, note, places)
-    return found
+    return found + list(_unsafe(deck, places, unsafe_html=unsafe_html))
 
 
-def _raw_risks(deck: Deck, note: Note, places: Places) -> Iterator[Problem]:
-    """W213 for each raw HTML field (``{html: ...}``) with a script or a remote load: the build refuses those."""
-    for name, field in note.fields.items():
-        for risk in html_risks(field.text) if field.raw else ():
-            yield finding(places.key(deck, *note.key_path(name), note=note), "W213",
-                          f"'{name}' of note '{note.id}' is raw HTML with {risk}: a build refuses it without "
-                          "--unsafe-html, as Anki would run or fetch it on every learner's device")
+def _unsafe(deck: Deck, places: Places, *, unsafe_html: bool) -> Iterator[Problem]:
+    """What runs or loads on a learner's device, in a declared type's templates or CSS or a raw HTML field.
+
+    The build refuses it without ``--unsafe-html``, so without the flag it is an error (E167 in a note type,
+    E168 in a field): check passing means the build takes the source. With the flag (``check --unsafe-html``,
+    as the build is given it) it ships, and is a warning saying so (W212, W213), which may be silenced.
+    """
+    tail = (": built with --unsafe-html, Anki runs or fetches it on every learner's device; keep it only if every "
+            "learner can trust this source") if unsafe_html else (
+        ": a build refuses it without --unsafe-html, as Anki would run or fetch it on every learner's device")
+    for note_type in deck.note_types.values():
+        risks = template_risks(note_type) if note_type.label is None else []  # declared in the source
+        if not risks or (unsafe_html and "W212" in deck.lint_ignore):
+            continue
+        where = places.note_type(deck, note_type.key) or places.key(deck, "note_types")
+        for risk in risks:
+            yield finding(where, "W212" if unsafe_html else "E167", f"note type '{note_type.key}' has {risk}{tail}")
+    for note in deck.notes:
+        if unsafe_html and "W213" in note.lint_ignore | deck.lint_ignore:
+            continue
+        for name, field in note.fields.items():
+            for risk in html_risks(field.text) if field.raw else ():
+                yield finding(places.key(deck, *note.key_path(name), note=note), "W213" if unsafe_html else "E168",
+                              f"'{name}' of note '{note.id}' is raw HTML with {risk}{tail}")
 
 
 def _sanitised_away(deck: Deck, note: Note, places: Places) -> Iterator[Problem]:
@@ -156,10 +171,6 @@ def _deck_problems(deck: Deck, places: Places) -> Iterator[Problem]:
     yield from _duplicate_answers(deck, places)
     for note_type in deck.note_types.values():
         if note_type.label is None:  # declared in the source
-            yield from (finding(places.key(deck, "note_types"), "W212",
-                                 f"note type '{note_type.key}' has {risk}: a build refuses it without --unsafe-html, "
-                                 "as Anki would run or fetch it on every learner's device")
-                        for risk in template_risks(note_type))
             yield from (finding(places.note_type(deck, note_type.key) or places.key(deck, "note_types"), "W214",
                                 f"note type '{note_type.key}' uses {filtered}, which Anki does not have: it shows "
                                 "the field as if the filter were not there (unless an add-on on the learner's "

@@ -84,6 +84,14 @@ LOADER_RULES = (
          "`--allow-schema-change` (check with the flag reports W215 instead)."),
     Rule("E151", "error", "Another source in the same folder claims a note type id this one claims (an "
          "`anki_id` repeating another deck's type): learners who import both would get one note type for two."),
+    Rule("E167", "error", "A note type in `note_types` has a script, an event handler, a `javascript:` link, an "
+         "element that loads or redirects (`<meta>`, `<iframe>`...) or a remote load in its templates (entities "
+         "decoded), or markup or a backslash escape in its CSS: Anki would run or fetch it on every learner's "
+         "device, so a build refuses it without `--unsafe-html` (check with the flag reports W212 instead)."),
+    Rule("E168", "error", "A raw HTML field (`fields: {Name: {html: ...}}`) has a script, an event handler, a "
+         "`javascript:` link, an element that loads or redirects or a remote load (entities decoded): Anki would run "
+         "or fetch it on every learner's device, so a build refuses it without `--unsafe-html` (check with the flag "
+         "reports W213 instead)."),
     Rule("E170", "error", "A note type in `note_types` is one Anki would refuse or change: a template that does not "
          "parse, names a field the type does not have or shows no field on its front; two fronts alike; a cloze "
          "type without `{{cloze:Field}}` or with more than one template; field names Anki rewrites (`:{}\"`, a "
@@ -116,13 +124,10 @@ LINT_RULES = (
     Rule("W211", "warning", "A `::` in a cloze deletion that Anki reads as the start of a hint but that joins "
          "two names the way code does, or a second `::`. E.g. `{{c1::std::vector}}` shows `std` with the hint "
          "`vector`: write it as code, ``{{c1::`std::vector`}}``."),
-    Rule("W212", "warning", "A note type in `note_types` has a script, an event handler, a `javascript:` link, an "
-         "element that loads or redirects (`<meta>`, `<iframe>`...) or a remote load in its templates (entities "
-         "decoded), or markup or a backslash escape in its CSS: Anki would run or fetch it on every learner's "
-         "device, so a build refuses it without `--unsafe-html`."),
-    Rule("W213", "warning", "A raw HTML field (`fields: {Name: {html: ...}}`) has a script, an event handler, a "
-         "`javascript:` link, an element that loads or redirects or a remote load (entities decoded): Anki would run "
-         "or fetch it on every learner's device, so a build refuses it without `--unsafe-html`."),
+    Rule("W212", "warning", "With `--unsafe-html` (on `check`, as on `build`): a note type in `note_types` has what "
+         "E167 finds, which then ships: Anki will run or fetch it on every learner's device."),
+    Rule("W213", "warning", "With `--unsafe-html` (on `check`, as on `build`): a raw HTML field has what E168 finds, "
+         "which then ships: Anki will run or fetch it on every learner's device."),
     Rule("W214", "warning", "A template of a note type in `note_types` uses a filter Anki does not have "
          "(`{{hnit:Field}}`): Anki shows the field as if the filter were not there, unless an add-on on the "
          "learner's device supplies it. Anki's own: `text`, `furigana`, `kanji`, `kana`, `type` (`type:cloze`, "

@@ -241,6 +241,10 @@ def test_a_script_in_a_template_needs_the_unsafe_html_flag(project: Path) -> Non
     built = runner.invoke(cli, ["build", "--unsafe-html", "cardsrc/french.yaml"])
     assert built.exit_code == 0, built.output
     checked = runner.invoke(cli, ["check", "cardsrc/french.yaml"])
+    assert checked.exit_code == 1  # as the build without the flag
+    assert "E167 note type 'vocab' has a script in the back of template 'Recognise'" in checked.stdout
+    checked = runner.invoke(cli, ["check", "--unsafe-html", "cardsrc/french.yaml"])
+    assert checked.exit_code == 0  # as the build with it
     assert "W212 note type 'vocab' has a script in the back of template 'Recognise'" in checked.stdout
 
 

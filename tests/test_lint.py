@@ -16,7 +16,10 @@ from tests.conftest import REPO, SMALL_SOURCE, write_source
 LINT = "tests/fixtures/lint"
 SET_ADVICE = "sets are hard to recall, ask for the one that matters or give each item its own note"
 BAD = "tests/fixtures/sources/bad"
-SCRIPT_ADVICE = "a build refuses it without --unsafe-html, as Anki would run or fetch it on every learner's device"
+SHIPPED = ("built with --unsafe-html, Anki runs or fetches it on every learner's device; keep it only if every "
+           "learner can trust this source")
+UNSAFE = ("w212", "w213")
+"""The fixtures of what builds only with --unsafe-html: checked with the flag, as they are built."""
 TYPED_ADVICE = ("the learner types it and Anki compares it letter by letter; keep it to a few plain words and move "
                 "the rest to 'extra'")
 HTML_ADVICE = ("allow_html keeps formatting, tables, images and links, never scripts or remote loads: "
@@ -143,21 +146,21 @@ LINT_CASES = [
         f"42:13: L307 the answer of type-in note 'typed-cloze' has a cloze deletion ({{{{c1::...}}}}), which a "
         f"type-in note shows as written, braces and all: {TYPED_ADVICE}",
     ]),
-    ("w212-template-script", 0, [
-        f"11:3: W212 note type 'vocab' has a remote load in its CSS: {SCRIPT_ADVICE}",
-        f"11:3: W212 note type 'vocab' has a script in the back of template 'Recognise': {SCRIPT_ADVICE}",
-        f"11:3: W212 note type 'vocab' has a script in the front of template 'Recognise': {SCRIPT_ADVICE}",
+    ("w212-template-script", 0, [  # checked with --unsafe-html, as it builds only with the flag
+        f"11:5: W212 note type 'vocab' has a remote load in its CSS: {SHIPPED}",
+        f"11:5: W212 note type 'vocab' has a script in the back of template 'Recognise': {SHIPPED}",
+        f"11:5: W212 note type 'vocab' has a script in the front of template 'Recognise': {SHIPPED}",
+    ]),
+    ("w213-raw-html-script", 0, [  # checked with --unsafe-html
+        f"21:13: W213 'Back' of note 'chat' is raw HTML with a remote load: {SHIPPED}",
+        f"21:13: W213 'Back' of note 'chat' is raw HTML with a script: {SHIPPED}",
+        f"27:14: W213 'Front' of note 'chien' is raw HTML with a script: {SHIPPED}",
     ]),
     ("w214-unknown-filter", 0, [
         f"11:5: W214 note type 'vocab' uses the filter '{name}' in the {side} of template 'Recognise', which Anki "
         "does not have: it shows the field as if the filter were not there (unless an add-on on the learner's "
         "device supplies it); check its spelling"
         for name, side in (("Text", "back"), ("edit", "back"), ("hnit", "front"))
-    ]),
-    ("w213-raw-html-script", 0, [
-        f"21:13: W213 'Back' of note 'chat' is raw HTML with a remote load: {SCRIPT_ADVICE}",
-        f"21:13: W213 'Back' of note 'chat' is raw HTML with a script: {SCRIPT_ADVICE}",
-        f"27:14: W213 'Front' of note 'chien' is raw HTML with a script: {SCRIPT_ADVICE}",
     ]),
     ("ignored-per-note", 0, []),
     ("ignored-per-deck", 0, []),
@@ -230,9 +233,22 @@ LOADER_CASES = [
 @pytest.mark.parametrize(("name", "exit_code", "lines"), LINT_CASES, ids=[case[0] for case in LINT_CASES])
 def test_lint_rule_fixture(name: str, exit_code: int, lines: list[str]) -> None:
     path = f"{LINT}/{name}.yaml"
-    code, stdout, _ = check(path)
+    code, stdout, _ = check(path, *["--unsafe-html"] * name.startswith(UNSAFE))
     assert stdout == [f"{path}:{line}" for line in lines]
     assert code == exit_code
+
+
+@pytest.mark.usefixtures("in_repo")
+@pytest.mark.parametrize("name", ["w212-template-script", "w213-raw-html-script"])
+def test_what_builds_only_with_unsafe_html_is_an_error_without_the_flag(name: str) -> None:
+    """The build refuses it without the flag, so check does too: E167 and E168 for W212 and W213, same places."""
+    path = f"{LINT}/{name}.yaml"
+    code, stdout, _ = check(path)
+    (_, _, expected), = (case for case in LINT_CASES if case[0] == name)
+    refused = "a build refuses it without --unsafe-html, as Anki would run or fetch it on every learner's device"
+    assert code == 1
+    assert stdout == [f"{path}:{line}".replace(" W212 ", " E167 ").replace(" W213 ", " E168 ").replace(SHIPPED, refused)
+                      for line in expected]
 
 
 @pytest.mark.usefixtures("in_repo")
