@@ -97,14 +97,17 @@ def import_package(package_path: Path, into: Path, slug: str | None = None) -> I
 
 
 def _risky(decided: ImportedSource) -> int:
-    """How many raw fields and note types hold what runs or loads on a learner's device (W213, W212)."""
-    from .declared import html_risks
+    """How many raw fields and note types hold what runs or loads on a learner's device: what ``builder check``
+    warns about (W213, W212) and a build ships only with ``--unsafe-html``."""
+    from .declared import html_risks, template_risks
+    from .notetypes import CardTemplate, NoteType
 
     fields = sum(bool(html_risks(value.text)) for note in decided.notes for value in note.fields.values()
                  if value.raw)
-    kinds = sum(any(html_risks(text) for template in kind.package.templates for text in (template.front, template.back))
-                or bool(html_risks(kind.package.css)) for kind in decided.note_types)
-    return fields + kinds
+    kinds = [NoteType(kind.key, kind.package.id, kind.package.name, kind.package.fields,
+                      tuple(CardTemplate(t.name, t.front, t.back) for t in kind.package.templates), kind.package.css,
+                      is_cloze=kind.package.cloze) for kind in decided.note_types]
+    return fields + sum(bool(template_risks(kind)) for kind in kinds)
 
 
 def _renderer(source: Path) -> Callable[[str], str]:

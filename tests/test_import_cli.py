@@ -228,3 +228,22 @@ def test_rules_the_original_breaks_are_named(tmp_path: Path) -> None:
     result = run(str(package), "--into", str(into))
     assert result.exit_code == 0, result.output
     assert "Lint rules the original breaks are silenced for chose (marked '# came with the import')\n" in result.output
+
+
+def test_a_type_whose_css_the_build_holds_back_is_warned_about(tmp_path: Path) -> None:
+    """CSS with an escape could spell a remote load unseen: W212, and a build needs --unsafe-html."""
+    styled = genanki.Model(1_700_000_777, "Styled", fields=[{"name": "Front"}, {"name": "Back"}],
+                           templates=[{"name": "Card 1", "qfmt": "{{Front}}", "afmt": "{{Back}}"}],
+                           css='li::before { content: "\\2022"; }')
+    deck = genanki.Deck(2_000_000_031, "Styled")
+    deck.add_note(genanki.Note(model=styled, guid="st1", fields=["Front", "Back"]))
+    package = tmp_path / "styled.apkg"
+    genanki.Package(deck).write_to_file(package, timestamp=TIMESTAMP)
+    into = tmp_path / "cardsrc"
+    into.mkdir()
+    result = run(str(package), "--into", str(into))
+    assert result.exit_code == 0 and "Warning: 1 field or note type of it run scripts" in result.output
+    built = CliRunner().invoke(cli, ["build", str(into / "styled.yaml"), "--out", str(tmp_path / "dist")])
+    assert built.exit_code == 1, built.output
+    assert CliRunner().invoke(cli, ["build", str(into / "styled.yaml"), "--out", str(tmp_path / "dist"),
+                                    "--unsafe-html"]).exit_code == 0
