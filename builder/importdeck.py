@@ -98,7 +98,7 @@ def import_package(package_path: Path, into: Path, slug: str | None = None) -> I
 
 def _risky(decided: ImportedSource) -> int:
     """How many raw fields and note types hold what runs or loads on a learner's device: what ``builder check``
-    warns about (W213, W212) and a build ships only with ``--unsafe-html``."""
+    refuses (E167, E168) and a build ships only with ``--unsafe-html``."""
     from .declared import html_risks, template_risks
     from .notetypes import CardTemplate, NoteType
 
