@@ -26,9 +26,11 @@ size, modification time and inode.
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import os
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -85,6 +87,11 @@ class Declared:
             raise ValueError("not a declaration")
         return cls(slug, (line, column), tuple(types),
                    None if notes is None else tuple((pair[0], pair[1]) for pair in notes))
+
+    @property
+    def gives_guids(self) -> bool:
+        """Whether a note of the source gives its GUID (``guid:``)."""
+        return any(given for _, given in self.notes or ())
 
     def guids(self) -> dict[str, str]:
         """Each GUID the source's notes would have in Anki, with the note's id: given, or from slug and id."""
@@ -262,7 +269,10 @@ class Own:
     """Note-type id -> what it names ("the cloze type", "note type 'x'")."""
     type_at: Location
     guids: dict[str, tuple[str, Location]]
-    """The GUIDs its notes give (``guid:``) -> (note id, where); derived GUIDs cannot repeat another slug's."""
+    """The GUIDs its notes give (``guid:``) -> (note id, where)."""
+    all_guids: Callable[[], dict[str, tuple[str, Location]]]
+    """Every note's GUID, given or made from slug and id, -> (note id, where): asked for only when this source
+    or a sibling gives GUIDs (two derived ones never meet: they come from two slugs)."""
 
 
 def own_claims(deck: Deck) -> Own:
@@ -271,7 +281,12 @@ def own_claims(deck: Deck) -> Own:
              for key, note_type in deck.note_types.items()}
     line = deck.key_lines.get("note_types", deck.key_lines.get("slug", 0))
     guids = {note.guid: (note.id, deck.where(note.line)) for note in deck.notes if note.guid is not None}
-    return Own(deck.slug, deck.where(deck.key_lines.get("slug", 0)), types, deck.where(line), guids)
+
+    @functools.cache
+    def every_guid() -> dict[str, tuple[str, Location]]:
+        return {deck.guid(note): (note.id, deck.where(note.line)) for note in deck.notes}
+
+    return Own(deck.slug, deck.where(deck.key_lines.get("slug", 0)), types, deck.where(line), guids, every_guid)
 
 
 def sibling_problems(source: Path, own: Own | None = None, *, cache_file: Path | None = None) -> list[Problem]:
@@ -287,11 +302,18 @@ def sibling_problems(source: Path, own: Own | None = None, *, cache_file: Path |
     cache = _Cache(cache_file)
     if own is None:
         try:
-            read = cache.declared(source.parent, source.name, os.stat(source))
+            stamp = os.stat(source)
         except OSError:
             return []  # the build's own read of the source reports it
-        own = Own(read.slug, Location(source, *read.slug_at), claimed_ids(read), Location(source),
-                  {given: (note_id, Location(source)) for note_id, given in read.notes or () if given})
+        read, where = cache.declared(source.parent, source.name, stamp), Location(source)
+
+        @functools.cache
+        def every_guid() -> dict[str, tuple[str, Location]]:
+            read_all = cache.declared(source.parent, source.name, stamp, notes=True)
+            return {guid: (note_id, where) for guid, note_id in read_all.guids().items()}
+
+        own = Own(read.slug, Location(source, *read.slug_at), claimed_ids(read), where,
+                  {given: (note_id, where) for note_id, given in read.notes or () if given}, every_guid)
     shared_slug: list[Path] = []
     type_problem = guid_problem = None
     for name, info in others:
@@ -302,7 +324,7 @@ def sibling_problems(source: Path, own: Own | None = None, *, cache_file: Path |
             continue
         if type_problem is None:
             type_problem = _type_problem(own, claimed_ids(theirs), other)
-        if guid_problem is None and own.guids:
+        if guid_problem is None and (own.guids or theirs.gives_guids):
             guid_problem = _guid_problem(own, theirs.guids(), other)
     cache.save()
     found = [_slug_problem(source, own, shared_slug)] if shared_slug else []
@@ -335,10 +357,11 @@ def _type_problem(own: Own, theirs: dict[int, str], other: Path) -> Problem | No
 
 
 def _guid_problem(own: Own, theirs: dict[str, str], other: Path) -> Problem | None:
-    shared = [guid for guid in own.guids if guid in theirs]
+    mine = own.all_guids()
+    shared = [guid for guid in mine if guid in theirs]
     if not shared:
         return None
-    note_id, where = own.guids[shared[0]]
+    note_id, where = mine[shared[0]]
     return Problem(where, "E152", (
         f"note '{note_id}' has the GUID {shared[0]}, which note '{theirs[shared[0]]}' of {other} has too: "
         "Anki would take the two for one note, each deck's import overwriting the other's; "

@@ -285,3 +285,19 @@ def test_a_guid_another_source_has_is_refused_by_build_check_and_the_no_op_rebui
         assert result.stderr == (f"Error: {SMALL}: note 'quiz-two' has the GUID shared-guid, which note 'quiz-one' "
                                  f"of {taken} has too: Anki would take the two for one note, each deck's import "
                                  "overwriting the other's; a GUID belongs to one note of one deck\n")
+
+
+def test_a_guid_another_source_gives_that_this_one_derives_is_refused_from_both_sides(project: Path) -> None:
+    """A deck taken over from this deck's own release: its notes give the GUIDs the small deck derives."""
+    runner = CliRunner()
+    guid = note_guid("small", "quiz-one")
+    assert runner.invoke(cli, ["build", str(SMALL)]).exit_code == 0
+    (project / "cardsrc" / "taken.yaml").write_text(with_guid(guid), encoding="utf-8")
+    for args in (["build", str(SMALL)], ["build", str(SMALL), "--no-cache"]):  # the no-op rebuild's path, then not
+        result = runner.invoke(cli, args)
+        assert result.exit_code == 1
+        assert result.stderr.startswith(f"Error: {SMALL}:")
+        assert f"note 'quiz-one' has the GUID {guid}, which note 'quiz-one' of cardsrc/taken.yaml has too" in (
+            result.stderr)
+    result = runner.invoke(cli, ["check", str(SMALL)])
+    assert f"{SMALL}:20: E152 note 'quiz-one' has the GUID {guid}" in result.stdout
