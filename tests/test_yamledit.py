@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from builder.pullwrite import read_back
+from builder.source import load_deck
 from builder.yamledit import EditRefused, ValueEdit, edit_values
 
 HEAD = """\
@@ -205,3 +208,28 @@ def test_a_declared_field_in_a_flow_mapping_cannot_be_added() -> None:
     with pytest.raises(EditRefused) as refused:
         edit_values(text, [ValueEdit("one", ("fields", "Back"), "B", order=ORDER)], read_back(Path("edits.yaml")))
     assert str(refused.value) == "'Back' of note 'one' would go into a flow mapping {...}: edit it by hand"
+
+
+RAW_STARTS = [
+    "      Front: F\n      Back:\n        html: |\n          <p>a</p>",
+    "      Front: F\n      Back:\n        html: x  # why",
+    '      Front: F\n      Back:\n        html: "x"',
+    "      Front: F\n      Back:\n        html: 'x'",
+    '      Front: F\n      Back: {html: "x"}',
+    "      Front: F\n      Back: {html: x}",
+    "      Front: F\n      Back: Markdown",
+    "      Front: F",
+]
+RAW_TEXT = st.lists(st.sampled_from([*"ab <>\"'\n\t#:-|{}[],&*!%@`\\é\u00a0?=/", "<b>", ": ", " #", "\n\n"]),
+                    min_size=1, max_size=14).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(start=st.sampled_from(RAW_STARTS), value=RAW_TEXT)
+def test_raw_html_is_never_refused_and_reads_back_exactly(start: str, value: str) -> None:
+    """Whatever HTML a learner's field holds, some YAML style holds it byte for byte: pull refuses no raw edit."""
+    text = DECLARED.format(fields=start)
+    new = edit_values(text, [ValueEdit("one", ("fields", "Back", "html"), value, exact=True, order=ORDER)],
+                      read_back(Path("edits.yaml")))
+    back = load_deck(Path("edits.yaml"), new.encode("utf-8")).notes[0].fields["Back"]
+    assert (back.text, back.raw) == (value, True)
