@@ -80,7 +80,7 @@ class PackageNote:
 
 @dataclass(frozen=True)
 class Package:
-    """What a package gives a learner: its note types, notes (in the order Anki created them) and media."""
+    """What a package gives a learner: its note types, notes (in the package's new-card order) and media."""
 
     path: Path
     sha256: str
@@ -199,7 +199,9 @@ def _notes(col: Any, path: Path) -> tuple[PackageNote, ...]:
         first_deck.setdefault(int(note_id), decks[int(deck_id)])
     notes: list[PackageNote] = []
     by_guid: dict[str, PackageNote] = {}
-    for note_id in col.db.list("select id from notes order by id"):
+    # New cards come in the package's order (their due is the position): the notes keep it, notes without cards last.
+    position = {int(nid): int(due) for nid, due in col.db.all("select nid, min(due) from cards group by nid")}
+    for note_id in sorted(col.db.list("select id from notes"), key=lambda nid: (position.get(int(nid), 1 << 62), nid)):
         note = col.get_note(note_id)
         found = PackageNote(
             guid=str(note.guid),

@@ -118,7 +118,7 @@ CASES: dict[str, Setup] = {
         "builder import never overwrites; choose another slug with --slug"),
     "cloze-without-deletion": lambda made, into: (
         [str(_no_deletion(into.parent / "nodel.apkg"))],
-        f"{into / 'nodel.yaml'}:39: the source it makes would not load (E130 note 'no-deletion-here' has no cloze "
+        f"{into / 'nodel.yaml'}:45: the source it makes would not load (E130 note 'no-deletion-here' has no cloze "
         "deletion: mark a key term as {{c1::term}}): this package holds something builder cannot take over as it is"),
     "into-not-a-folder": lambda made, into: (
         [str(made), "--into", str(into / "nowhere")],

@@ -22,6 +22,8 @@ from anki.collection import ExportAnkiPackageOptions
 from click.testing import CliRunner
 
 from builder.cli import cli
+from builder.identity import note_guid
+from builder.source import load_deck
 from tests.ankitools import import_apkg, open_collection, review_everything
 from tests.conftest import SHIPPED_SOURCE
 from tests.helpers.importpackages import genanki_package, unfinished_note
@@ -103,6 +105,9 @@ def test_a_deck_taken_over_builds_into_no_change_for_its_learners(tmp_path: Path
     into.mkdir()
     run("import", str(package), "--into", str(into))
     (source,) = into.glob("*.yaml")
+    if made == "shipped-release":  # the notes come in the order learners meet their new cards: the source's
+        shipped = [note_guid("pinterest-ai-platform", note.id) for note in load_deck(SHIPPED_SOURCE).notes]
+        assert [note.guid for note in load_deck(source).notes] == shipped
     if made == "genanki":  # its "TODO" field would stop the release: silenced, saying why
         assert "    lint: {ignore: [L301]}  # came with the import\n" in source.read_text(encoding="utf-8")
     release = built(source, tmp_path / "dist")
