@@ -42,6 +42,8 @@ from .layout import lock_path, media_folder
 if TYPE_CHECKING:
     from .takeover import Seed
 
+_STAGING_PREFIX = ".{slug}.builder-import-"
+"""Followed by the importing process's id: a folder beside the target that only that import writes."""
 MAX_SETTLING_PASSES = 4
 """Rounds of "load, make refused Markdown raw, silence what the original breaks": two are the most seen."""
 
@@ -74,7 +76,8 @@ def import_package(package_path: Path, into: Path, slug: str | None = None) -> I
         source = into / f"{slug}.yaml"
         _refuse_existing(source, slug)
         _refuse_taken(source, slug, package)
-        staging = into / f".{slug}.builder-import-{os.getpid()}"
+        _remove_stale_staging(into, slug)
+        staging = into / f"{_STAGING_PREFIX.format(slug=slug)}{os.getpid()}"
         try:
             staging.mkdir()
         except OSError as exc:
@@ -94,6 +97,25 @@ def import_package(package_path: Path, into: Path, slug: str | None = None) -> I
     return Imported(source, lock_path(source, slug), media_folder(source, slug) if package.media else None,
                     len(decided.notes), len(decided.note_types), sum(not value.raw for value in fields),
                     sum(value.raw for value in fields), silenced, len(package.media), _risky(decided))
+
+
+def _remove_stale_staging(into: Path, slug: str) -> None:
+    """Remove what a killed import of ``slug`` left: its staging folder, once its process is gone."""
+    prefix = _STAGING_PREFIX.format(slug=slug)
+    for item in into.iterdir():
+        pid = item.name[len(prefix):]
+        if item.name.startswith(prefix) and pid.isdigit() and not _alive(int(pid)) and not item.is_symlink():
+            shutil.rmtree(item, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # another user's: alive
+    return True
 
 
 def _risky(decided: ImportedSource) -> int:

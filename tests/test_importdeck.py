@@ -63,3 +63,14 @@ def test_the_source_is_written_last_and_the_staging_folder_goes(tmp_path: Path) 
     assert (done.markdown_fields, done.raw_fields) == (15, 5)
     stamps = [(into / name).stat().st_mtime_ns for name in ("languages.media", "languages.lock", "languages.yaml")]
     assert stamps == sorted(stamps)
+
+
+def test_a_killed_import_s_staging_folder_is_removed_by_the_next(tmp_path: Path) -> None:
+    package = genanki_package(tmp_path)
+    into = tmp_path / "cardsrc"
+    (into / ".languages.builder-import-999999999").mkdir(parents=True)  # no such process
+    (into / ".languages.builder-import-999999999" / "languages.yaml").write_text("half", encoding="utf-8")
+    (into / ".other.builder-import-999999999").mkdir()  # another deck's: not this import's to judge
+    import_package(package, into)
+    assert sorted(path.name for path in into.iterdir()) == [
+        ".other.builder-import-999999999", "languages.lock", "languages.media", "languages.yaml"]
