@@ -149,6 +149,8 @@ LINT_RULES = (
     Rule("L307", "error", "The answer of a `type: type-in` note is not short plain text: more than one line, "
          "formatting (a list, emphasis, code, a link, an image), a cloze deletion (`{{c1::...}}`, shown as "
          f"written) or more than {TYPED_MAX_WORDS} words. The learner types it and Anki compares it letter by letter."),
+    Rule("L308", "error", "A note of a cloze type declared in `note_types` has no deletion in any field, so it makes "
+         "no card (Anki keeps such a note of a deck taken over without a card; `builder import` silences it)."),
 )
 RULES = {rule.code: rule for rule in LOADER_RULES + LINT_RULES}
 

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from .cardtemplates import card_ordinals
-from .cloze import Card, cloze_cards
+from .cloze import Card, card_numbers, cloze_cards
 from .identity import note_type_id
 from .style import CSS
 
@@ -86,10 +86,17 @@ class NoteType:
 
         A cloze type makes one per deletion number (:mod:`builder.cloze`); any
         other type one per template whose front shows a non-empty field
-        (:mod:`builder.cardtemplates`).
+        (:mod:`builder.cardtemplates`). A note of a cloze type declared in the
+        source that has no deletion at all makes none: a package says which cards
+        a note has, and Anki keeps such a note of someone else's package without a
+        card (measured); a deck taken over ships it the same way (the release gate
+        says L308 unless the note silences it).
         """
         if self.is_cloze:
-            return cloze_cards(fields)
+            made = cloze_cards(fields)
+            if self.label is None and made == (Card(0, 0),) and not any(card_numbers(field) for field in fields):
+                return ()  # a declared cloze note without a deletion: see below
+            return made
         fronts = tuple(template.front for template in self.templates)
         return tuple(Card(ordinal, ordinal) for ordinal in card_ordinals(fronts, self.fields, fields, has_tags))
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from .cloze import LAST_ORD, around, card_numbers, outside, source_view, unshield
+from .cloze import LAST_ORD, around, card_numbers, has_opener, outside, source_view, unshield
 from .craft import deletions, typed_answer_problem, words
 from .errors import BuilderError, Problem, Unreleasable
 from .lintrules import PLACEHOLDER_DATE, TODO_FIELD, TODO_MARK, TODO_WORD, finding
@@ -64,13 +64,19 @@ def _unfinished_deck(deck: Deck, places: Places) -> Iterator[Problem]:
 
 
 def _unfinished_note(deck: Deck, note: Note, places: Places) -> Iterator[Problem]:
-    """A note's L rules: a TODO field, a card with nothing but its blank, a placeholder deletion, c501 and up."""
+    """A note's L rules: a TODO field, a card with nothing but its blank, a placeholder deletion, c501 and up,
+    a note of a declared cloze type without a deletion (L308)."""
     for name, field in note.fields.items():
         if TODO_FIELD.match(field.text.strip()):
             yield finding(places.key(deck, *note.key_path(name), note=note), "L301",
                            f"'{name}' of note '{note.id}' is still {TODO_MARK}: write the {name}")
     if note.type == "type-in":
         yield from _typed_answer(deck, note, places)
+    if note.form is None and deck.note_types[note.type].is_cloze \
+            and not any(has_opener(field.text) for field in note.fields.values()):
+        yield finding(places.key(deck, "fields", note=note), "L308",
+                       f"note '{note.id}' of the cloze type '{note.type}' has no deletion in any field, so it makes "
+                       "no card: mark a key term as {{c1::term}}")
     if note.form != "cloze":
         return
     text = note.fields["text"].text

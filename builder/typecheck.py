@@ -107,12 +107,11 @@ class DeclaredTypeChecks(ValueChecks):
         if len(fields) < len(given.items):
             return None  # an empty or bad field was reported
         if note_type.is_cloze:
+            # A note without any deletion makes no card (NoteType.cards): the release gate says so (L308), and a deck
+            # taken over with such a note (Anki keeps it, card-less) silences that. Raw HTML is Anki's own already:
+            # its deletions make cards as they are, nothing renders them.
             with_deletions = [field for field in fields.values() if has_opener(field.text)]
-            if not with_deletions:
-                self.problem("E130", f"{what} has no cloze deletion: mark a key term as {{{{c1::term}}}}", item)
-            # raw HTML is Anki's own already: its deletions make cards as they are, nothing renders them
-            return key if with_deletions and all(self.cloze_ok(f, item, what) for f in with_deletions
-                                                 if not f.raw) else None
+            return key if all(self.cloze_ok(f, item, what) for f in with_deletions if not f.raw) else None
         if not note_type.makes_a_card(set(fields)):
             self.problem("E102", f"{what} makes no card: each template's front shows a field it leaves empty "
                                  f"(it fills {', '.join(fields) or 'none'})", item)

@@ -116,10 +116,6 @@ CASES: dict[str, Setup] = {
         [str(made)],
         f"{_folder(into / 'languages.media')}: already exists (the media folder of a deck with slug 'languages'): "
         "builder import never overwrites; choose another slug with --slug"),
-    "cloze-without-deletion": lambda made, into: (
-        [str(_no_deletion(into.parent / "nodel.apkg"))],
-        f"{into / 'nodel.yaml'}:45: the source it makes would not load (E130 note 'no-deletion-here' has no cloze "
-        "deletion: mark a key term as {{c1::term}}): this package holds something builder cannot take over as it is"),
     "into-not-a-folder": lambda made, into: (
         [str(made), "--into", str(into / "nowhere")],
         f"{into / 'nowhere'}: is not a folder: create it, or name another with --into"),
@@ -143,15 +139,6 @@ def _copy(made: Path, path: Path) -> Path:
 
 def _empty(path: Path) -> Path:
     genanki.Package(genanki.Deck(2_000_000_009, "Empty")).write_to_file(path, timestamp=TIMESTAMP)
-    return path
-
-
-def _no_deletion(path: Path) -> Path:
-    """A cloze note without a deletion, which Anki keeps without a card (measured) and builder cannot hold."""
-    deck = genanki.Deck(2_000_000_011, "NoDel")
-    deck.add_note(genanki.Note(model=genanki.CLOZE_MODEL, guid="nd1", fields=["no deletion here", ""]))
-    deck.add_note(genanki.Note(model=genanki.CLOZE_MODEL, guid="nd2", fields=["one {{c1::here}}", ""]))
-    genanki.Package(deck).write_to_file(path, timestamp=TIMESTAMP)
     return path
 
 

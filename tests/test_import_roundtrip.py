@@ -26,7 +26,7 @@ from builder.identity import note_guid
 from builder.source import load_deck
 from tests.ankitools import import_apkg, open_collection, review_everything
 from tests.conftest import SHIPPED_SOURCE
-from tests.helpers.importpackages import genanki_package, unfinished_note
+from tests.helpers.importpackages import cardless_note, genanki_package, unfinished_note
 
 FIXTURES = Path(__file__).parent / "fixtures" / "imports"
 CARD_STATE = "select id, nid, did, ord, type, queue, due, ivl, factor, reps, lapses, left from cards order by id"
@@ -65,7 +65,7 @@ def shipped_release(tmp_path: Path) -> Path:
 
 
 def genanki_made(tmp_path: Path) -> Path:
-    return genanki_package(tmp_path, extra=(unfinished_note(),))
+    return genanki_package(tmp_path, extra=(unfinished_note(), cardless_note()))
 
 
 def anki_exported(tmp_path: Path) -> Path:
@@ -84,7 +84,7 @@ def markdown_anki_decks_made(tmp_path: Path) -> Path:
 
 
 PACKAGES = {
-    "genanki": (genanki_made, "      Back: Paris\n", "      Back: Paris, on the Seine\n"),  # with an L301 note
+    "genanki": (genanki_made, "      Back: Paris\n", "      Back: Paris, on the Seine\n"),  # L301 and L308 notes
     "anki-export": (anki_exported, "      Back: Paris\n", "      Back: Paris, on the Seine\n"),
     "markdown-anki-decks": (markdown_anki_decks_made, "<em>Ruritania</em>", "<em>Ruritania</em>, made up"),
     "shipped-release": (shipped_release, "{{c1::alignment}}", "{{c1::alignment}} (edited)"),
@@ -108,8 +108,10 @@ def test_a_deck_taken_over_builds_into_no_change_for_its_learners(tmp_path: Path
     if made == "shipped-release":  # the notes come in the order learners meet their new cards: the source's
         shipped = [note_guid("pinterest-ai-platform", note.id) for note in load_deck(SHIPPED_SOURCE).notes]
         assert [note.guid for note in load_deck(source).notes] == shipped
-    if made == "genanki":  # its "TODO" field would stop the release: silenced, saying why
-        assert "    lint: {ignore: [L301]}  # came with the import\n" in source.read_text(encoding="utf-8")
+    if made == "genanki":  # its "TODO" field and its cloze note without a card would stop the release: silenced
+        written = source.read_text(encoding="utf-8")
+        assert "    lint: {ignore: [L301]}  # came with the import\n" in written
+        assert "    lint: {ignore: [L308]}  # came with the import\n" in written
     release = built(source, tmp_path / "dist")
 
     log = import_apkg(col, release)

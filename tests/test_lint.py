@@ -146,6 +146,12 @@ LINT_CASES = [
         f"42:13: L307 the answer of type-in note 'typed-cloze' has a cloze deletion ({{{{c1::...}}}}), which a "
         f"type-in note shows as written, braces and all: {TYPED_ADVICE}",
     ]),
+    ("l308-cloze-without-deletion", 1, [
+        "24:7: L308 note 'without-deletion' of the cloze type 'gap' has no deletion in any field, so it makes no "
+        "card: mark a key term as {{c1::term}}",
+        "30:7: L308 note 'raw-without-deletion' of the cloze type 'gap' has no deletion in any field, so it makes "
+        "no card: mark a key term as {{c1::term}}",
+    ]),
     ("w212-template-script", 0, [  # checked with --unsafe-html, as it builds only with the flag
         f"11:5: W212 note type 'vocab' has a remote load in its CSS: {SHIPPED}",
         f"11:5: W212 note type 'vocab' has a script in the back of template 'Recognise': {SHIPPED}",

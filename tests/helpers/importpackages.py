@@ -60,6 +60,11 @@ def genanki_notes() -> list[genanki.Note]:
     ]
 
 
+def cardless_note() -> genanki.Note:
+    """A cloze note without a deletion: Anki keeps it without a card (measured); builder's gate says L308."""
+    return genanki.Note(model=genanki.CLOZE_MODEL, guid="cloze-3", fields=["No deletion in this one", ""])
+
+
 def unfinished_note() -> genanki.Note:
     """A note whose last field is still "TODO": builder's release gate (L301) would stop a deck holding it."""
     return genanki.Note(model=VOCAB, guid="vocab-3", fields=["chose", "thing", "TODO"], tags=["french"])
