@@ -148,6 +148,11 @@ def _unsafe(deck: Deck, places: Places, *, unsafe_html: bool) -> Iterator[Proble
             for risk in html_risks(field.text) if field.raw else ():
                 yield finding(places.key(deck, *note.key_path(name), note=note), "W213" if unsafe_html else "E168",
                               f"'{name}' of note '{note.id}' is raw HTML with {risk}{tail}")
+    description = deck.description
+    if description is not None and description.raw and not (unsafe_html and "W213" in deck.lint_ignore):
+        for risk in html_risks(description.text):
+            yield finding(places.key(deck, "description"), "W213" if unsafe_html else "E168",
+                          f"the deck's description is raw HTML with {risk}{tail}")
 
 
 def _sanitised_away(deck: Deck, note: Note, places: Places) -> Iterator[Problem]:

@@ -88,7 +88,8 @@ LOADER_RULES = (
          "element that loads or redirects (`<meta>`, `<iframe>`...) or a remote load in its templates (entities "
          "decoded), or markup or a backslash escape in its CSS: Anki would run or fetch it on every learner's "
          "device, so a build refuses it without `--unsafe-html` (check with the flag reports W212 instead)."),
-    Rule("E168", "error", "A raw HTML field (`fields: {Name: {html: ...}}`) has a script, an event handler, a "
+    Rule("E168", "error", "A raw HTML field (`fields: {Name: {html: ...}}`) or deck `description` has a script, an "
+         "event handler, a "
          "`javascript:` link, an element that loads or redirects or a remote load (entities decoded): Anki would run "
          "or fetch it on every learner's device, so a build refuses it without `--unsafe-html` (check with the flag "
          "reports W213 instead)."),

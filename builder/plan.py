@@ -29,6 +29,7 @@ from dataclasses import dataclass, replace
 from .assemble import AnkiNote, media_clash, nfc, tombstone
 from .clock import refuse_future_times
 from .contents import DeckEntry, PackagedNote, PackagedNoteType, card_count
+from .errors import ReleaseError
 from .identity import deck_id
 from .layout import lock_path, media_folder
 from .learners import learner_notes, notes_markdown
@@ -345,7 +346,7 @@ def _release(version: str, now: int, changes: tuple[NoteChange, ...], first: boo
 
 
 def _render_description(deck: Deck, renderer: Renderer) -> Remembered:
-    """The deck's own description (Markdown, never raw HTML) and the images it shows, named ``_b-...``.
+    """The deck's own description and the images it shows, named ``_b-...``; ``{html: ...}`` as written.
 
     Anki's importer copies only the media that the imported notes' fields name,
     and files whose name starts with ``_``, which Check Media also never deletes
@@ -353,6 +354,15 @@ def _render_description(deck: Deck, renderer: Renderer) -> Remembered:
     """
     if deck.description is None:
         return Remembered("")
+    if deck.description.raw:
+        from .declared import html_risks  # only for a deck whose description is raw HTML
+
+        risks = [] if renderer.unsafe_html else html_risks(deck.description.text)
+        if risks:
+            raise ReleaseError(f"the deck's description is raw HTML with {risks[0]}: Anki would run or fetch it on "
+                               "every learner's device; remove it, or build with --unsafe-html if every learner can "
+                               "trust this source", deck.where(deck.description.line))
+        return Remembered(nfc(deck.description.text))
     rendered = renderer.field(deck.description.text, deck.where(deck.description.line), base_dir=deck.path.parent)
     text = rendered.html
     for item in rendered.media:  # src="b-<sha>.<ext>" is only ever written by the renderer: text has &quot;
@@ -370,7 +380,8 @@ def _description(deck: Deck, version: str, description_html: str, notes_html: st
         text += (f'<p>From <a href="{html.escape(src.url)}">{html.escape(src.title)}</a>'
                  f" by {html.escape(src.author)} ({html.escape(src.date)}).</p>")
     if description_html:
-        text += f"<p>{description_html}</p>" if not description_html.startswith("<") else description_html
+        raw = deck.description is not None and deck.description.raw  # kept exactly: never wrapped
+        text += f"<p>{description_html}</p>" if not raw and not description_html.startswith("<") else description_html
     if notes_html:
         text += f"<p><b>What to do in Anki after version {html.escape(version)}:</b></p>{notes_html}"
     return nfc(text)

@@ -92,6 +92,7 @@ _TYPES: dict[str, dict[str, Any]] = {
     "code": {"type": "string", "pattern": _whole(LINT_CODE_RE.pattern)},
     "guid": {"type": "string", "pattern": _whole(GUID_RE.pattern)},
     "addition": {"enum": list(ADDITIONS)},
+    "markup": {"anyOf": [{"$ref": "#/$defs/text"}, {"$ref": "#/$defs/rawhtml"}]},
     "rawhtml": {"type": "object", "properties": {"html": {"type": "string", "minLength": 1,
                                                            "pattern": _whole(f"[^{_UNHELD}]*")}},
                 "required": ["html"], "additionalProperties": False},

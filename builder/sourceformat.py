@@ -80,7 +80,8 @@ DECK_KEYS = (
     Key("slug", "slug", "Short name used in file names and ids; never change it.", required=True),
     Key("deck", "deckname", "Deck name in Anki; notes go into subdecks by kind.", required=True),
     Key("version", "version", "First version (semver); later versions follow from the lock."),
-    Key("description", "text", "Markdown shown in the deck's description."),
+    Key("description", "markup", "Markdown shown in the deck's description, or {html: ...} kept exactly as written "
+        "(a deck taken over: Anki replaces a learner's deck description with the package's on every import)."),
     Key("tags", "tags", "Tags added to every note."),
     Key("source", "map", "The article or book the deck comes from; required when a note has a built-in type "
         "(cloze, qa, reverse, type-in), whose cards show it.", keys=ARTICLE_KEYS),

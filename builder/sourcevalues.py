@@ -299,6 +299,13 @@ def _raw_html(checks: ValueChecks, node: Mapping, name: str, what: str) -> Field
     return Field(html.text, html.content_line, raw=True)
 
 
+def _check_markup(checks: ValueChecks, node: Node, key: Key, what: str) -> Field | None:
+    """Markdown text, or ``{html: ...}``: raw HTML kept exactly as written."""
+    if isinstance(node, Mapping):
+        return _raw_html(checks, node, key.name, what)
+    return checks.text(node, key, what)
+
+
 def _check_additions(checks: ValueChecks, node: Node, key: Key, what: str) -> frozenset[str] | None:
     found = checks.sequence_of(node, key, what, _addition_refusal, "E104")
     return None if found is None else frozenset(found)
@@ -343,5 +350,6 @@ CHECKERS: dict[str, Checker] = {
     "typeid": _check_type_id,
     "guid": _matching(GUID_RE, "write the GUID the note has in Anki: 1 to 100 printable ASCII characters, no space"),
     "additions": _check_additions,
+    "markup": _check_markup,
 }
 """Every value type of the format tables, and its checker."""

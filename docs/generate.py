@@ -42,6 +42,7 @@ TYPE_WORDS = {
     "fieldvalues": "mapping of field name to Markdown or `{html: ...}`",
     "guid": "GUID (1-100 printable ASCII, no space)",
     "additions": "list of tags, subdecks, hashed-media, description",
+    "markup": "Markdown or `{html: ...}`",
     "typeid": "whole number (a note type id in Anki)",
     "tags": "list of tags",
     "map": "mapping",

@@ -396,3 +396,53 @@ def test_without_builder_s_tags_a_tag_named_like_a_kind_is_the_author_s(
     (project / "cardsrc" / "taken.yaml").write_text(SMALL_TAKEN.replace("    type: basic\n", "    type: basic\n"
                                                                         "    tags: [x]\n"), encoding="utf-8")
     assert run(project, monkeypatch, "diff")[1] == "taken: 1.0.0 -> 1.0.1, patch\n  ~ one: tags\n"
+
+
+def test_a_deck_description_taken_over_as_raw_html_is_what_learners_keep(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Anki replaces a deck's description with the package's on every import: ``{html: ...}`` keeps the original."""
+    described = "<b>Words</b> by Ada<br>\nsee <i>notes</i>"
+    deck = genanki.Deck(2_000_000_077, "Taken", description=described)
+    deck.add_note(genanki.Note(model=genanki.BASIC_MODEL, guid="n1", fields=["one", "two"]))
+    genanki.Package([deck]).write_to_file(tmp_path / "described.apkg", timestamp=TIMESTAMP)
+    col = open_collection(tmp_path / "learner.anki2")
+    import_apkg(col, tmp_path / "described.apkg")
+    assert col.decks.by_name("Taken")["desc"] == described
+
+    text = SMALL_TAKEN.replace("additions: []\n", f"additions: []\ndescription: {{html: {_q(described)}}}\n")
+    text = text.replace("anki_id: 1559383000", "anki_id: 1559383000\n    css: " + _q(genanki.BASIC_MODEL.css))
+    text = text.replace("name: Basic\n", f"name: {_q(genanki.BASIC_MODEL.name)}\n").replace(
+        "back: \"{{FrontSide}}<hr id=answer>{{Back}}\"", "back: " + _q(genanki.BASIC_MODEL.templates[0]["afmt"]))
+    text = text.replace('guid: "f{Xq1]x#Ah"', "guid: n1").replace("deck: Taken::Sub", "deck: Taken").replace(
+        '{html: "<img src=\\"flag.png\\"> one"}', "one")
+    project = project_with(tmp_path / "p", text)
+    source = project / "cardsrc" / "taken.yaml"
+    seed = seed_lock(source, {"n1": TIMESTAMP}, {genanki.BASIC_MODEL.model_id: TIMESTAMP}, "described.apkg",
+                     "0" * 64, now=LATER)
+    source.with_name("taken.lock").write_bytes(seed.lock_text)
+    assert run(project, monkeypatch, "build")[0] == 0
+    log = import_apkg(col, project / "dist" / "taken-1.0.0.apkg")
+    assert (len(log.new), len(log.updated), len(log.conflicting)) == (0, 0, 0)
+    assert col.decks.by_name("Taken")["desc"] == described
+    col.close()
+
+
+@pytest.mark.parametrize(("description", "message"), [
+    ('{html: "<img src=\\"https://example.com/t.png\\">"}', "a remote load"),
+    ('{html: "<script>x()</script>"}', "a script"),
+])
+def test_a_raw_description_that_runs_or_loads_builds_only_with_unsafe_html(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, description: str, message: str
+) -> None:
+    text = SMALL_TAKEN.replace("additions: []\n", f"additions: []\ndescription: {description}\n")
+    project = project_with(tmp_path, text)
+    assert run(project, monkeypatch, "build") == (
+        1, "", f"Error: cardsrc/taken.yaml:5: the deck's description is raw HTML with {message}: Anki would run or "
+               "fetch it on every learner's device; remove it, or build with --unsafe-html if every learner can "
+               "trust this source\n")
+    status, stdout, _ = run(project, monkeypatch, "check")
+    assert status == 1 and stdout == (
+        f"cardsrc/taken.yaml:5:14: E168 the deck's description is raw HTML with {message}: a build refuses it without "
+        "--unsafe-html, as Anki would run or fetch it on every learner's device\n")
+    assert run(project, monkeypatch, "build", "--unsafe-html")[0] == 0
