@@ -75,6 +75,8 @@ class ImportedSource:
     package_sha256: str
     version: str = "1.0.0"
     lint_ignore: tuple[str, ...] = field(default=())
+    description: str = ""
+    """The HTML description of the deck ``deck`` in the package, kept as it is (``description: {html: ...}``)."""
 
     def with_raw(self, spots: Iterable[tuple[str, str]]) -> ImportedSource:
         """The same source with the fields ``(note id, field name)`` kept as raw HTML."""
@@ -118,14 +120,17 @@ def unique(wanted: str, taken: set[str]) -> str:
 
 
 def top_deck(package: Package) -> tuple[str, str]:
-    """The most common deck of the notes, and the most common top-level deck (ties: the first one met).
+    """The deck's own deck and the most common top-level deck (ties: the first one met). The deck's own is the
+    top-level one when every note is in it or under it, else the most common deck of the notes.
 
     Notes without cards have no deck and do not count; when no note has a card, the package's name stands in.
     """
     placed = [note.deck for note in package.notes if note.deck] or [package.path.stem]
-    decks = Counter(placed)
     tops = Counter(deck.split("::")[0] for deck in placed)
-    return decks.most_common(1)[0][0], tops.most_common(1)[0][0]
+    top = tops.most_common(1)[0][0]
+    if len(tops) == 1:  # one tree (a builder-made deck's subdecks by kind, say): its root, with its description
+        return top, top
+    return Counter(placed).most_common(1)[0][0], top
 
 
 def default_slug(package: Package) -> str:
@@ -183,4 +188,5 @@ def decide(package: Package, slug: str | None, render: Render) -> ImportedSource
         values = {name: field_value(value, render)
                   for name, value in zip(kind.package.fields, note.fields, strict=True) if value}
         notes.append(ImportedNote(note_id, note, kind.key, values, deck=note.deck or deck))
-    return ImportedSource(slug, title, deck, types, tuple(notes), package.name, package.sha256)
+    return ImportedSource(slug, title, deck, types, tuple(notes), package.name, package.sha256,
+                          description=package.descriptions.get(deck, ""))

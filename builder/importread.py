@@ -26,7 +26,7 @@ import stat
 import tempfile
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +88,8 @@ class Package:
     notes: tuple[PackageNote, ...]
     media: tuple[Path, ...]
     """The media files Anki keeps from the package, in a scratch folder that lives as long as the package is open."""
+    descriptions: dict[str, str] = field(default_factory=dict)
+    """Each deck's description, by full deck name (Anki replaces a learner's with the package's on every import)."""
 
     @property
     def name(self) -> str:
@@ -128,9 +130,11 @@ def open_package(path: Path) -> Iterator[Package]:
             notes = _notes(col, path)
             note_types = _note_types(col, {note.type_id for note in notes})
             media = _media(Path(col.media.dir()), path)
+            descriptions = {str(deck.name): str((col.decks.by_name(deck.name) or {}).get("desc", ""))
+                            for deck in col.decks.all_names_and_ids()}
         finally:
             col.close()
-        yield Package(path, digest, note_types, notes, media)
+        yield Package(path, digest, note_types, notes, media, descriptions)
 
 
 def _checked(path: Path) -> str:

@@ -38,8 +38,10 @@ def source_text(source: ImportedSource) -> str:
         f"slug: {source.slug}",
         f"deck: {scalar(source.deck, 0)}",
         f"version: {source.version}",
-        "additions: []",
     ]
+    if source.description:
+        lines += ["description:", f"  html: {scalar(source.description, 2)}"]
+    lines.append("additions: []")
     if source.lint_ignore:
         lines.append(f"lint: {{ignore: [{', '.join(source.lint_ignore)}]}}  {IMPORT_COMMENT}")
     lines.append("note_types:")

@@ -34,13 +34,16 @@ REVLOG = "select id, cid, ease, ivl, lastIvl, factor, time, type from revlog ord
 
 
 def snapshot(col: Any) -> dict[str, Any]:
-    """What a learner would lose: scheduling, review log, every note's fields and tags, the note types."""
+    """What a learner would lose: scheduling, review log, every note's fields and tags, the note types, the decks'
+    descriptions."""
     notes = {}
     for note_id in col.find_notes(""):
         note = col.get_note(note_id)
         notes[note.guid] = (tuple(note.fields), tuple(note.tags), note.mod)
     return {"cards": col.db.all(CARD_STATE), "revlog": col.db.all(REVLOG), "notes": notes,
-            "types": sorted((int(kind["id"]), kind["name"]) for kind in col.models.all())}
+            "types": sorted((int(kind["id"]), kind["name"]) for kind in col.models.all()),
+            "descriptions": {deck.name: col.decks.get(deck.id).get("desc", "")  # Anki replaces them on import
+                             for deck in col.decks.all_names_and_ids()}}
 
 
 def run(*args: str) -> str:
@@ -65,7 +68,8 @@ def shipped_release(tmp_path: Path) -> Path:
 
 
 def genanki_made(tmp_path: Path) -> Path:
-    return genanki_package(tmp_path, extra=(unfinished_note(), cardless_note()))
+    return genanki_package(tmp_path, extra=(unfinished_note(), cardless_note()),
+                           description="French and geography, <b>for beginners</b>.")
 
 
 def anki_exported(tmp_path: Path) -> Path:
@@ -110,9 +114,15 @@ def test_a_deck_taken_over_builds_into_no_change_for_its_learners(tmp_path: Path
         assert [note.guid for note in load_deck(source).notes] == shipped
     if made == "genanki":  # its "TODO" field and its cloze note without a card would stop the release: silenced
         written = source.read_text(encoding="utf-8")
+        assert 'description:\n  html: "French and geography, <b>for beginners</b>."\n' in written
         assert "    lint: {ignore: [L301]}  # came with the import\n" in written
         assert "    lint: {ignore: [L308]}  # came with the import\n" in written
     release = built(source, tmp_path / "dist")
+
+    newcomer = open_collection(tmp_path / "newcomer.anki2")  # a learner who starts with builder's first release
+    import_apkg(newcomer, release)
+    assert snapshot(newcomer)["descriptions"] == before["descriptions"]
+    newcomer.close()
 
     log = import_apkg(col, release)
     assert (len(log.new), len(log.updated), len(log.conflicting), len(log.missing_notetype)) == (0, 0, 0, 0)

@@ -70,9 +70,12 @@ def unfinished_note() -> genanki.Note:
     return genanki.Note(model=VOCAB, guid="vocab-3", fields=["chose", "thing", "TODO"], tags=["french"])
 
 
-def genanki_package(folder: Path, name: str = "genanki-deck.apkg", *, extra: tuple[genanki.Note, ...] = ()) -> Path:
-    """The package, written to ``folder``: notes in ``Languages::French`` and ``Languages`` (and ``extra``)."""
-    main, sub = genanki.Deck(2_000_000_001, "Languages"), genanki.Deck(2_000_000_002, "Languages::French")
+def genanki_package(folder: Path, name: str = "genanki-deck.apkg", *, extra: tuple[genanki.Note, ...] = (),
+                    description: str = "") -> Path:
+    """The package, written to ``folder``: notes in ``Languages::French`` and ``Languages`` (and ``extra``);
+    ``description`` is the ``Languages`` deck's."""
+    main = genanki.Deck(2_000_000_001, "Languages", description=description)
+    sub = genanki.Deck(2_000_000_002, "Languages::French")
     for note in [*genanki_notes(), *extra]:
         (sub if "french" in note.tags else main).add_note(note)
     image = folder / "flag.png"
