@@ -25,7 +25,7 @@ from typing import NamedTuple
 
 from .cache import code_version, read_checked, write_checked
 from .files import NotAFile, read_bytes_or_none, read_plain_file, sha256_or_none
-from .layout import last_build_path
+from .layout import last_build_path, release_name
 
 
 class Released(NamedTuple):
@@ -83,7 +83,7 @@ def _read(source: Path, slug: str) -> _LastBuild | None:
     except (TypeError, KeyError, ValueError):
         return None
     folder = str(source.parent.resolve())
-    names_ok = (last.apkg_name == f"{slug}-{last.version}.apkg" and _VERSION.fullmatch(last.version)
+    names_ok = (last.apkg_name == release_name(slug, last.version) and _VERSION.fullmatch(last.version)
                 and last.changelog_name == f"{slug}-CHANGELOG.md")
     media_ok = all(os.path.isabs(name) and os.path.normpath(name) == name and "\0" not in name
                    and os.path.commonpath((folder, name)) == folder for name in last.media)

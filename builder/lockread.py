@@ -17,6 +17,7 @@ from pathlib import Path
 from .errors import Location, LockError
 from .files import NotAFile, read_plain_file
 from .formats import DATE_RE, GUID_RE, SLUG_RE, UNHELD_RE, VERSION_RE
+from .layout import release_name
 from .lock import LOCK_FORMAT, READABLE_FORMATS, EarlierState, Imported, Lock, LockedNote, LockedNoteType, Release
 
 
@@ -169,10 +170,11 @@ def _lock(top: _Object) -> Lock:
     slug = top.text("slug", SLUG_RE, "a slug")
     imported = _imported(top)
     if imported is None:
-        version: str | None = top.text("version", VERSION_RE, "a version such as 1.0.0")
+        released = top.text("version", VERSION_RE, "a version such as 1.0.0")
+        version: str | None = released
         apkg: str | None = top.text("apkg")
-        if apkg != f"{slug}-{version}.apkg":
-            raise _Damaged("apkg", f"is {_shown(apkg)}, not {slug}-{version}.apkg as its slug and version say")
+        if apkg != release_name(slug, released):
+            raise _Damaged("apkg", f"is {_shown(apkg)}, not {release_name(slug, released)} as its slug and version say")
         apkg_sha256 = top.text("apkg_sha256", _SHA256, "a sha256 (64 hex digits)")
     else:
         version, apkg, apkg_sha256 = None, None, ""

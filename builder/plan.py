@@ -31,7 +31,7 @@ from .clock import refuse_future_times
 from .contents import DeckEntry, PackagedNote, PackagedNoteType, card_count
 from .errors import ReleaseError
 from .identity import deck_id
-from .layout import lock_path, media_folder
+from .layout import lock_path, media_folder, release_name
 from .learners import learner_notes, notes_markdown
 from .lock import Lock, LockedNote, Release
 from .lockgate import refuse_lock_conflicts
@@ -74,7 +74,7 @@ class Plan:
 
     @property
     def apkg_name(self) -> str:
-        return f"{self.deck.slug}-{self.version}.apkg"
+        return release_name(self.deck.slug, self.version)
 
     @property
     def is_new_release(self) -> bool:
@@ -187,7 +187,7 @@ def make_plan(
         ids = [note.note_id for note in notes]
         history = (*history, _release(version, now, changes, not _released_before(previous), ids, moves, for_learners))
     used_decks = sorted({packaged.note.deck for packaged in stamp.packaged} - {deck.deck_name})
-    lock = Lock(slug=deck.slug, deck=deck.deck_name, version=version, apkg=f"{deck.slug}-{version}.apkg",
+    lock = Lock(slug=deck.slug, deck=deck.deck_name, version=version, apkg=release_name(deck.slug, version),
                 apkg_sha256="", notes=stamp.locked, note_types=locked_types, history=history, deck_hashes=deck_hashes)
     return Plan(
         deck=deck,
