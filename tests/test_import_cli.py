@@ -78,6 +78,14 @@ CASES: dict[str, Setup] = {
         [str(_copy(made, into.parent / "backup.colpkg"))],
         f"{into.parent / 'backup.colpkg'}: is a collection package (.colpkg), a whole Anki profile, not a deck: export "
         "the deck from Anki with File > Export, 'Anki Deck Package (.apkg)', and import that"),
+    "zip-bomb": lambda made, into: (
+        [str(_with_entry(made, into.parent / "bomb.apkg", b"\0" * (2 << 20)))],
+        f"{into.parent / 'bomb.apkg'}: is a zip bomb: its entry '7' would unpack to 2 MiB from 2,049 bytes, more "
+        "than 100 times its size"),
+    "declared-3-gib": lambda made, into: (
+        [str(_with_entry(made, into.parent / "huge.apkg", b"x", declared=3 << 30))],
+        f"{into.parent / 'huge.apkg'}: is too large: its entry '7' would unpack to 3072 MiB, more than the 100 MiB an "
+        "import reads"),
     "no-notes": lambda made, into: (
         [str(_empty(into.parent / "empty.apkg"))],
         f"{into.parent / 'empty.apkg'}: holds no notes: there is nothing to import"),
@@ -135,6 +143,20 @@ def _folder(path: Path) -> Path:
 def _copy(made: Path, path: Path) -> Path:
     path.write_bytes(made.read_bytes())
     return path
+
+
+def _with_entry(made: Path, out: Path, data: bytes, declared: int = 0) -> Path:
+    """``made`` with one more (media-numbered) entry '7', deflated; ``declared`` rewrites the size its zip states."""
+    with zipfile.ZipFile(made) as package, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as copy:
+        for name in package.namelist():
+            copy.writestr(name, package.read(name))
+        copy.writestr("7", data)
+    if declared:
+        raw = bytearray(out.read_bytes())
+        central = raw.rindex(b"PK\x01\x02")  # the last entry's record in the central directory: never inflated
+        raw[central + 24 : central + 28] = declared.to_bytes(4, "little")
+        out.write_bytes(bytes(raw))
+    return out
 
 
 def _empty(path: Path) -> Path:

@@ -109,3 +109,17 @@ def test_what_cannot_be_taken_over_is_refused_in_one_line(made: Path, tmp_path: 
     with pytest.raises(PackageError) as refused, open_package(path):
         pass
     assert str(refused.value) == f"{path}: {message}"
+
+
+def test_a_package_too_large_in_total_is_refused_before_the_engine_reads_it(
+        made: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The total of the sizes the zip declares is checked too (cap lowered here: no test writes a GiB)."""
+    import builder.importread as importread
+
+    monkeypatch.setattr(importread, "MAX_UNPACKED_BYTES", 1000)
+    with zipfile.ZipFile(made) as package:
+        total = sum(info.file_size for info in package.infolist())
+    with pytest.raises(PackageError) as refused, open_package(made):
+        pass
+    assert str(refused.value) == f"{made}: is too large: it would unpack to {total:,} bytes, more than the 1,000 an " \
+        "import reads"
