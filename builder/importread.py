@@ -12,7 +12,8 @@ templates use (Anki's importer leaves out the others, measured with ``anki``
 
 What cannot be taken over is refused here with one line, before anything is
 decided or written: not a package, a collection package (``.colpkg``), a
-media file listed but missing, no notes, two notes sharing a GUID (Anki's
+media file listed but missing, no notes, notes in two top-level decks (a
+collection package renamed .apkg, or a collection exported whole), two notes sharing a GUID (Anki's
 importer keeps both, measured, but no later import could tell them apart), a
 media name no folder can hold.
 """
@@ -253,7 +254,18 @@ def _notes(col: Any, path: Path) -> tuple[PackageNote, ...]:
         notes.append(found)
     if not notes:
         raise PackageError("holds no notes: there is nothing to import", path)
+    _refuse_many_decks(notes, path)
     return tuple(notes)
+
+
+def _refuse_many_decks(notes: list[PackageNote], path: Path) -> None:
+    """One package is one deck: notes under two top-level decks are a collection (a ``.colpkg`` renamed, or an
+    export of everything), whose private decks such as ``Default`` must never be taken over into a source."""
+    tops = sorted({note.deck.split("::")[0] for note in notes if note.deck})
+    if len(tops) > 1:
+        named = ", ".join(tops[:5]) + (", ..." if len(tops) > 5 else "")
+        raise PackageError(f"holds notes of {len(tops)} top-level decks ({named}): export just the one deck to take "
+                           "over (a whole collection is never taken over)", path)
 
 
 def _note_types(col: Any, used: set[int]) -> tuple[PackageNoteType, ...]:

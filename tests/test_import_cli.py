@@ -86,6 +86,10 @@ CASES: dict[str, Setup] = {
         [str(_with_entry(made, into.parent / "huge.apkg", b"x", declared=3 << 30))],
         f"{into.parent / 'huge.apkg'}: is too large: its entry '7' would unpack to 3072 MiB, more than the 100 MiB an "
         "import reads"),
+    "two-top-level-decks": lambda made, into: (
+        [str(_two_decks(into.parent / "two.apkg"))],
+        f"{into.parent / 'two.apkg'}: holds notes of 2 top-level decks (Languages, Spanish): export just the one deck "
+        "to take over (a whole collection is never taken over)"),
     "no-notes": lambda made, into: (
         [str(_empty(into.parent / "empty.apkg"))],
         f"{into.parent / 'empty.apkg'}: holds no notes: there is nothing to import"),
@@ -157,6 +161,14 @@ def _with_entry(made: Path, out: Path, data: bytes, declared: int = 0) -> Path:
         raw[central + 24 : central + 28] = declared.to_bytes(4, "little")
         out.write_bytes(bytes(raw))
     return out
+
+
+def _two_decks(path: Path) -> Path:
+    decks = [genanki.Deck(2_000_000_040, "Spanish"), genanki.Deck(2_000_000_041, "Languages::French")]
+    for number, deck in enumerate(decks):
+        deck.add_note(genanki.Note(model=genanki.BASIC_MODEL, guid=f"d{number}", fields=[f"Q{number}", "A"]))
+    genanki.Package(decks).write_to_file(path, timestamp=TIMESTAMP)
+    return path
 
 
 def _empty(path: Path) -> Path:

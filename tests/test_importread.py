@@ -73,6 +73,17 @@ def _collection_package(out: Path) -> Path:
     return out
 
 
+def _renamed_collection_package(out: Path) -> Path:
+    """A private collection (notes in Default and a deck of its own) exported whole, the file then named .apkg."""
+    col = open_collection(out.with_suffix(".anki2"))
+    for deck, front in (("Default", "mine"), ("Private::Diary", "secret")):
+        note = col.new_note(col.models.by_name("Basic"))
+        note["Front"] = front
+        col.add_note(note, col.decks.id(deck))
+    col.export_collection_package(str(out), include_media=True, legacy=False)
+    return out
+
+
 def _empty_package(out: Path) -> Path:
     genanki.Package(genanki.Deck(2_000_000_009, "Empty")).write_to_file(out, timestamp=TIMESTAMP)
     return out
@@ -97,13 +108,16 @@ def _duplicated(out: Path) -> Path:
     (lambda made, tmp: _collection_package(tmp / "backup.colpkg"),
      "is a collection package (.colpkg), a whole Anki profile, not a deck: export the deck from Anki with "
      "File > Export, 'Anki Deck Package (.apkg)', and import that"),
+    (lambda made, tmp: _renamed_collection_package(tmp / "backup.apkg"),
+     "holds notes of 2 top-level decks (Default, Private): export just the one deck to take over (a whole "
+     "collection is never taken over)"),
     (lambda made, tmp: _without_media(made, tmp / "no-media.apkg"),
      "lists the media file 'flag.png', which the package does not hold: export the deck again with its media"),
     (lambda made, tmp: _empty_package(tmp / "empty.apkg"), "holds no notes: there is nothing to import"),
     (lambda made, tmp: _duplicated(tmp / "twice.apkg"),
      "holds two notes with the GUID 'same' ('first' and 'second'): a GUID names one note, so no later import "
      "could tell them apart; give each its own GUID where the package is made"),
-], ids=["missing", "folder", "not-zip", "no-collection", "colpkg", "media-missing", "no-notes", "same-guid"])
+], ids=["missing", "folder", "not-zip", "no-collection", "colpkg", "colpkg-renamed", "media-missing", "no-notes", "same-guid"])
 def test_what_cannot_be_taken_over_is_refused_in_one_line(made: Path, tmp_path: Path, make, message: str) -> None:  # type: ignore[no-untyped-def]
     path = make(made, tmp_path)
     with pytest.raises(PackageError) as refused, open_package(path):
