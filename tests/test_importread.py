@@ -117,7 +117,8 @@ def _duplicated(out: Path) -> Path:
     (lambda made, tmp: _duplicated(tmp / "twice.apkg"),
      "holds two notes with the GUID 'same' ('first' and 'second'): a GUID names one note, so no later import "
      "could tell them apart; give each its own GUID where the package is made"),
-], ids=["missing", "folder", "not-zip", "no-collection", "colpkg", "colpkg-renamed", "media-missing", "no-notes", "same-guid"])
+], ids=["missing", "folder", "not-zip", "no-collection", "colpkg", "colpkg-renamed", "media-missing", "no-notes",
+        "same-guid"])
 def test_what_cannot_be_taken_over_is_refused_in_one_line(made: Path, tmp_path: Path, make, message: str) -> None:  # type: ignore[no-untyped-def]
     path = make(made, tmp_path)
     with pytest.raises(PackageError) as refused, open_package(path):
