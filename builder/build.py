@@ -112,6 +112,7 @@ def build_deck(
     ``unsafe_html`` keeps an ``allow_html`` source's HTML raw: such a build is
     never skipped, as the up-to-date record stands for sanitised builds.
     """
+    refuse_linked_out(out_dir)  # first: not even an interrupted build's journal is replayed through a link
     result: BuildResult | None = None
     try:
         with open_source(source) as handle:
@@ -261,12 +262,23 @@ def write_error(exc: OSError, fallback: Path) -> ReleaseError:
     return ReleaseError(f"cannot write: {hint}", target)
 
 
-def make_out_dir(out_dir: Path) -> None:
-    """Create ``out_dir`` as needed, saying so when it (or a folder above it) is a link to nothing.
+def refuse_linked_out(out_dir: Path, hint: str = "build into another one") -> None:
+    """Refuse an output folder that is a symbolic link, dangling or not: builder never writes through one.
 
-    ``mkdir`` alone only says "File exists" about a dangling symbolic link.
+    Only ``README.md`` of ``dist/`` is tracked, so a pull request can turn ``dist``
+    into a link that leads a maintainer's next build to write anywhere.
     """
-    for folder in (out_dir, *out_dir.parents):
+    if out_dir.is_symlink():
+        raise ReleaseError(f"this is a symbolic link to '{os.readlink(out_dir)}', which builder never writes "
+                           f"through: make it a folder of its own, or {hint}", out_dir)
+
+
+def make_out_dir(out_dir: Path) -> None:
+    """Create ``out_dir`` as needed: never through a symbolic link, and saying so when a folder above it is a link
+    to nothing (``mkdir`` alone only says "File exists" about a dangling symbolic link).
+    """
+    refuse_linked_out(out_dir)
+    for folder in out_dir.parents:
         if folder.is_symlink() and not folder.exists():
             raise ReleaseError(f"this is a symbolic link to '{os.readlink(folder)}', which does not exist: "
                                "create that folder, or build into another one", folder)

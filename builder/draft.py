@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .build import plan_deck, write_error
+from .build import plan_deck, refuse_linked_out, write_error
 from .cache import CachedRenderer
 from .clock import build_time
 from .contents import DeckEntry, PackagedNote, PackagedNoteType, card_count
@@ -72,6 +72,7 @@ def build_draft(source: Path, out_dir: Path, *, now: int | None = None, use_cach
     from .packaging import build_package  # genanki only once there is a package to write
 
     data = build_package(note_types, decks, notes)
+    refuse_linked_out(out_dir)
     apkg = out_dir / draft_name(plan.deck.slug)
     wrote = read_bytes_or_none(apkg) != data
     if wrote:

@@ -128,15 +128,15 @@ def preview_deck(
 
 
 def _gallery_folder(out: Path) -> Path:
-    """The folder to replace: where ``out`` leads when it is a symbolic link (or ``.``, ``..``), else ``out``.
+    """The folder to replace: where ``out`` leads when it is ``.`` or ``..``, else ``out``.
 
-    Replacing the link itself would leave the folder it points to stale and
-    the old link behind under a temporary name.
+    An ``out`` that is a symbolic link is refused, dangling or not: the gallery
+    is replaced whole, and a link could lead that anywhere.
     """
-    if out.is_symlink() and not out.exists():
-        raise PreviewError(f"this is a symbolic link to '{os.readlink(out)}', which does not exist: "
-                           "create that folder, or choose another --out", out)
-    gallery = out.resolve() if out.is_symlink() or out.name in ("", ".", "..") else out
+    if out.is_symlink():
+        raise PreviewError(f"this is a symbolic link to '{os.readlink(out)}', which builder never writes "
+                           "through: make it a folder of its own, or choose another --out", out)
+    gallery = out.resolve() if out.name in ("", ".", "..") else out
     if Path.cwd().resolve().is_relative_to(gallery.resolve()):
         raise PreviewError("--out is the current folder or holds it, and the gallery replaces its folder whole: "
                            "choose a folder of its own", out)

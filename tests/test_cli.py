@@ -201,19 +201,35 @@ def test_diff_exit_code_tells_an_error_from_changes(runner: CliRunner, project: 
 
 # --- output folders that are symbolic links ---------------------------------------------------
 def test_a_dangling_out_link_is_named(runner: CliRunner, project: Path) -> None:
-    (project / "dist").symlink_to("releases-drive")
     (project / "shelf").symlink_to("gone")
-    for out, folder, target in (("dist", "dist", "releases-drive"), ("shelf/dist", "shelf", "gone")):
-        result = runner.invoke(cli, ["build", "--out", out])
-        assert (result.exit_code, result.stdout, result.stderr) == (1, "", (
-            f"Error: {folder}: this is a symbolic link to '{target}', which does not exist: create that folder, "
-            "or build into another one\n"
-        ))
-    assert sorted(path.name for path in project.iterdir()) == ["cardsrc", "dist", "shelf"]
+    result = runner.invoke(cli, ["build", "--out", "shelf/dist"])
+    assert (result.exit_code, result.stdout, result.stderr) == (1, "", (
+        "Error: shelf: this is a symbolic link to 'gone', which does not exist: create that folder, "
+        "or build into another one\n"
+    ))
+    assert sorted(path.name for path in project.iterdir()) == ["cardsrc", "shelf"]
     assert [path.name for path in (project / "cardsrc").iterdir() if path.name != ".builder-cache"] == ["small.yaml"]
-    (project / "releases-drive").mkdir()
-    assert runner.invoke(cli, ["build"]).exit_code == 0
-    assert (project / "releases-drive" / "small-1.0.0.apkg").is_file()
+
+
+@pytest.mark.parametrize("command", [["build"], ["build", "--draft"], ["preview"]])
+@pytest.mark.parametrize("target", ["elsewhere", "gone"])
+def test_an_out_folder_that_is_a_symbolic_link_is_never_written_through(
+    runner: CliRunner, project: Path, command: list[str], target: str
+) -> None:
+    """A pull request can turn dist/ (only its README.md is tracked) into a link to anywhere: refused, dangling too."""
+    if command == ["preview"]:
+        pytest.importorskip("anki")
+    (project / "elsewhere").mkdir()
+    (project / "dist").symlink_to(target)
+    result = runner.invoke(cli, [*command, "--out", "dist"])
+    hint = "choose another --out" if command == ["preview"] else "build into another one"
+    assert (result.exit_code, result.stdout, result.stderr) == (1, "", (
+        f"Error: dist: this is a symbolic link to '{target}', which builder never writes through: make it a folder "
+        f"of its own, or {hint}\n"
+    ))
+    assert list((project / "elsewhere").iterdir()) == []
+    assert sorted(path.name for path in project.iterdir()) == ["cardsrc", "dist", "elsewhere"]
+    assert [path.name for path in (project / "cardsrc").iterdir() if path.name != ".builder-cache"] == ["small.yaml"]
 
 
 def test_check_reports_a_source_it_cannot_check_and_goes_on_like_every_command(

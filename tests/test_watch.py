@@ -253,3 +253,13 @@ def test_real_watch_rebuilds_on_save_and_exits_cleanly_on_sigint(project: Path) 
     assert process.returncode == 0
     assert "Traceback" not in stderr
     assert sorted(path.name for path in (project / "dist").iterdir()) == ["small-draft.apkg"]
+
+
+def test_watch_never_drafts_through_an_out_that_is_a_symbolic_link(project: Path) -> None:
+    (project / "elsewhere").mkdir()
+    (project / "dist").symlink_to("elsewhere")
+    outcome = draft_source(SMALL, Path("dist"))
+    assert outcome == Failed(SMALL, ("Error: dist: this is a symbolic link to 'elsewhere', which builder never writes "
+                                     "through: make it a folder of its own, or build into another one",),
+                             outcome.seconds)
+    assert list((project / "elsewhere").iterdir()) == []
