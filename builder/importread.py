@@ -292,5 +292,12 @@ def _media(folder: Path, path: Path) -> tuple[Path, ...]:
             raise PackageError(f"holds the media file '{item.name}', which {why}: rename it in Anki "
                                "(Tools > Check Media) and export the deck again", path)
         if item.is_file() and not item.is_symlink():
+            # The current format zstd-compresses each media file inside a stored zip entry, so the zip's declared
+            # sizes do not bound it: a file too big is refused here, naming the package, never a staged path.
+            size = item.stat().st_size
+            if size > MAX_MEDIA_FILE_BYTES:
+                raise PackageError(f"holds the media file '{item.name}', which unpacks to {size:,} bytes, more than a "
+                                   f"media file may be ({MAX_MEDIA_FILE_BYTES:,}): make it smaller in Anki and export "
+                                   "the deck again", path)
             found.append(item)
     return tuple(found)

@@ -138,3 +138,17 @@ def test_a_package_too_large_in_total_is_refused_before_the_engine_reads_it(
         pass
     assert str(refused.value) == f"{made}: is too large: it would unpack to {total:,} bytes, more than the 1,000 an " \
         "import reads"
+
+
+def test_a_media_file_too_big_once_unpacked_is_refused_naming_the_package(
+        made: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The current format zstd-compresses media in stored zip entries: only the unpacked size tells (cap lowered)."""
+    import builder.importread as importread
+
+    monkeypatch.setattr(importread, "MAX_MEDIA_FILE_BYTES", 10)
+    with zipfile.ZipFile(made) as package:
+        size = len(package.read("0"))  # genanki's package holds flag.png as entry '0', uncompressed by zstd
+    with pytest.raises(PackageError) as refused, open_package(made):
+        pass
+    assert str(refused.value) == (f"{made}: holds the media file 'flag.png', which unpacks to {size:,} bytes, more "
+                                  "than a media file may be (10): make it smaller in Anki and export the deck again")
