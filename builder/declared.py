@@ -14,12 +14,13 @@ a build with ``--unsafe-html`` (a flag no source can set) ships them.
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .cardtemplates import SPECIAL_FIELDS, Replacement, Section, TemplateSyntaxError, parse, unknown_filters, walk
+from .htmlrisk import html_risks as html_risks  # re-exported: lint, assemble, plan, pull and import use it
+from .htmlrisk import stylesheet_risks
 from .identity import note_type_id
 from .notetypes import BUILTIN_TYPES, CardTemplate, NoteType
 from .style import CSS
@@ -159,23 +160,6 @@ def _line_at(text: str, line: int, offset: int) -> int:
     return line + text.count("\n", 0, offset)
 
 
-_SCRIPT = re.compile(
-    r"<\s*(?:script|meta|link|base|object|embed|iframe|frame|form)\b"  # elements that run or load
-    r"|[\s/\"'<]on[a-z]+\s*=|(?:java|vb)script\s*:",  # handlers (also after a slash: <svg/onload=>), script URLs
-    re.IGNORECASE,
-)
-_REMOTE = re.compile(r"""(?:\b(?:src|srcset|poster|data)\s*=\s*["']?|url\(\s*["']?|@import\s+["']?)(?:https?:)?//""",
-                     re.IGNORECASE)
-
-
-def html_risks(text: str) -> list[str]:
-    """What in HTML runs or loads on a learner's device, as written and with entities decoded: "a script",
-    "a remote load", both or neither. Shared by templates (W212) and raw HTML fields (W213)."""
-    readings = (text, html.unescape(text))
-    found = ["a script"] * any(_SCRIPT.search(reading) for reading in readings)
-    return found + ["a remote load"] * any(_REMOTE.search(reading) for reading in readings)
-
-
 def template_filters(note_type: NoteType) -> list[str]:
     """Each filter in a declared type's templates that Anki's engine does not have, as a phrase saying where.
 
@@ -198,19 +182,12 @@ def template_filters(note_type: NoteType) -> list[str]:
 def template_risks(note_type: NoteType) -> list[str]:
     """What in a declared type's templates and CSS runs or loads on a learner's device: one phrase each.
 
-    Templates are matched as written and with HTML entities decoded (``jav&#x61;script:``).
-    In CSS, which Anki puts inside a ``<style>`` element, a ``<`` could close it and a
+    Templates are parsed and held to an allowlist (:mod:`builder.htmlrisk`): what is not known to be safe
+    is a risk. In CSS, which Anki puts inside a ``<style>`` element, a ``<`` could close it and a
     backslash escape could spell ``url(`` unseen, so either counts as a risk too.
     """
     found = []
     for template in note_type.templates:
         for side, text in (("front", template.front), ("back", template.back)):
             found += [f"{risk} in the {side} of template '{template.name}'" for risk in html_risks(text)]
-    css = note_type.css
-    if "<" in css or _SCRIPT.search(css):
-        found.append("markup or a script in its CSS")
-    if _REMOTE.search(css):
-        found.append("a remote load in its CSS")
-    elif "\\" in css:
-        found.append("a CSS escape in its CSS (it could hide a load)")
-    return found
+    return found + stylesheet_risks(note_type.css)
