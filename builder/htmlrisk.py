@@ -65,6 +65,7 @@ _CSS_LOADS = ("url(", "image-set(", "image(", "cross-fade(", "element(", "src(",
 _CSS_SCRIPTS = ("expression(", "javascript:", "vbscript:", "behavior:", "-moz-binding")
 _URL_CALL = re.compile(r"url\(([^)]*)\)")
 _QUOTES = "\"'"
+_UNFINISHED = re.compile(r"<[a-zA-Z][^>\s/]*[\s/][^>]*\Z")  # attributes the template's next ">" would finish
 
 
 def _plain(value: str) -> str:
@@ -109,7 +110,7 @@ class _Reader(HTMLParser):
         self.unknown = ""
         self._style = False
 
-    def _note(self, risk: str, what: str = "") -> None:
+    def note(self, risk: str, what: str = "") -> None:
         if risk == UNKNOWN:
             self.unknown = self.unknown or what
         self.risks[risk] = None
@@ -117,12 +118,12 @@ class _Reader(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self._style = tag == "style"
         if tag in _SCRIPT_ELEMENTS:
-            self._note(SCRIPT)
+            self.note(SCRIPT)
             return
         if tag in _LOAD_ELEMENTS:
-            self._note(REMOTE)
+            self.note(REMOTE)
         elif tag not in _SAFE_ELEMENTS:
-            self._note(UNKNOWN, f"<{tag}>")
+            self.note(UNKNOWN, f"<{tag}>")
         for name, value in attrs:
             self._attribute(tag, name, value or "")
 
@@ -132,25 +133,25 @@ class _Reader(HTMLParser):
 
     def _attribute(self, tag: str, name: str, value: str) -> None:
         if name.startswith("on"):
-            self._note(SCRIPT)
+            self.note(SCRIPT)
         elif name == "style":
             for risk in css_risks(value):
-                self._note(risk)
+                self.note(risk)
         elif name == "srcset":
             for candidate in re.split(r",", html.unescape(value)):
                 if not _local(candidate.strip().split(" ")[0] if candidate.strip() else ""):
-                    self._note(REMOTE)
+                    self.note(REMOTE)
         elif name in _LINK_ATTRIBUTES and tag in _LINKS:
             link = link_risk(value)
             if link:
-                self._note(link)
+                self.note(link)
         elif name in _LINK_ATTRIBUTES or name in _LOAD_ATTRIBUTES or name.endswith(":href"):
             if (tag in _LINKS and name == "ping") or not _local(value):
-                self._note(REMOTE)
+                self.note(REMOTE)
             elif re.match(r"(?:java|vb)script:", _plain(value), re.IGNORECASE):
-                self._note(SCRIPT)
+                self.note(SCRIPT)
         elif name not in _SAFE_ATTRIBUTES and not name.startswith(("data-", "aria-")):
-            self._note(UNKNOWN, f"the attribute '{name}' of <{tag}>")
+            self.note(UNKNOWN, f"the attribute '{name}' of <{tag}>")
 
     def handle_endtag(self, tag: str) -> None:
         self._style = False
@@ -158,13 +159,19 @@ class _Reader(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self._style:
             for risk in css_risks(data):
-                self._note(risk)
+                self.note(risk)
+
+    def handle_comment(self, data: str) -> None:
+        """A browser ends ``<!-->`` and ``<!--->`` at once, where Python reads on to ``-->``: what a comment
+        holds is read as HTML too."""
+        for risk in html_risks(data):
+            self.note(risk.split(" (")[0], risk[len(UNKNOWN) + 2:-1] if risk.startswith(UNKNOWN) else "")
 
     def handle_pi(self, data: str) -> None:
-        self._note(UNKNOWN, "a processing instruction")
+        self.note(UNKNOWN, "a processing instruction")
 
     def unknown_decl(self, data: str) -> None:
-        self._note(UNKNOWN, "a declaration")
+        self.note(UNKNOWN, "a declaration")
 
 
 _SCRIPT_PATTERN = re.compile(
@@ -186,6 +193,8 @@ def html_risks(text: str) -> list[str]:
     reader = _Reader()
     reader.feed(text)
     reader.close()
+    if _UNFINISHED.search(text):
+        reader.note(UNKNOWN, "an unfinished tag")
     for reading in (text, html.unescape(text)):
         if _SCRIPT_PATTERN.search(reading):
             reader.risks[SCRIPT] = None

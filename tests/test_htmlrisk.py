@@ -34,6 +34,8 @@ BYPASSES = [
     ('<video poster="https://evil.example/p.png"></video>', "a remote load"),
     ('<object data="x.swf"></object>', "a script"),
     ('<span style="color:red;width:expression(alert(1))">x</span>', "a script"),
+    ('<!--><img src=" //evil.example/x.png">-->', "a remote load"),  # a browser ends <!--> at once
+    ('<img src=" //evil.example/x.png"', "markup builder does not know to be safe (an unfinished tag)"),
     ("<blink>x</blink>", "markup builder does not know to be safe (<blink>)"),
     ('<span formtarget="x">x</span>', "markup builder does not know to be safe (the attribute 'formtarget' of <span>)"),
 ]
