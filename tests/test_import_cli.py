@@ -14,7 +14,13 @@ from click.testing import CliRunner, Result
 from builder.cli import cli
 from builder.identity import note_guid
 from tests.conftest import SMALL_SOURCE, write_source
-from tests.helpers.importpackages import TIMESTAMP, genanki_package, unfinished_note
+from tests.helpers.importpackages import (
+    TIMESTAMP,
+    duplicated_guid_package,
+    empty_package,
+    genanki_package,
+    unfinished_note,
+)
 
 
 def run(*args: str) -> Result:
@@ -91,14 +97,14 @@ CASES: dict[str, Setup] = {
         f"{into.parent / 'two.apkg'}: holds notes of 2 top-level decks (Languages, Spanish): export just the one deck "
         "to take over (a whole collection is never taken over)"),
     "no-notes": lambda made, into: (
-        [str(_empty(into.parent / "empty.apkg"))],
+        [str(empty_package(into.parent / "empty.apkg"))],
         f"{into.parent / 'empty.apkg'}: holds no notes: there is nothing to import"),
     "media-missing": lambda made, into: (
         [str(_without_media(made, into.parent / "no-media.apkg"))],
         f"{into.parent / 'no-media.apkg'}: lists the media file 'flag.png', which the package does not hold: export "
         "the deck again with its media"),
     "same-guid": lambda made, into: (
-        [str(_twice(into.parent / "twice.apkg"))],
+        [str(duplicated_guid_package(into.parent / "twice.apkg"))],
         f"{into.parent / 'twice.apkg'}: holds two notes with the GUID 'same' ('first' and 'second'): a GUID names one "
         "note, so no later import could tell them apart; give each its own GUID where the package is made"),
     "guid-of-another-source": lambda made, into: (
@@ -171,17 +177,6 @@ def _two_decks(path: Path) -> Path:
     return path
 
 
-def _empty(path: Path) -> Path:
-    genanki.Package(genanki.Deck(2_000_000_009, "Empty")).write_to_file(path, timestamp=TIMESTAMP)
-    return path
-
-
-def _twice(path: Path) -> Path:
-    deck = genanki.Deck(2_000_000_010, "Twice")
-    for front in ("first", "second"):
-        deck.add_note(genanki.Note(model=genanki.BASIC_MODEL, guid="same", fields=[front, "x"]))
-    genanki.Package(deck).write_to_file(path, timestamp=TIMESTAMP)
-    return path
 
 
 @pytest.mark.parametrize("case", list(CASES))

@@ -5,13 +5,12 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-import genanki
 import pytest
 from anki.collection import ExportAnkiPackageOptions
 
 from builder.importread import PackageError, open_package
 from tests.ankitools import import_apkg, open_collection
-from tests.helpers.importpackages import TIMESTAMP, genanki_package
+from tests.helpers.importpackages import TIMESTAMP, duplicated_guid_package, empty_package, genanki_package
 
 
 @pytest.fixture(scope="module")
@@ -84,17 +83,6 @@ def _renamed_collection_package(out: Path) -> Path:
     return out
 
 
-def _empty_package(out: Path) -> Path:
-    genanki.Package(genanki.Deck(2_000_000_009, "Empty")).write_to_file(out, timestamp=TIMESTAMP)
-    return out
-
-
-def _duplicated(out: Path) -> Path:
-    deck = genanki.Deck(2_000_000_010, "Twice")
-    for front in ("first", "second"):
-        deck.add_note(genanki.Note(model=genanki.BASIC_MODEL, guid="same", fields=[front, "x"]))
-    genanki.Package(deck).write_to_file(out, timestamp=TIMESTAMP)
-    return out
 
 
 @pytest.mark.parametrize(("make", "message"), [
@@ -113,8 +101,8 @@ def _duplicated(out: Path) -> Path:
      "collection is never taken over)"),
     (lambda made, tmp: _without_media(made, tmp / "no-media.apkg"),
      "lists the media file 'flag.png', which the package does not hold: export the deck again with its media"),
-    (lambda made, tmp: _empty_package(tmp / "empty.apkg"), "holds no notes: there is nothing to import"),
-    (lambda made, tmp: _duplicated(tmp / "twice.apkg"),
+    (lambda made, tmp: empty_package(tmp / "empty.apkg"), "holds no notes: there is nothing to import"),
+    (lambda made, tmp: duplicated_guid_package(tmp / "twice.apkg"),
      "holds two notes with the GUID 'same' ('first' and 'second'): a GUID names one note, so no later import "
      "could tell them apart; give each its own GUID where the package is made"),
 ], ids=["missing", "folder", "not-zip", "no-collection", "colpkg", "colpkg-renamed", "media-missing", "no-notes",

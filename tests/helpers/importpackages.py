@@ -83,3 +83,18 @@ def genanki_package(folder: Path, name: str = "genanki-deck.apkg", *, extra: tup
     path = folder / name
     genanki.Package([main, sub], media_files=[str(image)]).write_to_file(path, timestamp=TIMESTAMP)
     return path
+
+
+def empty_package(path: Path) -> Path:
+    """A package with a deck and no note: nothing to take over."""
+    genanki.Package(genanki.Deck(2_000_000_009, "Empty")).write_to_file(path, timestamp=TIMESTAMP)
+    return path
+
+
+def duplicated_guid_package(path: Path) -> Path:
+    """Two notes with one GUID, which Anki would merge into one: a package that cannot be taken over as it is."""
+    deck = genanki.Deck(2_000_000_010, "Twice")
+    for front in ("first", "second"):
+        deck.add_note(genanki.Note(model=genanki.BASIC_MODEL, guid="same", fields=[front, "x"]))
+    genanki.Package(deck).write_to_file(path, timestamp=TIMESTAMP)
+    return path
