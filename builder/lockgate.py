@@ -53,13 +53,18 @@ def lock_problems(deck: Deck, previous: Lock | None, places: Places | None = Non
     """Every finding of ``deck`` against its lock, notes (in source order) first, then note types."""
     if previous is None:
         return []
-    if previous.slug != deck.slug:  # a lock copied from another deck: nothing in it is this deck's
-        return [finding(Location(lock_path(deck.path, deck.slug)), "E160",
-                        f"the lock belongs to '{previous.slug}', not '{deck.slug}'")]
+    foreign = foreign_lock(deck, previous)
+    if foreign:  # a lock copied from another deck: nothing in it is this deck's
+        return [finding(Location(lock_path(deck.path, deck.slug)), "E160", foreign)]
     places = places or Places(deck.path)
     found = list(_note_conflicts(deck, previous, places))
     found += _type_conflicts(deck, previous, places, allow_schema_change=allow_schema_change)
     return [problem for problem in found if problem.severity == "error" or problem.code not in deck.lint_ignore]
+
+
+def foreign_lock(deck: Deck, lock: Lock) -> str | None:
+    """Why ``lock`` is another deck's (its slug is not the deck's), or None: build, check and pull all ask here."""
+    return None if lock.slug == deck.slug else f"the lock belongs to '{lock.slug}', not '{deck.slug}'"
 
 
 def wanted_types(deck: Deck, used: set[str]) -> set[str]:

@@ -45,6 +45,7 @@ from .htmlmd import Context, Unconvertible, markdown_for
 from .htmlnorm import normalised, parse
 from .layout import lock_path, media_folder
 from .lock import EarlierState, LockedNote
+from .lockgate import foreign_lock
 from .lockread import read_lock
 from .media import media_folder_files, url_scheme
 from .render import Renderer
@@ -112,8 +113,9 @@ def pull_source(source: Path, exported: Sequence[ExportedNote], *, as_html: bool
     lock = read_lock(lock_path(source, deck.slug))
     if lock is None:
         raise BuilderError("has no lock: it was never built, so no learner has its notes; nothing to pull", source)
-    if lock.slug != deck.slug:
-        raise BuilderError(f"the lock belongs to '{lock.slug}', not '{deck.slug}'", source)
+    foreign = foreign_lock(deck, lock)
+    if foreign:
+        raise BuilderError(foreign, source)
     renderer = Renderer(unsafe_html=unsafe_html)
     current = {note.note_id: note for note in assemble(deck, renderer=renderer)}
     by_guid = {note.guid: note for note in exported}
