@@ -13,14 +13,14 @@ import html
 import json
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 from .cloze import Card, card_numbers, may_drop_deletions, source_view
-from .errors import Location, RenderError
-from .media import MediaFile
+from .errors import Location, MediaError, RenderError
+from .media import IMAGE_CODE, MediaFile
 from .notetypes import NoteType
 from .render import Renderer
 from .source import Deck, Note
@@ -110,12 +110,9 @@ def note_tags(deck: Deck, note: Note) -> tuple[str, ...]:
 def assemble_note(deck: Deck, note: Note, source_html: str, renderer: Renderer | None = None) -> AnkiNote:
     renderer = renderer or Renderer()
     note_type = deck.note_types[note.type]
-    keys = {name: key for key, name in note_type.inputs}
-    base_dir = deck.path.parent
     values: list[str] = []
     media: dict[str, MediaFile] = {}
-    for name in note_type.fields:
-        field = note.fields.get(keys.get(name, name))
+    for name, field in note_fields(deck, note):
         if name == note_type.source_field:
             values.append(source_html)
             continue
@@ -125,11 +122,7 @@ def assemble_note(deck: Deck, note: Note, source_html: str, renderer: Renderer |
         if field.raw:
             values.append(nfc(_raw_field(note, name, field, Location(deck.path, field.line), renderer)))
             continue
-        rendered = renderer.field(
-            field.text, Location(deck.path, field.line), base_dir=base_dir, allow_html=deck.allow_html
-        )
-        if "hashed-media" not in deck.additions:
-            rendered = own_names(rendered)
+        rendered = render_note_field(deck, field, renderer)
         if note_type.is_cloze and may_drop_deletions(field.text):  # Anki reads deletions in every field
             _check_deletions_kept(note, field.text, rendered.html, Location(deck.path, field.line))
         values.append(nfc(rendered.html))
@@ -142,9 +135,30 @@ def assemble_note(deck: Deck, note: Note, source_html: str, renderer: Renderer |
         fields=tuple(values),
         tags=tuple(nfc(tag) for tag in note_tags(deck, note)),
         deck=nfc(deck.note_deck(note)),
-        media=tuple(media[name] for name in sorted(media)),
+        media=by_name(media),
         kind_tag="tags" in deck.additions and note.kind is not None,
     )
+
+
+def note_fields(deck: Deck, note: Note) -> list[tuple[str, Field | None]]:
+    """Each field of the note's type in the type's order, with the source's value for it (None if none)."""
+    note_type = deck.note_types[note.type]
+    keys = {name: key for key, name in note_type.inputs}
+    return [(name, note.fields.get(keys.get(name, name))) for name in note_type.fields]
+
+
+def render_note_field(deck: Deck, field: Field, renderer: Renderer) -> RenderedLike:
+    """A note's Markdown field as the package holds it, with the images it packs (named by hash with
+    ``hashed-media``, else by their own names): the build and ``builder check`` ask here.
+    """
+    rendered = renderer.field(field.text, Location(deck.path, field.line), base_dir=deck.path.parent,
+                              allow_html=deck.allow_html)
+    return rendered if "hashed-media" in deck.additions else own_names(rendered)
+
+
+def by_name(media: dict[str, MediaFile]) -> tuple[MediaFile, ...]:
+    """A note's media files in name order, as it carries them."""
+    return tuple(media[name] for name in sorted(media))
 
 
 def _raw_field(note: Note, name: str, field: Field, where: Location, renderer: Renderer) -> str:
@@ -178,15 +192,18 @@ def own_names(rendered: RenderedLike) -> RenderedLike:
     return _Named(text, tuple(MediaFile(item.source.name, item.source) for item in rendered.media))
 
 
-def media_clash(notes: tuple[AnkiNote, ...], extra: tuple[MediaFile, ...] = ()) -> RenderError | None:
-    """An error when two different files would go into the package under one name, else None."""
+def media_clash(items: Iterable[MediaFile]) -> MediaError | None:
+    """An error when two different files would go into the package under one name, else None.
+
+    ``items`` are the media folder's files, then each note's media in note order, as the build packs them.
+    """
     seen: dict[str, MediaFile] = {}
-    for item in (*extra, *(item for note in notes for item in note.media)):
+    for item in items:
         first = seen.setdefault(item.name, item)
         if first.source != item.source and first.source.read_bytes() != item.source.read_bytes():
-            return RenderError(f"two different files would be the package's media file '{item.name}': "
-                               f"{first.source} and {item.source}; Anki keeps media by name, so rename one",
-                               item.source)
+            return MediaError(IMAGE_CODE, f"two different files would be the package's media file '{item.name}': "
+                              f"{first.source} and {item.source}; Anki keeps media by name, so rename one",
+                              item.source)
     return None
 
 

@@ -71,6 +71,23 @@ class RenderError(BuilderError):
     """A field cannot be turned into card HTML (bad media path, missing image, ...)."""
 
 
+class MediaError(RenderError):
+    """A media file the package cannot hold, with the check code ``builder check`` reports it under.
+
+    The build prints it as any error (``Error: file:line: message``); ``builder check`` finds the same
+    error through the same code and reports it as ``file:line: CODE message`` (see :mod:`builder.mediagate`).
+    """
+
+    def __init__(self, code: str, message: str, where: Location | Path | str) -> None:
+        super().__init__(message, where)
+        self.code = code
+
+    def problem(self) -> Problem:
+        """This error as a ``builder check`` finding."""
+        assert self.where is not None
+        return Problem(self.where, self.code, self.message)
+
+
 class LockError(BuilderError):
     """The lock file is damaged or disagrees with what was released."""
 

@@ -17,7 +17,12 @@ from functools import lru_cache
 from pathlib import Path, PureWindowsPath
 from urllib.parse import unquote
 
-from .errors import Location, RenderError
+from .errors import Location, MediaError
+
+IMAGE_CODE = "E169"
+"""The check code of an image a field shows that the package cannot hold (:func:`pack_image`'s refusals)."""
+FOLDER_CODE = "E171"
+"""The check code of what a deck's media folder holds that a package cannot (:func:`media_folder_scan`)."""
 
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
 
@@ -62,18 +67,21 @@ def _fingerprint(path: Path, mtime_ns: int, size: int) -> tuple[str | None, str]
 def pack_image(src: str, where: Location, base_dir: Path) -> MediaFile:
     scheme = url_scheme(src)
     if scheme in ("http", "https", "ftp") or src.startswith("//"):
-        raise RenderError(
+        raise MediaError(
+            IMAGE_CODE,
             f"image {src!r} is a web address, but cards are reviewed offline;"
             " download it into the deck's folder and give its relative path",
             where,
         )
     rel = unquote(src)
     if not rel:
-        raise RenderError("image has an empty path; give the image file's relative path", where)
+        raise MediaError(IMAGE_CODE, "image has an empty path; give the image file's relative path", where)
     if Path(rel).is_absolute() or PureWindowsPath(rel).anchor:
-        raise RenderError(f"image path {rel!r} is absolute; give it relative to the source's folder {base_dir}", where)
+        raise MediaError(IMAGE_CODE, f"image path {rel!r} is absolute; give it relative to the source's folder "
+                         f"{base_dir}", where)
     if scheme:
-        raise RenderError(
+        raise MediaError(
+            IMAGE_CODE,
             f"image {src[:60] + '...' if len(src) > 60 else src!r} is a {scheme}: URL, not a file;"
             f" save the image in the source's folder {base_dir} and give its relative path",
             where,
@@ -82,17 +90,19 @@ def pack_image(src: str, where: Location, base_dir: Path) -> MediaFile:
         root = base_dir.resolve()
         target = (root / rel).resolve()
     except (OSError, RuntimeError, ValueError) as exc:  # a symlink loop, a NUL byte
-        raise RenderError(f"image path {rel!r} cannot be resolved ({exc}); fix the path", where) from None
+        raise MediaError(IMAGE_CODE, f"image path {rel!r} cannot be resolved ({exc}); fix the path", where) from None
     if not target.is_relative_to(root):
         how = "leads" if Path(os.path.normpath(root / rel)).is_relative_to(root) else "goes"
         via = f" through a symbolic link to {target}" if how == "leads" else ""
-        raise RenderError(
+        raise MediaError(
+            IMAGE_CODE,
             f"image path {rel!r} {how} outside the source's folder {root}{via}; copy the image into that folder",
             where,
         )
     if not target.is_file():
         what = "is a folder" if target.is_dir() else "not found"
-        raise RenderError(
+        raise MediaError(
+            IMAGE_CODE,
             f"image file {rel!r} {what} (looked for {target}); check the path,"
             " which is relative to the source's folder",
             where,
@@ -102,14 +112,16 @@ def pack_image(src: str, where: Location, base_dir: Path) -> MediaFile:
         stat = target.stat()
         kind, digest = _fingerprint(target, stat.st_mtime_ns, stat.st_size)
     except OSError as exc:
-        raise RenderError(f"image file {rel!r} cannot be read: {exc.strerror}", where) from None
+        raise MediaError(IMAGE_CODE, f"image file {rel!r} cannot be read: {exc.strerror}", where) from None
     if kind is None:
-        raise RenderError(
+        raise MediaError(
+            IMAGE_CODE,
             f"image file {rel!r} is not a PNG, JPEG, GIF, WebP or SVG image; save it in one of those formats",
             where,
         )
     if _KINDS.get(suffix) != kind:
-        raise RenderError(
+        raise MediaError(
+            IMAGE_CODE,
             f"image file {rel!r} holds {kind} data but is named {suffix or 'without an extension'};"
             f" rename it to end in {_EXTENSION[kind]} so Anki shows it",
             where,
@@ -143,42 +155,58 @@ def media_name_refusal(name: str) -> str | None:
 def media_folder_files(folder: Path) -> tuple[MediaFile, ...]:
     """Every file directly in a deck's media folder, by name; none when there is no folder.
 
+    The build's gate over :func:`media_folder_scan`: the first thing it refuses is raised.
+    """
+    files, refused = media_folder_scan(folder)
+    if refused:
+        raise refused[0]
+    return files
+
+
+def media_folder_scan(folder: Path) -> tuple[tuple[MediaFile, ...], tuple[MediaError, ...]]:
+    """The files directly in a deck's media folder, and everything in it a package cannot hold (E171).
+
     Nothing is followed: the folder itself, or anything in it, that is a
     symbolic link, a folder or a pipe is refused with one line, as is a name
-    Anki could not keep and a file over ``MAX_MEDIA_FILE_BYTES``.
+    Anki could not keep and a file over ``MAX_MEDIA_FILE_BYTES``. ``builder build``
+    raises the first refusal (:func:`media_folder_files`), ``builder check``
+    reports them all.
     """
     try:
         info = os.lstat(folder)
     except FileNotFoundError:
-        return ()
+        return (), ()
     except OSError as exc:
-        raise RenderError(f"the media folder cannot be read: {exc.strerror}", folder) from None
+        return (), (MediaError(FOLDER_CODE, f"the media folder cannot be read: {exc.strerror}", folder),)
     if not _stat.S_ISDIR(info.st_mode):
         what = "a symbolic link" if _stat.S_ISLNK(info.st_mode) else "not a folder"
-        raise RenderError(f"the media folder is {what}, which builder never follows: make it a folder of the "
-                          "deck's media files", folder)
+        return (), (MediaError(FOLDER_CODE, f"the media folder is {what}, which builder never follows: make it a "
+                               "folder of the deck's media files", folder),)
     try:
         names = sorted(os.listdir(folder))
     except OSError as exc:
-        raise RenderError(f"the media folder cannot be read: {exc.strerror}", folder) from None
+        return (), (MediaError(FOLDER_CODE, f"the media folder cannot be read: {exc.strerror}", folder),)
     found: list[MediaFile] = []
+    refused: list[MediaError] = []
     for name in names:
         path = folder / name
         why = media_name_refusal(name)
         if why is not None:
-            raise RenderError(f"the media file name {name!r} {why}: Anki could not keep it; rename or remove it",
-                              path)
+            refused.append(MediaError(FOLDER_CODE, f"the media file name {name!r} {why}: Anki could not keep it; "
+                                      "rename or remove it", path))
+            continue
         entry = os.lstat(path)
         if not _stat.S_ISREG(entry.st_mode):
             what = ("a symbolic link" if _stat.S_ISLNK(entry.st_mode) else "a folder" if _stat.S_ISDIR(entry.st_mode)
                     else "not a regular file")
-            raise RenderError(f"is {what}, which builder never follows: the media folder holds the deck's media "
-                              "files themselves, directly in it", path)
-        if entry.st_size > MAX_MEDIA_FILE_BYTES:
-            raise RenderError(f"is {entry.st_size:,} bytes, more than a media file may be "
-                              f"({MAX_MEDIA_FILE_BYTES:,}): make it smaller", path)
-        found.append(MediaFile(name, path))
-    return tuple(found)
+            refused.append(MediaError(FOLDER_CODE, f"is {what}, which builder never follows: the media folder "
+                                      "holds the deck's media files themselves, directly in it", path))
+        elif entry.st_size > MAX_MEDIA_FILE_BYTES:
+            refused.append(MediaError(FOLDER_CODE, f"is {entry.st_size:,} bytes, more than a media file may be "
+                                      f"({MAX_MEDIA_FILE_BYTES:,}): make it smaller", path))
+        else:
+            found.append(MediaFile(name, path))
+    return tuple(found), tuple(refused)
 
 
 def media_hashes(files: tuple[MediaFile, ...]) -> dict[str, str]:
@@ -188,8 +216,8 @@ def media_hashes(files: tuple[MediaFile, ...]) -> dict[str, str]:
         try:
             info = os.lstat(item.source)
             if not _stat.S_ISREG(info.st_mode):
-                raise RenderError("is no longer a regular file: build again", item.source)
+                raise MediaError(FOLDER_CODE, "is no longer a regular file: build again", item.source)
             hashes[f"{MEDIA_KEY}{item.name}"] = _fingerprint(item.source, info.st_mtime_ns, info.st_size)[1]
         except OSError as exc:
-            raise RenderError(f"cannot be read: {exc.strerror}", item.source) from None
+            raise MediaError(FOLDER_CODE, f"cannot be read: {exc.strerror}", item.source) from None
     return hashes

@@ -153,7 +153,7 @@ def make_plan(
     description = _render_description(deck, renderer)
     folder_files = media_folder_files(media_folder(deck.path, deck.slug))
     if folder_files or "hashed-media" not in deck.additions:
-        clash = media_clash(notes, folder_files)
+        clash = media_clash((*folder_files, *(item for note in notes for item in note.media)))
         if clash is not None:
             raise clash
     deck_hashes = _deck_hashes(deck, description) | media_hashes(folder_files)
