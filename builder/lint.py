@@ -6,7 +6,8 @@ typed ``Deck``. Linting works on the parsed tree as well as on the deck so
 every finding can point at a line *and* a column, like a compiler.
 
 Codes: ``E1xx`` are the loader's (``E161``-``E166`` what the build refuses
-against the deck's lock, decided in ``builder.lockgate``), ``L3xx`` are lint errors (a card is broken
+against the deck's lock, decided in ``builder.lockgate``; ``E169`` and ``E171``
+the media it refuses, decided in ``builder.mediagate``), ``L3xx`` are lint errors (a card is broken
 or unfinished: a placeholder, a duplicate, an empty front) and ``W2xx`` are
 warnings (W206-W209 are flashcard craft, measured in ``craft.py``). The
 table of every code is ``builder.lintrules``; the W rules are here, the L rules
@@ -42,6 +43,7 @@ from .layout import lock_path
 from .lintrules import DEFAULT_ANSWER_MAX_WORDS, RULES, TODO_FIELD, TODO_MARK, finding
 from .lockgate import lock_problems
 from .lockread import read_lock
+from .mediagate import media_problems
 from .places import Places
 from .releasegate import release_problems
 from .siblings import own_claims, sibling_problems
@@ -89,6 +91,7 @@ def check_source(path: Path, *, allow_schema_change: bool = False, unsafe_html: 
     places = Places(path, (root, text.splitlines()))
     found = sibling_problems(path, own_claims(deck))
     found += _lock_problems(deck, places, allow_schema_change=allow_schema_change)
+    found += media_problems(deck, places, unsafe_html=unsafe_html)
     return found + _lint_deck(deck, places, unsafe_html=unsafe_html)
 
 

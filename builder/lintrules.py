@@ -93,12 +93,21 @@ LOADER_RULES = (
          "`javascript:` link, an element that loads or redirects or a remote load (entities decoded): Anki would run "
          "or fetch it on every learner's device, so a build refuses it without `--unsafe-html` (check with the flag "
          "reports W213 instead)."),
+    Rule("E169", "error", "An image a field or the `description` shows (Markdown `![alt](file)`, or an `<img>` with "
+         "`allow_html`) cannot be packed, so a build refuses it: the file is missing or a folder, lies outside the "
+         "source's folder (`..`, an absolute path, a symbolic link out), is a web address or another URL, or is "
+         "not the PNG, JPEG, GIF, WebP or SVG image its name says; or two different files would have one name in the "
+         "package."),
     Rule("E170", "error", "A note type in `note_types` is one Anki would refuse or change: a template that does not "
          "parse, names a field the type does not have or shows no field on its front; two fronts alike; a cloze "
          "type without `{{cloze:Field}}` or with more than one template; field names Anki rewrites (`:{}\"`, a "
          "leading `#/^`), a template name with `\"`, two field or template names differing only in case; an id "
          "another type has; a field named `FrontSide` (templates show the front for it, never the field); a name "
          "with a line break or another control character; more than 100 templates."),
+    Rule("E171", "error", "The deck's media folder `<slug>.media/` is a symbolic link or not a folder, or holds "
+         "something a package cannot: a symbolic link, a folder, a pipe or other special file, a name Anki could not "
+         "keep (a `/`, `\\`, a leading dot such as `.DS_Store`, over 255 bytes) or a file over 100 MiB; a build "
+         "refuses it."),
 )
 LINT_RULES = (
     Rule("W201", "warning", "An answer (or a cloze deletion) is longer than `lint: {answer_max_words: N}` "

@@ -26,7 +26,7 @@ import html
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from .assemble import AnkiNote, media_clash, nfc, tombstone
+from .assemble import AnkiNote, nfc, tombstone
 from .clock import refuse_future_times
 from .contents import DeckEntry, PackagedNote, PackagedNoteType, card_count
 from .errors import ReleaseError
@@ -36,6 +36,7 @@ from .learners import learner_notes, notes_markdown
 from .lock import Lock, LockedNote, Release
 from .lockgate import refuse_lock_conflicts
 from .media import MediaFile, media_folder_files, media_hashes
+from .mediagate import refuse_package_problems
 from .notetypes import NoteType
 from .notices import blank_warnings, cloze_cards_of, group_moves, left_behind, look_alike_warnings, move_warnings
 from .render import Remembered, Renderer
@@ -150,12 +151,9 @@ def make_plan(
     # The note types, then the version that all of this calls for.
     used_types = {note.note_type.key for note in notes} | {old.note_type for old in gone.values()}
     types = plan_types(deck, used_types, previous, renderer)
-    description = _render_description(deck, renderer)
+    description = render_description(deck, renderer)
     folder_files = media_folder_files(media_folder(deck.path, deck.slug))
-    if folder_files or "hashed-media" not in deck.additions:
-        clash = media_clash((*folder_files, *(item for note in notes for item in note.media)))
-        if clash is not None:
-            raise clash
+    refuse_package_problems(deck, folder_files, (item for note in notes for item in note.media))
     deck_hashes = _deck_hashes(deck, description) | media_hashes(folder_files)
     level = release_level(
         {change.status for change in changes}, schema_changed=bool(types.schema_changes),
@@ -345,7 +343,7 @@ def _release(version: str, now: int, changes: tuple[NoteChange, ...], first: boo
                    restored=restored, for_learners=for_learners)
 
 
-def _render_description(deck: Deck, renderer: Renderer) -> Remembered:
+def render_description(deck: Deck, renderer: Renderer) -> Remembered:
     """The deck's own description and the images it shows, named ``_b-...``; ``{html: ...}`` as written.
 
     Anki's importer copies only the media that the imported notes' fields name,

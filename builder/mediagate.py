@@ -1,0 +1,93 @@
+"""What a deck's media may not be: decided once, for ``builder build`` and ``builder check``.
+
+A package holds media flat, by name, and a card shows a file the package does
+not hold as a broken image. So a build refuses:
+
+* an image a field or the description shows (a Markdown ``![](...)``, or an
+  ``<img>`` of an ``allow_html`` source) that cannot be packed: missing, a
+  folder, outside the source's folder (``..``, an absolute path, a symbolic
+  link out), a URL, or not the image its name says (E169, decided by
+  :func:`builder.media.pack_image` while the field renders); and two different
+  files that would be one name in the package (E169, :func:`builder.assemble.media_clash`);
+* what the deck's media folder ``<slug>.media/`` holds that a package cannot:
+  a symbolic link, a folder, a pipe, a name Anki could not keep (``.DS_Store``),
+  a file over 100 MiB, or the folder itself a link (E171,
+  :func:`builder.media.media_folder_scan`).
+
+The build meets them as a :class:`builder.errors.MediaError` (the first one
+stops it); :func:`media_problems` is ``builder check``'s view of the same
+functions, rendering only the fields that can show an image at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from .assemble import by_name, media_clash, note_fields, render_note_field
+from .errors import MediaError, Problem
+from .layout import media_folder
+from .media import MediaFile, media_folder_scan
+from .places import Places
+from .render import Renderer
+from .source import Deck
+
+
+def package_problems(deck: Deck, folder_files: tuple[MediaFile, ...], note_media: Iterable[MediaFile],
+                     places: Places | None = None) -> list[Problem]:
+    """What the package's media would get wrong: two different files under one name (E169).
+    ``note_media`` is each note's media, in note order."""
+    items = (*folder_files, *note_media)
+    found: list[Problem] = []
+    if folder_files or "hashed-media" not in deck.additions:
+        clash = media_clash(items)
+        if clash is not None:
+            found.append(clash.problem())
+    return found
+
+
+def refuse_package_problems(deck: Deck, folder_files: tuple[MediaFile, ...], note_media: Iterable[MediaFile]) -> None:
+    """The build's gate over :func:`package_problems`: the first one, raised."""
+    for problem in package_problems(deck, folder_files, note_media):
+        raise MediaError(problem.code, problem.message, problem.where)
+
+
+def media_problems(deck: Deck, places: Places, *, unsafe_html: bool = False) -> list[Problem]:
+    """Every media problem of ``deck`` the build refuses (E169, E171), as ``builder check`` findings.
+
+    Only fields that can show an image are rendered, through the build's own
+    :func:`builder.assemble.render_note_field`, so each finding is the build's
+    error: the same code, message and place.
+    """
+    renderer = Renderer(unsafe_html=unsafe_html)
+    found: list[Problem] = []
+    note_media: list[MediaFile] = []
+    for note in deck.notes:
+        media: dict[str, MediaFile] = {}
+        for _, field in note_fields(deck, note):
+            if field is None or field.raw or not _may_show_image(field.text, deck.allow_html):
+                continue
+            try:
+                rendered = render_note_field(deck, field, renderer)
+            except MediaError as error:
+                found.append(error.problem())
+                continue
+            media.update((item.name, item) for item in rendered.media)
+        note_media += by_name(media)
+    description = deck.description
+    if description is not None and not description.raw and _may_show_image(description.text, False):
+        from .plan import render_description
+
+        try:
+            render_description(deck, renderer)
+        except MediaError as error:
+            found.append(error.problem())
+    folder_files, refused = media_folder_scan(media_folder(deck.path, deck.slug))
+    found += [error.problem() for error in refused]
+    if not refused:  # the build stops at the folder: what it holds is not known
+        found += package_problems(deck, folder_files, note_media, places)
+    return found
+
+
+def _may_show_image(text: str, allow_html: bool) -> bool:
+    """Whether Markdown ``text`` could show an image: ``![`` starts every Markdown image, ``<img`` an author's."""
+    return "![" in text or (allow_html and "<img" in text.lower())
