@@ -6,8 +6,8 @@ typed ``Deck``. Linting works on the parsed tree as well as on the deck so
 every finding can point at a line *and* a column, like a compiler.
 
 Codes: ``E1xx`` are the loader's (``E161``-``E166`` what the build refuses
-against the deck's lock, decided in ``builder.lockgate``; ``E169`` and ``E171``
-the media it refuses, decided in ``builder.mediagate``), ``L3xx`` are lint errors (a card is broken
+against the deck's lock, decided in ``builder.lockgate``; ``E169``, ``E171`` and
+``E172`` the media it refuses, decided in ``builder.mediagate``), ``L3xx`` are lint errors (a card is broken
 or unfinished: a placeholder, a duplicate, an empty front) and ``W2xx`` are
 warnings (W206-W209 are flashcard craft, measured in ``craft.py``). The
 table of every code is ``builder.lintrules``; the W rules are here, the L rules

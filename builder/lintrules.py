@@ -108,6 +108,10 @@ LOADER_RULES = (
          "something a package cannot: a symbolic link, a folder, a pipe or other special file, a name Anki could not "
          "keep (a `/`, `\\`, a leading dot such as `.DS_Store`, over 255 bytes) or a file over 100 MiB; a build "
          "refuses it."),
+    Rule("E172", "error", "A raw HTML field (`fields: {Name: {html: ...}}`) shows a media file (a local `src`, "
+         "`[sound:...]`) the package would not hold: raw HTML is kept as written, so its files come from the media "
+         "folder `<slug>.media/` (or are images the deck's Markdown packs), never from beside the source; Anki would "
+         "show it broken, so a build refuses it."),
 )
 LINT_RULES = (
     Rule("W201", "warning", "An answer (or a cloze deletion) is longer than `lint: {answer_max_words: N}` "

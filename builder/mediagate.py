@@ -12,7 +12,12 @@ not hold as a broken image. So a build refuses:
 * what the deck's media folder ``<slug>.media/`` holds that a package cannot:
   a symbolic link, a folder, a pipe, a name Anki could not keep (``.DS_Store``),
   a file over 100 MiB, or the folder itself a link (E171,
-  :func:`builder.media.media_folder_scan`).
+  :func:`builder.media.media_folder_scan`);
+* a raw HTML field (``{html: ...}``) whose ``src`` or ``[sound:...]`` names a
+  file the package does not hold (E172): raw HTML is kept as written, so its
+  media come from the media folder (or are images other fields pack), never
+  from beside the source. ``builder pull`` refuses such an edit for the same
+  reason, asking :func:`shown_media` what the HTML shows.
 
 The build meets them as a :class:`builder.errors.MediaError` (the first one
 stops it); :func:`media_problems` is ``builder check``'s view of the same
@@ -21,28 +26,60 @@ functions, rendering only the fields that can show an image at all.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
+import re
+import stat
+import unicodedata
+from collections.abc import Iterable, Iterator
+from html.parser import HTMLParser
+from urllib.parse import unquote
 
 from .assemble import by_name, media_clash, note_fields, render_note_field
 from .errors import MediaError, Problem
 from .layout import media_folder
-from .media import MediaFile, media_folder_scan
+from .lintrules import finding
+from .media import MediaFile, media_folder_scan, url_scheme
 from .places import Places
 from .render import Renderer
 from .source import Deck
 
+UNHELD_CODE = "E172"
+_SOUND = re.compile(r"\[sound:([^\]]+)\]")
+
+
+class _Sources(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.found += [value for name, value in attrs if name == "src" and value is not None]
+
+
+def shown_media(html_text: str) -> list[str]:
+    """The media files HTML shows, as Anki names them: each local ``src`` (unquoted) and ``[sound:...]``.
+
+    Web addresses, ``data:`` and other schemes are no file of the package (a remote load is E168's matter).
+    """
+    reader = _Sources()
+    reader.feed(html_text)
+    reader.close()
+    names = [match.group(1) for match in _SOUND.finditer(html_text)]
+    names += [unquote(src) for src in reader.found if src and not url_scheme(src) and not src.startswith("//")]
+    return list(dict.fromkeys(names))
+
 
 def package_problems(deck: Deck, folder_files: tuple[MediaFile, ...], note_media: Iterable[MediaFile],
                      places: Places | None = None) -> list[Problem]:
-    """What the package's media would get wrong: two different files under one name (E169).
-    ``note_media`` is each note's media, in note order."""
+    """What the package's media would get wrong: two files under one name (E169), then each name a raw HTML field
+    shows that the package does not hold (E172). ``note_media`` is each note's media, in note order."""
     items = (*folder_files, *note_media)
     found: list[Problem] = []
     if folder_files or "hashed-media" not in deck.additions:
         clash = media_clash(items)
         if clash is not None:
             found.append(clash.problem())
-    return found
+    return found + list(_unheld(deck, {_key(item.name) for item in items}, places or Places(deck.path)))
 
 
 def refuse_package_problems(deck: Deck, folder_files: tuple[MediaFile, ...], note_media: Iterable[MediaFile]) -> None:
@@ -52,7 +89,7 @@ def refuse_package_problems(deck: Deck, folder_files: tuple[MediaFile, ...], not
 
 
 def media_problems(deck: Deck, places: Places, *, unsafe_html: bool = False) -> list[Problem]:
-    """Every media problem of ``deck`` the build refuses (E169, E171), as ``builder check`` findings.
+    """Every media problem of ``deck`` the build refuses (E169, E171, E172), as ``builder check`` findings.
 
     Only fields that can show an image are rendered, through the build's own
     :func:`builder.assemble.render_note_field`, so each finding is the build's
@@ -91,3 +128,35 @@ def media_problems(deck: Deck, places: Places, *, unsafe_html: bool = False) -> 
 def _may_show_image(text: str, allow_html: bool) -> bool:
     """Whether Markdown ``text`` could show an image: ``![`` starts every Markdown image, ``<img`` an author's."""
     return "![" in text or (allow_html and "<img" in text.lower())
+
+
+def _key(name: str) -> str:
+    return unicodedata.normalize("NFC", name)
+
+
+def _unheld(deck: Deck, held: set[str], places: Places) -> Iterator[Problem]:
+    folder = media_folder(deck.path, deck.slug)
+    for note in deck.notes:
+        for name, field in note.fields.items():
+            for shown in shown_media(field.text) if field.raw else ():
+                if _key(shown) in held:
+                    continue
+                what = f"'{name}' of note '{note.id}' is raw HTML showing '{shown}'"
+                if _beside(deck, shown):
+                    why = (f"{what}, which is beside the source but not in the media folder {folder}/: raw HTML is "
+                           "kept as written, so its media come from that folder and Anki would show it broken; "
+                           "move the file into the folder")
+                else:
+                    why = (f"{what}, which is not in the media folder {folder}/, so Anki would show it broken: put "
+                           "the file there, or fix the name")
+                yield finding(places.key(deck, *note.key_path(name), note=note), UNHELD_CODE, why)
+
+
+def _beside(deck: Deck, name: str) -> bool:
+    """Whether ``name`` is a regular file directly beside the source (never followed through a link)."""
+    if "/" in name or "\\" in name or name in ("", ".", ".."):
+        return False
+    try:
+        return stat.S_ISREG(os.lstat(deck.path.parent / name).st_mode)
+    except (OSError, ValueError):
+        return False

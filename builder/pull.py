@@ -30,11 +30,9 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote
 
 from .assemble import RETIRED_TAG, AnkiNote, assemble, nfc, own_names, plain_summary
 from .declared import html_risks
@@ -42,12 +40,13 @@ from .errors import BuilderError, Location
 from .export import ExportedNote
 from .formats import TAG_RE, UNHELD_RE, tag_key
 from .htmlmd import Context, Unconvertible, markdown_for
-from .htmlnorm import normalised, parse
+from .htmlnorm import normalised
 from .layout import lock_path, media_folder
 from .lock import EarlierState, LockedNote
 from .lockgate import foreign_lock
 from .lockread import read_lock
-from .media import media_folder_files, url_scheme
+from .media import media_folder_files
+from .mediagate import shown_media
 from .render import Renderer
 from .source import Deck, Note, load_deck
 from .sourceformat import CLOZE_RE, NOTE_KINDS
@@ -257,7 +256,7 @@ class _NoteReader:
     def missing_media(self, value: str, old: str) -> str:
         """Why raw HTML showing a file the deck's package would not hold is refused (a picture pasted in Anki
         lives in that learner's media only: pull never unpacks media), or ""."""
-        new = _media_names(value) - _media_names(old) - {media.name for media in self.current.media}
+        new = set(shown_media(value)) - set(shown_media(old)) - {media.name for media in self.current.media}
         if not new:
             return ""
         folder = media_folder(self.deck.path, self.deck.slug)
@@ -330,19 +329,6 @@ def _new_risk(html_text: str, old: str) -> str:
         return ""
     return (f"it has {risks[0]}, which Anki would run or fetch on every learner's device (a build refuses it "
             "without --unsafe-html): copy it in by hand if every learner can trust it")
-
-
-_SOUND = re.compile(r"\[sound:([^\]]+)\]")
-
-
-def _media_names(html_text: str) -> set[str]:
-    """The media files HTML shows, as Anki names them: ``src`` of its elements and ``[sound:...]``."""
-    names = {match.group(1) for match in _SOUND.finditer(html_text)}
-    for element in parse(html_text).find_all(src=True):
-        src = str(element["src"])
-        if not url_scheme(src) and not src.startswith("//"):
-            names.add(unquote(src))
-    return names
 
 
 def _field_problem(markdown: str, cloze_text: bool) -> str:
