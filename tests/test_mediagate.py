@@ -1,0 +1,209 @@
+"""The media a build refuses: ``builder check`` reports exactly what ``builder build`` refuses (builder/mediagate.py).
+
+Each case releases a deck, then breaks its media one way and asks both
+commands: check names the problem with its code at file:line and exits 1; the
+build refuses with the same message at the same place and exits 1, leaving
+``dist/`` and the lock as they were.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from builder.cli import cli
+from builder.media import MAX_MEDIA_FILE_BYTES
+from builder.mediagate import shown_media
+from tests.conftest import SMALL_SOURCE, write_source
+from tests.helpers.images import write_png
+from tests.test_declared_types import SOURCE as FRENCH
+
+ANSWER = "    answer: Answers.\n"
+EXAMPLE = "      Example: Le *chat* dort.\n"
+LOOKED = ("image file 'pic.png' not found (looked for {root}/cardsrc/pic.png); check the path, which is relative to "
+          "the source's folder")
+FOLLOWS = "which builder never follows: the media folder holds the deck's media files themselves, directly in it"
+RAW = "'Example' of note 'chat' is raw HTML showing 'pic.png', which"
+
+Setup = Callable[[Path], None]
+
+
+def image(src: str) -> tuple[str, str]:
+    """The small deck's quiz answer showing a Markdown image."""
+    return ANSWER, f'    answer: "Answers ![a chart]({src})"\n'
+
+
+def raw_image(src: str) -> tuple[str, str]:
+    """The French deck's example field as raw HTML showing an image."""
+    return EXAMPLE, f"      Example: {{html: '<img src=\"{src}\">'}}\n"
+
+
+def in_media(make: Callable[[Path], object], slug: str = "small") -> Setup:
+    def setup(cardsrc: Path) -> None:
+        folder = cardsrc / f"{slug}.media"
+        folder.mkdir(exist_ok=True)
+        make(folder)
+
+    return setup
+
+
+def nothing(_: Path) -> None:
+    pass
+
+
+def oversized(folder: Path) -> None:
+    with open(folder / "big.bin", "wb") as handle:  # sparse: nothing written
+        handle.truncate(MAX_MEDIA_FILE_BYTES + 1)
+
+
+# id, deck, edit of the source, what is put beside it, where (cardsrc/...), code, message ({root}: the project)
+CASES: list[tuple[str, str, tuple[str, str] | None, Setup, str, str, str]] = [
+    ("missing", "small", image("pic.png"), nothing, "small.yaml:23", "E169", LOOKED),
+    ("outside", "small", image("../real.png"), nothing, "small.yaml:23", "E169",
+     "image path '../real.png' goes outside the source's folder {root}/cardsrc; copy the image into that folder"),
+    ("absolute", "small", image("/etc/pic.png"), nothing, "small.yaml:23", "E169",
+     "image path '/etc/pic.png' is absolute; give it relative to the source's folder cardsrc"),
+    ("symlink", "small", image("pic.png"), lambda cardsrc: os.symlink("../real.png", cardsrc / "pic.png"),
+     "small.yaml:23", "E169", "image path 'pic.png' leads outside the source's folder {root}/cardsrc through a "
+     "symbolic link to {root}/real.png; copy the image into that folder"),
+    ("media-folder-link", "small", None, lambda cardsrc: os.symlink("..", cardsrc / "small.media"), "small.media",
+     "E171", "the media folder is a symbolic link, which builder never follows: make it a folder of the deck's "
+     "media files"),
+    ("media-link", "small", None, in_media(lambda folder: os.symlink("../../real.png", folder / "a.png")),
+     "small.media/a.png", "E171", f"is a symbolic link, {FOLLOWS}"),
+    ("fifo", "small", None, in_media(lambda folder: os.mkfifo(folder / "a.png")), "small.media/a.png", "E171",
+     f"is not a regular file, {FOLLOWS}"),
+    ("subfolder", "small", None, in_media(lambda folder: (folder / "sub").mkdir()), "small.media/sub", "E171",
+     f"is a folder, {FOLLOWS}"),
+    ("oversized", "small", None, in_media(oversized), "small.media/big.bin", "E171",
+     "is 104,857,601 bytes, more than a media file may be (104,857,600): make it smaller"),
+    ("ds-store", "small", None, in_media(lambda folder: (folder / ".DS_Store").write_bytes(b"\0\0\0\1Bud1")),
+     "small.media/.DS_Store", "E171", "the media file name '.DS_Store' starts with a dot (hidden, or a folder's own "
+     "'.' and '..'): Anki could not keep it; rename or remove it"),
+    ("raw-img-missing", "french", raw_image("pic.png"), nothing, "french.yaml:43", "E172",
+     f"{RAW} is not in the media folder cardsrc/french.media/, so Anki would show it broken: put the file there, "
+     "or fix the name"),
+    ("raw-img-beside-source", "french", raw_image("pic.png"), lambda cardsrc: write_png(cardsrc / "pic.png", 2, 2),
+     "french.yaml:43", "E172", f"{RAW} is beside the source but not in the media folder cardsrc/french.media/: raw "
+     "HTML is kept as written, so its media come from that folder and Anki would show it broken; move the file into "
+     "the folder"),
+]
+
+
+def released(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, deck: str) -> Path:
+    """A project whose deck has one release, as the working directory, with an image outside its folder."""
+    source = write_source(tmp_path / "cardsrc", SMALL_SOURCE if deck == "small" else FRENCH, f"{deck}.yaml")
+    write_png(tmp_path / "real.png", 2, 2)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    built = CliRunner().invoke(cli, ["build"])
+    assert built.exit_code == 0, built.output
+    return source
+
+
+def release_state(root: Path) -> dict[str, bytes]:
+    """``dist/`` and every lock or journal beside the sources, byte for byte (nothing else is read: a FIFO blocks)."""
+    paths = [*(root / "dist").iterdir(), *(root / "cardsrc").glob("*.lock"), *(root / "cardsrc").glob(".*journal")]
+    return {str(path.relative_to(root)): path.read_bytes() for path in sorted(paths)}
+
+
+def edit(source: Path, change: tuple[str, str] | None) -> None:
+    if change is not None:
+        text = source.read_text(encoding="utf-8")
+        assert text.count(change[0]) == 1, change[0]
+        source.write_text(text.replace(*change), encoding="utf-8")
+
+
+@pytest.mark.parametrize(("deck", "change", "setup", "where", "code", "message"), [case[1:] for case in CASES],
+                         ids=[case[0] for case in CASES])
+def test_check_reports_the_media_the_build_refuses_in_the_same_words(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, deck: str, change: tuple[str, str] | None, setup: Setup,
+    where: str, code: str, message: str,
+) -> None:
+    source = released(tmp_path, monkeypatch, deck)
+    edit(source, change)
+    setup(source.parent)
+    message = message.format(root=tmp_path.resolve())
+    before = release_state(tmp_path)
+    checked = CliRunner().invoke(cli, ["check"])
+    built = CliRunner().invoke(cli, ["build"])
+    check_line = checked.stdout.removesuffix("\n")
+    # check places a finding at file:line:column where it knows the column; the build says file:line
+    assert re.sub(r"^([^:]+:\d+):\d+:", r"\1:", check_line) == f"cardsrc/{where}: {code} {message}"
+    assert (checked.exit_code, checked.stderr) == (1, "Found 1 error and 0 warnings in 1 source.\n")
+    assert (built.exit_code, built.stdout, built.stderr) == (1, "", f"Error: cardsrc/{where}: {message}\n")
+    assert release_state(tmp_path) == before
+
+
+def test_check_lists_every_bad_entry_of_the_media_folder_and_the_build_refuses_the_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    released(tmp_path, monkeypatch, "small")
+    folder = tmp_path / "cardsrc" / "small.media"
+    folder.mkdir()
+    (folder / ".DS_Store").write_bytes(b"x")
+    (folder / "sub").mkdir()
+    write_png(folder / "fine.png", 2, 2)
+    checked = CliRunner().invoke(cli, ["check"])
+    assert checked.exit_code == 1
+    assert [line.split(": ")[0:2] for line in checked.stdout.splitlines()] == [
+        ["cardsrc/small.media/.DS_Store", "E171 the media file name '.DS_Store' starts with a dot (hidden, or a "
+         "folder's own '.' and '..')"],
+        ["cardsrc/small.media/sub", "E171 is a folder, which builder never follows"],
+    ]
+    built = CliRunner().invoke(cli, ["build"])
+    assert (built.exit_code, built.stderr.split(": ")[:2]) == (1, ["Error", "cardsrc/small.media/.DS_Store"])
+
+
+def packaged_media(root: Path) -> list[str]:
+    """The media names of the newest release in ``dist/``."""
+    newest = max((root / "dist").glob("*.apkg"), key=lambda path: path.stat().st_mtime_ns)
+    with zipfile.ZipFile(newest) as package:
+        return sorted(json.loads(package.read("media")).values())
+
+
+def test_a_raw_img_of_a_media_folder_file_is_packaged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = released(tmp_path, monkeypatch, "french")
+    edit(source, raw_image("pic.png"))
+    in_media(lambda folder: write_png(folder / "pic.png", 2, 2), "french")(source.parent)
+    checked = CliRunner().invoke(cli, ["check"])
+    assert (checked.exit_code, checked.stdout) == (0, ""), checked.output
+    built = CliRunner().invoke(cli, ["build"])
+    assert (built.exit_code, built.stderr) == (0, ""), built.output
+    assert packaged_media(tmp_path) == ["pic.png"]
+
+
+def test_a_raw_img_of_an_image_the_markdown_packs_under_its_own_name_is_packaged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without ``hashed-media`` a Markdown image keeps its file name in the package, so raw HTML may show it."""
+    source = released(tmp_path, monkeypatch, "french")
+    edit(source, ("notes:\n  - id: chat", "additions: [tags, subdecks]\nnotes:\n  - id: chat"))
+    edit(source, raw_image("pic.png"))
+    edit(source, ("      Meaning: the dog\n", "      Meaning: 'the dog ![a dog](pic.png)'\n"))
+    write_png(source.parent / "pic.png", 2, 2)
+    checked = CliRunner().invoke(cli, ["check"])
+    assert (checked.exit_code, checked.stdout) == (0, ""), checked.output
+    built = CliRunner().invoke(cli, ["build"])
+    assert (built.exit_code, built.stderr) == (0, ""), built.output
+    assert packaged_media(tmp_path) == ["pic.png"]
+
+
+@pytest.mark.parametrize(("html_text", "shown"), [
+    ('<img src="pic.png">', ["pic.png"]),
+    ('<img src="my%20pic.png"><img src="my pic.png">', ["my pic.png"]),
+    ('<img src="a&amp;b.png">', ["a&b.png"]),
+    ("[sound:hello.mp3] <audio src='x.ogg'></audio>", ["hello.mp3", "x.ogg"]),
+    ('<img src="https://example.org/x.png"><img src="//host/x.png"><img src="data:image/png;base64,AA">', []),
+    ('<img src="">', []),
+    ("<IMG SRC=pic.png>", ["pic.png"]),
+], ids=["img", "percent", "entity", "sound-audio", "remote", "empty", "upper-case"])
+def test_shown_media_is_what_anki_looks_up_in_its_media_folder(html_text: str, shown: list[str]) -> None:
+    assert shown_media(html_text) == shown
