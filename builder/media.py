@@ -195,7 +195,11 @@ def media_folder_scan(folder: Path) -> tuple[tuple[MediaFile, ...], tuple[MediaE
             refused.append(MediaError(FOLDER_CODE, f"the media file name {name!r} {why}: Anki could not keep it; "
                                       "rename or remove it", path))
             continue
-        entry = os.lstat(path)
+        try:
+            entry = os.lstat(path)
+        except OSError as exc:  # a folder that lists but cannot be searched, or a file gone since the listing
+            refused.append(MediaError(FOLDER_CODE, f"cannot be read: {exc.strerror}", path))
+            continue
         if not _stat.S_ISREG(entry.st_mode):
             what = ("a symbolic link" if _stat.S_ISLNK(entry.st_mode) else "a folder" if _stat.S_ISDIR(entry.st_mode)
                     else "not a regular file")

@@ -18,8 +18,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from builder import media as media_module
 from builder.cli import cli
-from builder.media import MAX_MEDIA_FILE_BYTES
+from builder.media import MAX_MEDIA_FILE_BYTES, media_folder_scan
 from builder.mediagate import shown_media
 from tests.conftest import SMALL_SOURCE, write_source
 from tests.helpers.images import write_png
@@ -207,3 +208,23 @@ def test_a_raw_img_of_an_image_the_markdown_packs_under_its_own_name_is_packaged
 ], ids=["img", "percent", "entity", "sound-audio", "remote", "empty", "upper-case"])
 def test_shown_media_is_what_anki_looks_up_in_its_media_folder(html_text: str, shown: list[str]) -> None:
     assert shown_media(html_text) == shown
+
+
+def test_an_entry_that_cannot_be_read_is_one_refusal_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder that lists but cannot be searched (no x permission; root ignores it, so it is simulated)."""
+    folder = tmp_path / "deck.media"
+    folder.mkdir()
+    write_png(folder / "a.png", 2, 2)
+    real = os.lstat
+
+    def lstat(path: str | os.PathLike[str]) -> os.stat_result:
+        if Path(path).parent == folder:
+            raise PermissionError(13, "Permission denied")
+        return real(path)
+
+    monkeypatch.setattr(media_module.os, "lstat", lstat)
+    files, refused = media_folder_scan(folder)
+    assert (files, [(str(error), error.code) for error in refused]) == (
+        (), [(f"{folder}/a.png: cannot be read: Permission denied", "E171")])
