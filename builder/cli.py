@@ -7,6 +7,7 @@ turns a ``BuilderError`` into ``Error: file:line: message`` with exit code 1.
 from __future__ import annotations
 
 import atexit
+import gc
 import itertools
 import os
 import sys
@@ -404,6 +405,7 @@ def watch(sources: tuple[Path, ...], out_dir: Path, unsafe_html: bool) -> None:
     """
     from .watch import Failed, Outcome, WatchSet, describe, draft_source, file_changes, watch_loop
 
+    gc.enable()  # builder.launch paused it for short commands; this one runs for hours and drafts again and again
     watched = WatchSet(named=sources) if sources else WatchSet(folder=DEFAULT_SOURCES)
     for folder in watched.roots():
         if not folder.is_dir():
