@@ -264,3 +264,15 @@ def test_a_cache_file_is_written_through_the_one_atomic_write_under_its_temporar
     assert renamed == [(temporary_for(path).name, "renders.json")]
     assert read_checked(path, "renders") == {"fields": {}}
     assert os.listdir(path.parent) == ["renders.json"]
+
+
+def test_the_code_version_moves_when_a_builder_file_is_rewritten() -> None:
+    """It reads sizes and modification times, not contents: an edit (or an upgrade) moves the time."""
+    module = Path(cache_module.__file__)
+    before, stat = cache_module.code_version.__wrapped__(), module.stat()
+    try:
+        os.utime(module, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+        assert cache_module.code_version.__wrapped__() != before
+    finally:
+        os.utime(module, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert cache_module.code_version.__wrapped__() == before
