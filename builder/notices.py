@@ -12,7 +12,6 @@ and words the warnings of ``builder diff`` and ``builder build``;
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
@@ -141,6 +140,8 @@ def look_alikes(retired: Mapping[str, LockedNote], added: Iterable[AnkiNote]) ->
     added = list(added)
     if not retired or not added:
         return ()
+    import difflib  # only a release that retires and adds notes needs it
+
     near = len(retired) * len(added) <= _MAX_NEAR_PAIRS
     scored: list[tuple[float, str, str, bool]] = []
     for old_id, old in retired.items():

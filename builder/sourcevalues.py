@@ -11,7 +11,6 @@ builds on it. Every problem is collected, none raised, so one run reports all.
 from __future__ import annotations
 
 import datetime as _dt
-import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -72,6 +71,8 @@ class ValueChecks:
         for name, value in node.items.items():
             key = known.get(name)
             if key is None:
+                import difflib  # only a mistyped key needs it: not loaded by a build that has none
+
                 guess = difflib.get_close_matches(name, list(known), n=1)
                 hint = f"did you mean '{guess[0]}'?" if guess else f"allowed keys: {', '.join(known)}"
                 self.problem("E101", f"unknown key '{name}' in {what}: {hint}", node.key_lines[name])
