@@ -119,6 +119,8 @@ def _type_conflicts(deck: Deck, previous: Lock, places: Places, *, allow_schema_
         old = previous.note_types.get(key)
         if old is None or key not in wanted:
             continue
+        if old.id == note_type.id and not schema_changed(old, note_type):
+            continue  # nothing to report: placing it would parse the source a second time for nothing
         where = _type_place(deck, key, places)
         if old.id != note_type.id:
             yield finding(where, "E164",

@@ -133,6 +133,24 @@ def test_the_findings_need_no_rendering(tmp_path: Path, monkeypatch: pytest.Monk
     assert lock_problems(deck, None) == []
 
 
+def test_a_rebuild_with_nothing_to_report_parses_the_source_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Places parse the source again only to place a finding: a clean rebuild of a released deck has none."""
+    from builder import places
+
+    source = released(tmp_path, monkeypatch, "french")  # a declared type and built-in ones, all in the lock
+    parsed: list[Path] = []
+    real_parse = places.parse
+    monkeypatch.setattr(places, "parse", lambda text, path: parsed.append(path) or real_parse(text, path))
+    assert lock_problems(load_deck(source), read_lock(source.with_name("french.lock"))) == []
+    assert parsed == []
+    edited(source, RENAMED)  # the probe is not blind: a finding is placed from a second parse
+    assert [problem.code for problem in lock_problems(load_deck(source), read_lock(source.with_name("french.lock")))] \
+        == ["E166"]
+    assert parsed == [source]
+
+
 @pytest.mark.parametrize(("damage", "finding"), [
     (lambda lock: {**lock, "slug": "other", "apkg": "other-1.0.0.apkg"},
      "small.lock: E160 the lock belongs to 'other', not 'small'"),
