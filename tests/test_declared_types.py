@@ -349,39 +349,6 @@ def test_packaged_cards_of_declared_types_are_the_cards_anki_generates(
         col.close()
 
 
-TAKEN_OVER = """\
-title: Taken over
-slug: taken
-deck: Taken
-{source}note_types:
-  - id: own-qa
-    name: Their Q&A
-    anki_id: {qa_id}
-    fields: [Front, Back]
-    templates:
-      - {{name: Card 1, front: "{{{{Front}}}}", back: "{{{{Back}}}}"}}
-notes:
-  - id: one
-    deck: Taken
-    type: own-qa
-    fields: {{Front: A?, Back: B}}
-"""
-
-
-def test_a_type_may_have_a_built_in_type_s_id_only_where_no_built_in_type_ships(tmp_path: Path) -> None:
-    """A builder-made deck taken over under its own slug declares its types with the ids the built-in ones
-    would have; without a source no package carries a built-in type, so that is no clash."""
-    from builder.source import load_deck
-
-    qa_id = note_type_id("taken", "qa")
-    deck = load_deck(write_source(tmp_path, TAKEN_OVER.format(source="", qa_id=qa_id), "taken.yaml"))
-    assert deck.note_types["own-qa"].id == qa_id
-    article = "source: {title: T, author: A, date: 2025-01-31, url: https://example.org}\n"
-    with pytest.raises(InvalidSource) as refused:
-        load_deck(write_source(tmp_path, TAKEN_OVER.format(source=article, qa_id=qa_id), "taken.yaml"))
-    assert refused.value.message == f"note type 'own-qa' has the id {qa_id} of note type 'qa': each needs its own"
-
-
 @pytest.mark.slow
 def test_anki_refuses_a_package_whose_type_has_more_than_65536_templates(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
