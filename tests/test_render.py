@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import html
 import re
 from pathlib import Path
@@ -13,20 +12,10 @@ from hypothesis import strategies as st
 
 from builder.errors import Location, RenderError
 from builder.markdown import render_markdown as _render_markdown
-from builder.render import MediaFile, RenderedField, _plain_html, highlight_css, render_field
+from builder.render import _plain_html, highlight_css, render_field
+from tests.helpers.images import PNG
 
 WHERE = Location("deck.yaml", 10)
-
-# The smallest files that really are what they claim.
-PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360f8cfc000000301010018dd8db00000000049454e44ae426082"
-)
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
-GIF = b"GIF89a\x01\x00\x01\x00\x00\x00\x00;"
-WEBP = b"RIFF\x1a\x00\x00\x00WEBPVP8L\x0d\x00\x00\x00/\x00\x00\x00\x10\x07\x10\x11\x11\x88\x88\xfe\x07\x00"
-SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>'
-XML_SVG = b'<?xml version="1.0"?>\n<!-- made by hand -->\n<svg xmlns="http://www.w3.org/2000/svg"/>'
 
 
 def render(text: str, base_dir: Path = Path("."), **kwargs: bool) -> str:
@@ -298,97 +287,17 @@ def test_fast_path_equals_full_render(text: str) -> None:
         assert fast == _full(text)
 
 
-# --- images ----------------------------------------------------------------------
-def _name(data: bytes, suffix: str) -> str:
-    return f"b-{hashlib.sha256(data).hexdigest()[:16]}{suffix}"
-
-
-@pytest.mark.parametrize(
-    ("file", "data", "suffix"),
-    [
-        ("images/x.png", PNG, ".png"),
-        ("Photo.JPG", JPEG, ".jpg"),
-        ("photo.jpeg", JPEG, ".jpeg"),
-        ("anim.gif", GIF, ".gif"),
-        ("pic.webp", WEBP, ".webp"),
-        ("vector.svg", SVG, ".svg"),
-        ("xml.svg", XML_SVG, ".svg"),
-    ],
-)
-def test_image_is_packed_under_its_content_hash(tmp_path: Path, file: str, data: bytes, suffix: str) -> None:
-    (tmp_path / file).parent.mkdir(parents=True, exist_ok=True)
-    (tmp_path / file).write_bytes(data)
-    result = render_field(f"See ![a diagram]({file})", WHERE, base_dir=tmp_path)
-    name = _name(data, suffix)
-    assert result == RenderedField(
-        f'See <img src="{name}" alt="a diagram" />', (MediaFile(name, (tmp_path / file).resolve()),)
-    )
-    assert not name.startswith("_")
-
-
-def test_same_bytes_under_two_names_share_one_media_name(tmp_path: Path) -> None:
-    (tmp_path / "a").mkdir()
-    (tmp_path / "a" / "diagram.png").write_bytes(PNG)
-    (tmp_path / "copy of diagram.png").write_bytes(PNG)
-    first = render_field("![](a/diagram.png)", WHERE, base_dir=tmp_path)
-    second = render_field("![](<copy of diagram.png>)\n\n![](copy%20of%20diagram.png)", WHERE, base_dir=tmp_path)
-    assert first.media[0].name == second.media[0].name == _name(PNG, ".png")
-    assert len(second.media) == 1
-    assert second.media[0].source == (tmp_path / "copy of diagram.png").resolve()
-
-
 def test_same_field_renders_to_the_same_bytes(tmp_path: Path) -> None:
     (tmp_path / "x.png").write_bytes(PNG)
     text = "# T\n\n![x](x.png) **b** \\(x_1\\)\n\n```python\nx = 1\n```"
     assert render_field(text, WHERE, base_dir=tmp_path) == render_field(text, WHERE, base_dir=tmp_path)
 
 
+# --- where an image error is: the line it is on ------------------------------
 def _error(text: str, base_dir: Path) -> RenderError:
     with pytest.raises(RenderError) as caught:
         render_field(text, WHERE, base_dir=base_dir)
     return caught.value
-
-
-def test_image_errors(tmp_path: Path) -> None:
-    deck = tmp_path / "deck"
-    deck.mkdir()
-    (tmp_path / "secret.png").write_bytes(PNG)
-    (deck / "out.png").symlink_to(tmp_path / "secret.png")
-    (deck / "notes.png").write_bytes(b"just text")
-    (deck / "photo.jpg").write_bytes(PNG)
-    (deck / "folder").mkdir()
-    root = deck.resolve()
-    cases = {
-        "![x](missing.png)": f"image file 'missing.png' not found (looked for {root / 'missing.png'});"
-        " check the path, which is relative to the source's folder",
-        "![x](folder)": f"image file 'folder' is a folder (looked for {root / 'folder'});"
-        " check the path, which is relative to the source's folder",
-        "![x](../secret.png)": f"image path '../secret.png' goes outside the source's folder {root};"
-        " copy the image into that folder",
-        "![x](out.png)": f"image path 'out.png' leads outside the source's folder {root} through a symbolic"
-        f" link to {(tmp_path / 'secret.png').resolve()}; copy the image into that folder",
-        f"![x]({tmp_path / 'secret.png'})": f"image path '{tmp_path / 'secret.png'}' is absolute;"
-        f" give it relative to the source's folder {deck}",
-        "![x](notes.png)": "image file 'notes.png' is not a PNG, JPEG, GIF, WebP or SVG image;"
-        " save it in one of those formats",
-        "![x](photo.jpg)": "image file 'photo.jpg' holds PNG data but is named .jpg;"
-        " rename it to end in .png so Anki shows it",
-        "![x](https://example.org/x.png)": "image 'https://example.org/x.png' is a web address, but cards are"
-        " reviewed offline; download it into the deck's folder and give its relative path",
-        "![x](<>)": "image has an empty path; give the image file's relative path",
-        "![x](a%00b.png)": "image path 'a\\x00b.png' cannot be resolved (embedded null byte); fix the path",
-        "![x](ftp://example.org/x.png)": "image 'ftp://example.org/x.png' is a web address, but cards are"
-        " reviewed offline; download it into the deck's folder and give its relative path",
-        "![x](file:///home/me/x.png)": "image 'file:///home/me/x.png' is a file: URL, not a file;"
-        f" save the image in the source's folder {deck} and give its relative path",
-        "![x](data:image/png;base64," + "A" * 80 + ")": "image 'data:image/png;base64," + "A" * 38 + "...'"
-        f" is a data: URL, not a file; save the image in the source's folder {deck} and give its relative path",
-        "![x](C:/pictures/x.png)": "image path 'C:/pictures/x.png' is absolute;"
-        f" give it relative to the source's folder {deck}",
-    }
-    for text, message in cases.items():
-        error = _error(text, deck)
-        assert (error.message, error.where) == (message, WHERE), text
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,5 @@
-"""Real PNG files from zlib/struct alone, and their header read back, so no imaging library is needed."""
+"""Image bytes for the tests: the smallest files of each kind, and real PNG files from zlib/struct alone with their
+header read back, so no imaging library is needed."""
 
 from __future__ import annotations
 
@@ -7,6 +8,17 @@ import zlib
 from pathlib import Path
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+# The smallest files that really are what they claim.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360f8cfc000000301010018dd8db00000000049454e44ae426082"
+)
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
+GIF = b"GIF89a\x01\x00\x01\x00\x00\x00\x00;"
+WEBP = b"RIFF\x1a\x00\x00\x00WEBPVP8L\x0d\x00\x00\x00/\x00\x00\x00\x10\x07\x10\x11\x11\x88\x88\xfe\x07\x00"
+SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>'
+XML_SVG = b'<?xml version="1.0"?>\n<!-- made by hand -->\n<svg xmlns="http://www.w3.org/2000/svg"/>'
 
 
 def write_png(path: Path, width: int, height: int) -> None:
