@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from builder.errors import Location, RenderError
 from builder.markdown import render_markdown as _render_markdown
-from builder.render import _plain_html, highlight_css, render_field
+from builder.render import _plain_html, render_field
 from tests.helpers.images import PNG
 
 WHERE = Location("deck.yaml", 10)
@@ -321,43 +321,3 @@ def test_error_location_stays_unknown_when_the_line_is(tmp_path: Path) -> None:
     with pytest.raises(RenderError) as caught:
         render_field("a\nb\n![x](missing.png)", Location("deck.yaml"), base_dir=tmp_path)
     assert caught.value.where == Location("deck.yaml", 0)
-
-
-# --- CSS --------------------------------------------------------------------------
-def _contrast(a: str, b: str) -> float:
-    def luminance(colour: str) -> float:
-        values = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
-        r, g, b = (v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4 for v in values)
-        return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-    high, low = sorted((luminance(a), luminance(b)), reverse=True)
-    return (high + 0.05) / (low + 0.05)
-
-
-# Code sits on the card background or on templates.py's code background, day and night.
-DAY_BACKGROUNDS = ("#ffffff", "#eff2f5")
-NIGHT_BACKGROUNDS = ("#0d1117", "#1c2128")
-
-
-def test_code_backgrounds_match_the_templates() -> None:
-    from builder.style import CSS
-
-    found = re.findall(r"--builder-code-bg: (#[0-9a-f]{6})", CSS)
-    assert found == [DAY_BACKGROUNDS[1], NIGHT_BACKGROUNDS[1]]
-
-
-def test_highlight_css_is_readable_in_day_and_night_mode() -> None:
-    css = highlight_css()
-    assert css == highlight_css()
-    assert ".codehilite { overflow-x: auto" in css
-    day = re.findall(r"^\.codehilite \.[\w-]+ \{([^}]*)\}", css, re.M)
-    night = re.findall(r"^\.nightMode \.codehilite (\.[\w-]+), \.night_mode \.codehilite \1 \{([^}]*)\}", css, re.M)
-    assert len(day) > 30 and len(night) >= len(day)
-    checks = [(b, DAY_BACKGROUNDS) for b in day] + [(b, NIGHT_BACKGROUNDS) for _, b in night]
-    for body, backgrounds in checks:
-        for colour in re.findall(r"color: (#[0-9a-f]{6})", body):
-            for background in backgrounds:
-                assert _contrast(colour, background) >= 4.5, (colour, background)
-    # What the light style makes bold or coloured, night mode sets again, so nothing leaks across.
-    keyword = re.search(r"^\.nightMode \.codehilite \.k, \.night_mode \.codehilite \.k \{ ([^}]*) \}", css, re.M)
-    assert keyword is not None and "color: #" in keyword.group(1) and "font-weight: " in keyword.group(1)
