@@ -10,6 +10,7 @@ import pytest
 
 from builder.highlight import highlight, stylesheet
 from builder.render import highlight_css
+from tests.helpers.colours import contrast as _contrast
 
 
 # --- highlight(): tokens as classes, text escaped, cloze markers whole -------------------------------
@@ -47,16 +48,6 @@ def test_the_stylesheet_scrolls_wide_code_and_sets_every_coloured_class_again_at
 
 
 # --- CSS --------------------------------------------------------------------------
-def _contrast(a: str, b: str) -> float:
-    def luminance(colour: str) -> float:
-        values = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
-        r, g, b = (v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4 for v in values)
-        return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-    high, low = sorted((luminance(a), luminance(b)), reverse=True)
-    return (high + 0.05) / (low + 0.05)
-
-
 # Code sits on the card background or on templates.py's code background, day and night.
 DAY_BACKGROUNDS = ("#ffffff", "#eff2f5")
 NIGHT_BACKGROUNDS = ("#0d1117", "#1c2128")
