@@ -101,3 +101,15 @@ def test_every_test_file_the_pages_name_exists(page: Path) -> None:
     root = REFERENCE.parent.parent
     for name in re.findall(r"`((?:tests|bench)/[\w/]+\.py)", page.read_text(encoding="utf-8")):
         assert (root / name).is_file(), f"{page.name} names {name}, which does not exist"
+
+
+MODULES = sorted(path.stem for path in (REFERENCE.parent.parent / "builder").glob("*.py")
+                 if path.stem not in ("__init__", "__main__"))
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_every_module_has_its_own_test_file(module: str) -> None:
+    """docs/development.md: tests mirror the modules, so whoever changes builder/x.py finds its tests in
+    tests/test_x.py (other files may test it too, through the commands or beside other modules)."""
+    tests = REFERENCE.parent.parent / "tests" / f"test_{module}.py"
+    assert tests.is_file(), f"builder/{module}.py has no tests/test_{module}.py: give its tests a file of their own"
