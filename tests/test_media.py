@@ -11,7 +11,7 @@ import pytest
 
 from builder import media
 from builder.errors import Location, RenderError
-from builder.media import media_folder_files, media_hashes, media_name_refusal, url_scheme
+from builder.media import media_folder_files, media_folder_scan, media_hashes, media_name_refusal, url_scheme
 from builder.render import MediaFile, RenderedField, render_field
 from tests.helpers.images import GIF, JPEG, PNG, SVG, WEBP, XML_SVG
 from tests.test_render import WHERE, _error
@@ -234,3 +234,22 @@ def test_media_hashes_of_a_file_that_changed_under_the_build(
     with pytest.raises(RenderError) as error:
         media_hashes((MediaFile("a.png", path),))
     assert (error.value.message, error.value.where) == (message, Location(path))
+
+
+def test_media_folder_scan_lists_every_good_file_and_every_refusal_under_e171(tmp_path: Path) -> None:
+    """``builder check`` reports them all; the build raises the first (``media_folder_files``)."""
+    folder = tmp_path / "deck.media"
+    _folder_inside(folder)
+    (folder / ".hidden").write_bytes(b"")
+    (folder / "a.png").write_bytes(PNG)
+    (folder / "z.txt").write_bytes(b"z")
+    files, refused = media_folder_scan(folder)
+    assert files == (MediaFile("a.png", folder / "a.png"), MediaFile("z.txt", folder / "z.txt"))
+    assert [(error.code, error.where, error.message.split(",")[0]) for error in refused] == [
+        ("E171", Location(folder / ".hidden"), "the media file name '.hidden' starts with a dot (hidden"),
+        ("E171", Location(folder / "sub"), "is a folder"),
+    ]
+    with pytest.raises(RenderError) as first:
+        media_folder_files(folder)
+    assert str(first.value) == str(refused[0])
+    assert media_folder_scan(tmp_path / "none.media") == ((), ())
