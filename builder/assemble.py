@@ -14,9 +14,10 @@ import json
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
+
+from msgspec import Struct
 
 from .cloze import Card, card_numbers, may_drop_deletions, source_view
 from .errors import Location, MediaError, RenderError
@@ -32,9 +33,10 @@ if TYPE_CHECKING:
 RETIRED_TAG = "builder::retired"
 
 
-@dataclass(frozen=True)
-class AnkiNote:
+class AnkiNote(Struct, frozen=True, dict=True):
     """One note as Anki will store it; ``fields`` follow the note type's field order."""
+
+    # dict=True: a __dict__ for ``cards`` (a cached_property) to keep its value in.
 
     note_id: str
     guid: str

@@ -18,9 +18,10 @@ import hashlib
 import os
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
+
+from msgspec import Struct
 
 from .errors import BuilderError, Interrupted, ReleaseError
 from .files import TEMP_MARK, exclusive, read_bytes_or_none, remove_stale_temporaries
@@ -30,7 +31,7 @@ from .siblings import SIBLING_CACHE, own_claims, refuse_sibling_clashes
 from .versions import version_key
 from .yamlsafe import open_source, read_source_bytes
 
-# The rest (the loader, planner, lock reader, packager and their dataclasses: most of a build's
+# The rest (the loader, planner, lock reader, packager and their records: most of a build's
 # own import time) is imported when a build has work to do, with the collector paused (see
 # _build_locked), so a rebuild with nothing to do never loads it.
 if TYPE_CHECKING:
@@ -41,8 +42,7 @@ Progress = Callable[[str, int, int], None]
 """Told ``(stage, done, total)`` as a long build goes along, for a progress bar."""
 
 
-@dataclass(frozen=True)
-class BuildResult:
+class BuildResult(Struct, frozen=True):
     plan: Plan | None
     """What was released; None when nothing had changed and the build was skipped (``reuse``)."""
     apkg: Path

@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterator
-from dataclasses import dataclass
 from functools import lru_cache
+
+from msgspec import Struct
 
 SPECIAL_FIELDS = frozenset({"FrontSide", "Card", "CardFlag", "Deck", "Subdeck", "Tags", "Type", "CardID"})
 """Names every template may use besides the note type's own fields."""
@@ -37,8 +38,7 @@ _EMPTY_FIELD = re.compile(r"(?:[ \t\n\x0b\f\r]|</?(?:br|div) ?/?>)*", re.IGNOREC
 """Anki's ``[[:space:]]`` is ASCII white space only: a no-break space is content."""
 
 
-@dataclass(frozen=True)
-class Replacement:
+class Replacement(Struct, frozen=True):
     """``{{filter:field}}``: shows ``key`` through ``filters`` (outermost first)."""
 
     key: str
@@ -47,8 +47,7 @@ class Replacement:
     """Where the ``{{`` starts in the template text, for messages."""
 
 
-@dataclass(frozen=True)
-class Section:
+class Section(Struct, frozen=True):
     """``{{#key}}...{{/key}}``, or ``{{^key}}`` when ``negated``."""
 
     key: str

@@ -24,8 +24,9 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from functools import lru_cache
+
+from msgspec import Struct
 
 HIGHEST_NUMBER = 65535
 """Anki stores cloze numbers as 16-bit; a package with a larger card ordinal does not import."""
@@ -49,8 +50,7 @@ _CODE_COLON = "&#58;"
 _CODE_BRACE = "&#125;"
 
 
-@dataclass
-class Deletion:
+class Deletion(Struct):
     """One ``{{cN::...}}``: its numbers, its parts (text and nested deletions) and hint."""
 
     numbers: tuple[int, ...]
@@ -127,8 +127,7 @@ def walk(nodes: Iterable[str | Deletion]) -> Iterator[Deletion]:
             yield from walk(node.parts)
 
 
-@dataclass(frozen=True)
-class Outline:
+class Outline(Struct, frozen=True):
     """What the card rules need of a text, found in one pass without building the tree."""
 
     numbers: frozenset[int]
@@ -184,8 +183,7 @@ def card_numbers(text: str) -> frozenset[int]:
     return outline(text).numbers
 
 
-@dataclass(frozen=True)
-class Card:
+class Card(Struct, frozen=True):
     ord: int
     """The template ordinal Anki stores: the cloze number - 1, at most ``LAST_ORD``."""
     key: int
@@ -305,8 +303,7 @@ _INLINE_START = re.compile(r"(?=[\\`\]])(?:\\[(\[]|\\.|`+|\]\()", re.DOTALL)
 """Where code, math or a link address may start (an escaped character starts nothing)."""
 
 
-@dataclass(frozen=True)
-class SourceView:
+class SourceView(Struct, frozen=True):
     text: str
     """The Markdown with code spans and math shielded as the rendered field has them."""
     in_link_target: tuple[str, ...]

@@ -8,8 +8,9 @@ never loads genanki.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from msgspec import Struct
 
 from .assemble import AnkiNote
 from .notetypes import NoteType
@@ -18,15 +19,13 @@ if TYPE_CHECKING:
     from .render import MediaFile
 
 
-@dataclass(frozen=True)
-class PackagedNoteType:
+class PackagedNoteType(Struct, frozen=True):
     note_type: NoteType
     """With the CSS the package gives it (the code-highlighting rules appended, for a built-in type)."""
     mod: int
 
 
-@dataclass(frozen=True)
-class DeckEntry:
+class DeckEntry(Struct, frozen=True):
     id: int
     name: str
     description: str
@@ -34,8 +33,7 @@ class DeckEntry:
     """Images the description shows: packed like a note's, or Anki shows a broken image."""
 
 
-@dataclass(frozen=True)
-class PackagedNote:
+class PackagedNote(Struct, frozen=True):
     note: AnkiNote
     mod: int
     due: int

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from .cardtemplates import SPECIAL_FIELDS, Replacement, Section, TemplateSyntaxError, parse, unknown_filters, walk
 from .htmlrisk import html_risks as html_risks  # re-exported: lint, assemble, plan, pull and import use it
@@ -29,15 +30,13 @@ Located = tuple[str, int]
 """A text from the source and the line it starts on."""
 
 
-@dataclass(frozen=True)
-class TemplateSpec:
+class TemplateSpec(Struct, frozen=True):
     name: Located
     front: Located
     back: Located
 
 
-@dataclass(frozen=True)
-class TypeSpec:
+class TypeSpec(Struct, frozen=True):
     """A ``note_types`` entry whose keys the loader checked one by one."""
 
     key: Located

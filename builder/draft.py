@@ -18,8 +18,10 @@ Retired notes are left out: a draft shows what the source holds.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from pathlib import Path
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from .build import plan_deck, refuse_linked_out, write_error
 from .cache import CachedRenderer
@@ -38,8 +40,7 @@ def draft_deck(deck_name: str) -> str:
     return f"{deck_name} (draft)"
 
 
-@dataclass(frozen=True)
-class Draft:
+class Draft(Struct, frozen=True):
     plan: Plan
     """The release this drafts: its version and changes against the lock."""
     apkg: Path

@@ -8,8 +8,9 @@ a traceback. Code below the CLI never prints and never exits.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
+
+from msgspec import Struct
 
 _UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
@@ -24,8 +25,7 @@ def printable(text: str) -> str:
     return _UNPRINTABLE.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), text)
 
 
-@dataclass(frozen=True)
-class Location:
+class Location(Struct, frozen=True):
     """A place in a source file; ``line`` and ``column`` are 1-based, 0 = unknown."""
 
     path: Path | str
@@ -100,8 +100,7 @@ class Interrupted(BuilderError):
     """Ctrl-C stopped a build; the message says what state the release was left in."""
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(Struct, frozen=True):
     """One finding about a source: a validation error or a lint warning.
 
     Reports sort them by place so they read top to bottom like a compiler's.

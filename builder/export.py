@@ -26,9 +26,10 @@ import sys
 import tempfile
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct
 
 from .errors import BuilderError
 
@@ -46,8 +47,7 @@ class ExportError(BuilderError):
     """The export cannot be read: not an Anki export, damaged, too large, or in use."""
 
 
-@dataclass(frozen=True)
-class ExportedNote:
+class ExportedNote(Struct, frozen=True):
     """One note as the learner's Anki holds it."""
 
     guid: str

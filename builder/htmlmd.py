@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from bs4.element import Comment, NavigableString, PageElement, Tag
+from msgspec import Struct
 
 from .htmlnorm import BLOCKS, normalised, parse
 
@@ -29,8 +29,7 @@ class Unconvertible(Exception):
     """Markdown cannot give this HTML back; ``str()`` says why, for the learner's maintainer."""
 
 
-@dataclass(frozen=True)
-class Context:
+class Context(Struct, frozen=True):
     """What the source knows that the HTML does not."""
 
     images: dict[str, str]

@@ -21,7 +21,9 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from .assemble import nfc, plain_summary
 from .formats import SLUG_RE, UNHELD_RE
@@ -36,22 +38,19 @@ _TAG = re.compile(r"<[^>]*>")
 _CLOZE = re.compile(r"\{\{c\d+::(.*?)(?:::(.*?))?\}\}", re.S)
 
 
-@dataclass(frozen=True)
-class FieldValue:
+class FieldValue(Struct, frozen=True):
     text: str
     raw: bool
     """True: HTML kept as it is (``{html: ...}``); False: Markdown."""
 
 
-@dataclass(frozen=True)
-class ImportedType:
+class ImportedType(Struct, frozen=True):
     key: str
     """The note type's ``id`` in the source."""
     package: PackageNoteType
 
 
-@dataclass(frozen=True)
-class ImportedNote:
+class ImportedNote(Struct, frozen=True):
     id: str
     package: PackageNote
     type_key: str
@@ -62,8 +61,7 @@ class ImportedNote:
     """Its deck: the package's, or the deck's own for a note without cards (which has none in Anki)."""
 
 
-@dataclass(frozen=True)
-class ImportedSource:
+class ImportedSource(Struct, frozen=True):
     """What ``<slug>.yaml`` will say, field by field."""
 
     slug: str
@@ -74,7 +72,7 @@ class ImportedSource:
     package_name: str
     package_sha256: str
     version: str = "1.0.0"
-    lint_ignore: tuple[str, ...] = field(default=())
+    lint_ignore: tuple[str, ...] = ()
     description: str = ""
     """The HTML description of the deck ``deck`` in the package, kept as it is (``description: {html: ...}``)."""
 

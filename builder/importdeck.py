@@ -28,9 +28,11 @@ import contextlib
 import os
 import shutil
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from .errors import BuilderError, InvalidSource, Location, Problem
 from .files import atomic_write, sync_folder, temporary_for, write_synced
@@ -48,8 +50,7 @@ MAX_SETTLING_PASSES = 4
 """Rounds of "load, make refused Markdown raw, silence what the original breaks": two are the most seen."""
 
 
-@dataclass(frozen=True)
-class Imported:
+class Imported(Struct, frozen=True):
     """What an import wrote, for the command's report."""
 
     source: Path

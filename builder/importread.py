@@ -27,9 +27,10 @@ import stat
 import tempfile
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct, field
 
 from .errors import BuilderError
 from .media import MAX_MEDIA_FILE_BYTES, media_name_refusal
@@ -54,15 +55,13 @@ class PackageError(BuilderError):
     """The package cannot be taken over: ``str()`` is the whole line, naming the package."""
 
 
-@dataclass(frozen=True)
-class PackageTemplate:
+class PackageTemplate(Struct, frozen=True):
     name: str
     front: str
     back: str
 
 
-@dataclass(frozen=True)
-class PackageNoteType:
+class PackageNoteType(Struct, frozen=True):
     """A note type as the learners' Anki holds it: its id and ``mod`` included."""
 
     id: int
@@ -74,8 +73,7 @@ class PackageNoteType:
     mod: int
 
 
-@dataclass(frozen=True)
-class PackageNote:
+class PackageNote(Struct, frozen=True):
     """A note as the learners' Anki holds it."""
 
     guid: str
@@ -87,8 +85,7 @@ class PackageNote:
     mod: int
 
 
-@dataclass(frozen=True)
-class Package:
+class Package(Struct, frozen=True):
     """What a package gives a learner: its note types, notes (in the package's new-card order) and media."""
 
     path: Path

@@ -20,8 +20,9 @@ per deck with ``lint: {ignore: [CODE]}``; ``E1xx`` cannot.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
+
+from msgspec import Struct
 
 from .clock import clock_now, refuse_future_times
 from .cloze import around, card_numbers, source_view, unshield
@@ -54,8 +55,7 @@ _SET_ADVICE = "sets are hard to recall, ask for the one that matters or give eac
 
 
 
-@dataclass(frozen=True)
-class CheckReport:
+class CheckReport(Struct, frozen=True):
     problems: tuple[Problem, ...]
     sources: int
 

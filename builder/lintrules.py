@@ -11,7 +11,8 @@ writes, which the L rules find until the author replaces them.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from .craft import MAX_SET_ITEMS, TYPED_MAX_WORDS
 from .errors import Location, Problem
@@ -29,8 +30,7 @@ TODO_FIELD = re.compile(rf"^{TODO_MARK}\b")
 TODO_WORD = re.compile(rf"\b{TODO_MARK}\b")
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(Struct, frozen=True):
     code: str
     severity: str
     """"error" or "warning"."""

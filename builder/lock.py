@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from json.encoder import encode_basestring as _encode_string  # json's C string encoder
 from typing import Any
+
+from msgspec import Struct, field
 
 LOCK_FORMAT = 2
 """Format 2 added ``earlier`` to notes. A format-1 lock reads as one whose notes have no earlier
@@ -25,8 +26,7 @@ states (what it recorded is their current state), and the next build writes it a
 READABLE_FORMATS = (1, 2)
 
 
-@dataclass(frozen=True)
-class EarlierState:
+class EarlierState(Struct, frozen=True):
     """What a note held in Anki before release ``until``: its per-field hashes and its tags.
 
     A learner who has not imported ``until`` (or anything after it) still holds
@@ -42,8 +42,7 @@ class EarlierState:
         return {"until": self.until, "fields": dict(sorted(self.fields.items())), "tags": list(self.tags)}
 
 
-@dataclass(frozen=True)
-class LockedNote:
+class LockedNote(Struct, frozen=True):
     guid: str
     note_type: str
     hash: str
@@ -109,8 +108,7 @@ class LockedNote:
         )
 
 
-@dataclass(frozen=True)
-class LockedNoteType:
+class LockedNoteType(Struct, frozen=True):
     id: int
     name: str
     fields: tuple[str, ...]
@@ -135,8 +133,7 @@ class LockedNoteType:
         return data
 
 
-@dataclass(frozen=True)
-class Release:
+class Release(Struct, frozen=True):
     version: str
     date: str
     added: tuple[str, ...] = ()
@@ -176,8 +173,7 @@ class Release:
         return data
 
 
-@dataclass(frozen=True)
-class Imported:
+class Imported(Struct, frozen=True):
     """The package a deck was taken over from (``builder import``), recorded until its first release."""
 
     package: str
@@ -188,8 +184,7 @@ class Imported:
         return {"package": self.package, "sha256": self.sha256}
 
 
-@dataclass(frozen=True)
-class Lock:
+class Lock(Struct, frozen=True):
     slug: str
     deck: str
     version: str | None

@@ -12,10 +12,11 @@ import hashlib
 import os
 import re
 import stat as _stat
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path, PureWindowsPath
 from urllib.parse import unquote
+
+from msgspec import Struct
 
 from .errors import Location, MediaError
 
@@ -33,8 +34,7 @@ def url_scheme(url: str) -> str:
     return match.group(1).lower() if match else ""
 
 
-@dataclass(frozen=True)
-class MediaFile:
+class MediaFile(Struct, frozen=True):
     """An image to pack: ``name`` is content-hashed so decks and edits never collide."""
 
     name: str

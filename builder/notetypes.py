@@ -18,7 +18,9 @@ freely: Anki updates them in place when the type's ``mod`` is newer.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from .cardtemplates import card_ordinals
 from .cloze import Card, card_numbers, cloze_cards
@@ -32,15 +34,13 @@ ALWAYS_PACKAGED = ("cloze", "qa")
 before note types were data holds both, and dropping one would change a release's bytes."""
 
 
-@dataclass(frozen=True)
-class CardTemplate:
+class CardTemplate(Struct, frozen=True):
     name: str
     front: str
     back: str
 
 
-@dataclass(frozen=True)
-class NoteType:
+class NoteType(Struct, frozen=True):
     """One note type of a deck, with the id and name it has in Anki."""
 
     key: str
@@ -179,8 +179,7 @@ input#typeans {
 """The answer box at 18 px (phones zoom into inputs under 16 px), as wide as the card."""
 
 
-@dataclass(frozen=True)
-class _Builtin:
+class _Builtin(Struct, frozen=True):
     label: str
     inputs: tuple[tuple[str, str], ...]
     templates: Callable[[str | None], tuple[CardTemplate, ...]]

@@ -13,8 +13,9 @@ and words the warnings of ``builder diff`` and ``builder build``;
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Protocol
+
+from msgspec import Struct
 
 from .assemble import AnkiNote, tombstone
 from .cloze import card_numbers
@@ -125,8 +126,7 @@ def blank_warnings(blanks: Mapping[str, tuple[int, ...]], retired: set[str]) -> 
     return tuple(warnings)
 
 
-@dataclass(frozen=True)
-class LookAlike:
+class LookAlike(Struct, frozen=True):
     """A note retired in the same release that adds one with the same, or nearly the same, content."""
 
     old_id: str

@@ -24,7 +24,9 @@ import datetime as _dt
 import hashlib
 import html
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from .assemble import AnkiNote, nfc, tombstone
 from .clock import refuse_future_times
@@ -46,8 +48,7 @@ from .typeplan import plan_types, stamped_types
 from .versions import next_version, release_level
 
 
-@dataclass(frozen=True)
-class NoteChange:
+class NoteChange(Struct, frozen=True):
     note_id: str
     status: str
     """"added", "changed", "moved" (placement only), "removed" or "restored"."""
@@ -57,8 +58,7 @@ class NoteChange:
     """(old deck, new deck) when the note moves to another deck."""
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(Struct, frozen=True):
     deck: Deck
     version: str
     previous: Lock | None

@@ -24,9 +24,11 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from .assemble import RETIRED_TAG
 from .build import plan_deck
@@ -58,8 +60,7 @@ class PreviewError(BuilderError):
     """The preview cannot be made here: the engine or the browser is missing, or the folder is not ours."""
 
 
-@dataclass(frozen=True)
-class CardView:
+class CardView(Struct, frozen=True):
     """One card as Anki rendered it; ``label`` names its files: note id, plus ``-cN`` for cloze cards."""
 
     label: str
@@ -75,8 +76,7 @@ class CardView:
         return f"{self.label}-{side}-{mode}"
 
 
-@dataclass(frozen=True)
-class PreviewResult:
+class PreviewResult(Struct, frozen=True):
     index: Path
     notes: int
     cards: int

@@ -31,8 +31,9 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
+
+from msgspec import Struct
 
 from .assemble import RETIRED_TAG, AnkiNote, assemble, nfc, own_names, plain_summary
 from .declared import html_risks
@@ -57,8 +58,7 @@ OPTIONAL_KEYS = frozenset({"extra"})
 """Source keys a learner may empty: the key is then removed. Emptying any other is refused."""
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(Struct, frozen=True):
     """One thing a learner changed, and what ``builder pull`` makes of it."""
 
     note_id: str
@@ -81,15 +81,14 @@ class Finding:
     """A declared type's field names in order: where a field the note lacks is added."""
 
 
-@dataclass(frozen=True)
-class PullReport:
+class PullReport(Struct, frozen=True):
     source: Path
     deck: Deck
     found: int
     """Notes of this deck the export holds."""
     released: int
     """Notes of this deck ever released (in the lock)."""
-    findings: tuple[Finding, ...] = field(default=())
+    findings: tuple[Finding, ...] = ()
 
     def having(self, status: str) -> tuple[Finding, ...]:
         return tuple(finding for finding in self.findings if finding.status == status)

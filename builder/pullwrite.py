@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import replace
 from pathlib import Path
+
+from msgspec.structs import replace
 
 from .errors import BuilderError
 from .files import atomic_write

@@ -11,9 +11,10 @@ most of a first build's start-up time.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple, Protocol
+
+from msgspec import Struct
 
 from .errors import Location
 from .media import MediaFile as MediaFile  # what a field packs; defined with the rules that check it
@@ -23,8 +24,7 @@ HIGHLIGHT_CSS = Path(__file__).with_name("highlight.css")
 """Code colours, generated from Pygments by ``make docs`` (see :mod:`builder.highlight`)."""
 
 
-@dataclass(frozen=True)
-class RenderedField:
+class RenderedField(Struct, frozen=True):
     """Field HTML and the images its ``src`` attributes name."""
 
     html: str

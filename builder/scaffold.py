@@ -23,8 +23,9 @@ import json
 import os
 import re
 import unicodedata
-from dataclasses import dataclass
 from pathlib import Path
+
+from msgspec import Struct
 
 from .craft import significant
 from .errors import BuilderError, InvalidSource, Location
@@ -52,16 +53,14 @@ class ScaffoldError(BuilderError):
     """The summary page lacks something ``builder new`` needs, or the target exists."""
 
 
-@dataclass(frozen=True)
-class SummaryPage:
+class SummaryPage(Struct, frozen=True):
     title: str
     summary: str | None
     learnings: tuple[str, ...]
     questions: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Created:
+class Created(Struct, frozen=True):
     path: Path
     learnings: int
     questions: int

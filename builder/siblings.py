@@ -31,11 +31,11 @@ import io
 import os
 import stat
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
+from msgspec import Struct
 
 from .cache import read_checked, write_checked
 from .errors import InvalidSource, Location, Problem
@@ -59,8 +59,7 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _Loader = yaml.SafeLoader
 
 
-@dataclass(frozen=True)
-class Declared:
+class Declared(Struct, frozen=True):
     """What one source claims, as far as it could be read; what cannot be read is left out."""
 
     slug: str = ""
@@ -259,8 +258,7 @@ def other_sources(source: Path) -> list[tuple[str, os.stat_result]]:
     return others
 
 
-@dataclass(frozen=True)
-class Own:
+class Own(Struct, frozen=True):
     """What the source being built claims, from its loaded deck (or read like a sibling's on a no-op rebuild)."""
 
     slug: str

@@ -13,8 +13,9 @@ takes and the fields it needs for it, duplicate ids, tag spellings.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
+
+from msgspec import Struct, field
 
 from .errors import InvalidSource, Location
 from .formats import tag_key, tag_refusal
@@ -30,8 +31,7 @@ SUBDECKS = {"learning": "1 Key learnings", "quiz": "2 Quiz", "deep-dive": "3 Dee
 studying the parent deck serves key learnings, then quiz, then deep dive (tests/test_deck_study_order.py)."""
 
 
-@dataclass(frozen=True)
-class Note:
+class Note(Struct, frozen=True):
     id: str
     kind: str | None
     """The author's category: it picks the subdeck and the kind tag, not the fields. None only for a
@@ -56,8 +56,7 @@ class Note:
         return (name,) if self.form else ("fields", name)
 
 
-@dataclass(frozen=True)
-class Article:
+class Article(Struct, frozen=True):
     """The article or book the deck comes from (the source's ``source`` key)."""
 
 
@@ -67,8 +66,7 @@ class Article:
     url: str
 
 
-@dataclass(frozen=True)
-class Deck:
+class Deck(Struct, frozen=True):
     path: Path
     title: str
     slug: str

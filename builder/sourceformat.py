@@ -9,7 +9,8 @@ format reference from them, so the three never disagree about a key.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 NOTE_KINDS = ("learning", "quiz", "deep-dive")
 ADDITIONS = ("tags", "subdecks", "hashed-media", "description")
@@ -18,8 +19,7 @@ CLOZE_RE = re.compile(r"\{\{c[\d,]*\d[\d,]*::")
 """Roughly what opens a deletion; ``builder.cloze`` has Anki's exact rules. For the JSON Schema."""
 
 
-@dataclass(frozen=True)
-class Key:
+class Key(Struct, frozen=True):
     """One key of the format; ``type`` names its value checker in ``builder.sourcevalues.CHECKERS``."""
 
     name: str

@@ -13,8 +13,9 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
+
+from msgspec import Struct
 
 from .cloze import text_problems
 from .errors import Location, Problem
@@ -37,8 +38,7 @@ from .sourceformat import ADDITIONS, NOTE_KINDS, Key
 from .yamlsafe import Mapping, Node, Scalar, Sequence
 
 
-@dataclass(frozen=True)
-class Field:
+class Field(Struct, frozen=True):
     """A field's Markdown (or raw HTML) and the line its content starts on."""
 
     text: str

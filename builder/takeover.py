@@ -25,8 +25,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
 from pathlib import Path
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from .assemble import assemble
 from .errors import BuilderError
@@ -41,8 +43,7 @@ _SHA256 = re.compile("[0-9a-f]{64}")
 _PACKAGE_NAME = re.compile(r"[^/\\\x00-\x1f\x7f]{1,255}")
 
 
-@dataclass(frozen=True)
-class SeededNote:
+class SeededNote(Struct, frozen=True):
     """One note as the first release will put it into Anki."""
 
     note_id: str
@@ -57,8 +58,7 @@ class SeededNote:
     mod: int
 
 
-@dataclass(frozen=True)
-class Seed:
+class Seed(Struct, frozen=True):
     lock: Lock
     lock_text: bytes
     """The lock file's bytes, exactly as a build writes locks (``Lock.to_bytes``)."""

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from .contents import PackagedNoteType
 from .errors import ReleaseError
@@ -26,8 +28,7 @@ from .render import Renderer
 from .source import Deck
 
 
-@dataclass(frozen=True)
-class TypePlan:
+class TypePlan(Struct, frozen=True):
     types: dict[str, NoteType]
     """The types the package carries, by key, with the CSS it gives them."""
     schema_changes: tuple[str, ...]

@@ -20,8 +20,9 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
+
+from msgspec import Struct
 
 from .errors import BuilderError, SourceError
 
@@ -30,8 +31,7 @@ READY_AFTER_MS = 300
 """How soon after starting the watcher reports that it is listening."""
 
 
-@dataclass(frozen=True)
-class WatchSet:
+class WatchSet(Struct, frozen=True):
     """The sources to rebuild: those named, or every ``*.yaml`` of ``folder`` (new ones too)."""
 
     named: tuple[Path, ...] = ()
@@ -64,8 +64,7 @@ class WatchSet:
         return sorted(hit, key=lambda source: (_place(source.parent), source.name))
 
 
-@dataclass(frozen=True)
-class Drafted:
+class Drafted(Struct, frozen=True):
     source: Path
     slug: str
     version: str
@@ -82,8 +81,7 @@ class Drafted:
     """What keeps the source from being released, if anything (drafts accept unfinished sources)."""
 
 
-@dataclass(frozen=True)
-class Failed:
+class Failed(Struct, frozen=True):
     source: Path
     lines: tuple[str, ...]
     """The check's ``file:line:col: CODE message`` lines, or the build error."""

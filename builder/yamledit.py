@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 import yaml
+from msgspec import Struct
 
 from .errors import BuilderError
 from .sourceformat import NOTE_KEYS
@@ -47,8 +47,7 @@ class EditRefused(Exception):
     """The file cannot take this edit as a minimal change; ``str()`` says why."""
 
 
-@dataclass(frozen=True)
-class ValueEdit:
+class ValueEdit(Struct, frozen=True):
     """Set ``key`` of note ``note_id``: text (an empty one removes an optional key), or the tag list.
 
     A tuple ``key`` is a path into the note: ``("fields", "Front")`` for a field of a declared note type,

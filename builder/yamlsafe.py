@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, NoReturn
 
 import yaml
+from msgspec import Struct, field
 
 from .errors import Location, SourceError
 
@@ -41,8 +41,7 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _Loader = yaml.SafeLoader
 
 
-@dataclass(slots=True)
-class Scalar:
+class Scalar(Struct):
     """A text value; ``is_null`` for an empty or ``~``/``null`` plain scalar."""
 
     text: str
@@ -53,15 +52,13 @@ class Scalar:
     """Line of the first content line (the next line for ``|`` and ``>`` blocks)."""
 
 
-@dataclass(slots=True)
-class Sequence:
+class Sequence(Struct):
     items: list[Node]
     line: int
     column: int
 
 
-@dataclass(slots=True)
-class Mapping:
+class Mapping(Struct):
     items: dict[str, Node]
     line: int
     column: int

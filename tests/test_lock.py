@@ -144,7 +144,7 @@ def test_a_lock_that_builder_import_wrote_reads_back_and_its_first_release_keeps
     Here the "package" is the deck's own first release, so the release made on top of the
     imported lock, a month later, must be that package byte for byte.
     """
-    from dataclasses import replace
+    from msgspec.structs import replace
 
     from builder.lock import Imported
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from builder.build import build_deck, plan_deck
@@ -125,7 +126,7 @@ def test_a_tombstone_worded_anew_is_a_patch_release_never_new_bytes_under_an_old
 
     def reworded(*args: object) -> object:
         stone = tombstone(*args)  # type: ignore[arg-type]
-        return type(stone)(**{**vars(stone), "fields": tuple(f"{field} (reworded)" for field in stone.fields)})
+        return msgspec.structs.replace(stone, fields=tuple(f"{field} (reworded)" for field in stone.fields))
 
     monkeypatch.setattr(builder.plan, "tombstone", reworded)
     result = build_deck(source, tmp_path / "dist", now=T2 + 60)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import queue
 import re
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from msgspec.structs import replace
 
 from builder import watch as watch_module
 from builder.cli import cli
@@ -74,7 +74,7 @@ def test_loop_builds_everything_first_then_what_each_batch_touches(project: Path
 
 
 def fixed_time(outcome: Outcome) -> Outcome:
-    return dataclasses.replace(outcome, seconds=0.25)
+    return replace(outcome, seconds=0.25)
 
 
 def test_loop_rebuilds_and_survives_an_invalid_source(
