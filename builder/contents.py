@@ -33,7 +33,8 @@ class DeckEntry(Struct, frozen=True):
     """Images the description shows: packed like a note's, or Anki shows a broken image."""
 
 
-class PackagedNote(Struct, frozen=True):
+# gc=False: one per note, holding its AnkiNote and numbers, never in a cycle.
+class PackagedNote(Struct, frozen=True, gc=False):
     note: AnkiNote
     mod: int
     due: int

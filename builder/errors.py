@@ -25,7 +25,9 @@ def printable(text: str) -> str:
     return _UNPRINTABLE.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), text)
 
 
-class Location(Struct, frozen=True):
+# gc=False here and on Problem: one per finding (a big deck's check makes tens of thousands), holding
+# text, numbers and a path, never in a cycle.
+class Location(Struct, frozen=True, gc=False):
     """A place in a source file; ``line`` and ``column`` are 1-based, 0 = unknown."""
 
     path: Path | str
@@ -100,7 +102,7 @@ class Interrupted(BuilderError):
     """Ctrl-C stopped a build; the message says what state the release was left in."""
 
 
-class Problem(Struct, frozen=True):
+class Problem(Struct, frozen=True, gc=False):
     """One finding about a source: a validation error or a lint warning.
 
     Reports sort them by place so they read top to bottom like a compiler's.

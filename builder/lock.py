@@ -26,7 +26,8 @@ states (what it recorded is their current state), and the next build writes it a
 READABLE_FORMATS = (1, 2)
 
 
-class EarlierState(Struct, frozen=True):
+# gc=False here and on LockedNote: one per note of a lock, text and numbers only, never in a cycle.
+class EarlierState(Struct, frozen=True, gc=False):
     """What a note held in Anki before release ``until``: its per-field hashes and its tags.
 
     A learner who has not imported ``until`` (or anything after it) still holds
@@ -42,7 +43,7 @@ class EarlierState(Struct, frozen=True):
         return {"until": self.until, "fields": dict(sorted(self.fields.items())), "tags": list(self.tags)}
 
 
-class LockedNote(Struct, frozen=True):
+class LockedNote(Struct, frozen=True, gc=False):
     guid: str
     note_type: str
     hash: str

@@ -48,7 +48,8 @@ from .typeplan import plan_types, stamped_types
 from .versions import next_version, release_level
 
 
-class NoteChange(Struct, frozen=True):
+# gc=False: one per changed note, text only, never in a cycle.
+class NoteChange(Struct, frozen=True, gc=False):
     note_id: str
     status: str
     """"added", "changed", "moved" (placement only), "removed" or "restored"."""

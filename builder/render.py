@@ -24,7 +24,8 @@ HIGHLIGHT_CSS = Path(__file__).with_name("highlight.css")
 """Code colours, generated from Pygments by ``make docs`` (see :mod:`builder.highlight`)."""
 
 
-class RenderedField(Struct, frozen=True):
+# gc=False: one per field, holding text and MediaFiles, never in a cycle.
+class RenderedField(Struct, frozen=True, gc=False):
     """Field HTML and the images its ``src`` attributes name."""
 
     html: str

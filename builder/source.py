@@ -31,7 +31,8 @@ SUBDECKS = {"learning": "1 Key learnings", "quiz": "2 Quiz", "deep-dive": "3 Dee
 studying the parent deck serves key learnings, then quiz, then deep dive (tests/test_deck_study_order.py)."""
 
 
-class Note(Struct, frozen=True):
+# gc=False: one per note, holding text, numbers and Fields, never in a cycle.
+class Note(Struct, frozen=True, gc=False):
     id: str
     kind: str | None
     """The author's category: it picks the subdeck and the kind tag, not the fields. None only for a

@@ -52,13 +52,15 @@ class Scalar(Struct):
     """Line of the first content line (the next line for ``|`` and ``>`` blocks)."""
 
 
-class Sequence(Struct):
+# gc=False here and on Mapping: one per YAML list or mapping, each in a tree (anchors and aliases are
+# refused), so never in a cycle. (A Scalar holds text and numbers only: msgspec never tracks it.)
+class Sequence(Struct, gc=False):
     items: list[Node]
     line: int
     column: int
 
 
-class Mapping(Struct):
+class Mapping(Struct, gc=False):
     items: dict[str, Node]
     line: int
     column: int
