@@ -11,6 +11,7 @@ import pytest
 from builder.highlight import highlight, stylesheet
 from builder.render import highlight_css
 from tests.helpers.colours import contrast as _contrast
+from tests.test_render import render
 
 
 # --- highlight(): tokens as classes, text escaped, cloze markers whole -------------------------------
@@ -45,6 +46,51 @@ def test_the_stylesheet_scrolls_wide_code_and_sets_every_coloured_class_again_at
     assert day and set(day) <= set(night)
     assert len(lines) == 2 + len(day) + len(night)
     assert "background" not in stylesheet()  # code sits on the card's own background, which every colour is checked on
+
+
+# --- code in a field: coloured by class, unknown languages plain, cloze markers never split ---------
+def _code_text(rendered: str) -> str:
+    inner = re.fullmatch(r'<div class="codehilite"><pre><code>(.*)</code></pre></div>', rendered, re.S)
+    assert inner is not None, rendered
+    return html.unescape(re.sub(r"<[^>]+>", "", inner.group(1)))
+
+
+def test_code_is_highlighted_with_classes() -> None:
+    out = render("```python\ndef f(x):\n    return x  # twice\n```")
+    assert out.startswith('<div class="codehilite"><pre><code><span class="k">def</span>')
+    assert '<span class="c1"># twice</span>' in out and "style=" not in out
+    assert _code_text(out) == "def f(x):\n    return x  # twice\n"
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("```no-such-language\n<b>x</b>\n```", "<b>x</b>\n"),
+        ("```\nplain & simple\n```", "plain & simple\n"),
+        ("    indented <code>\n", "indented <code>\n"),
+    ],
+)
+def test_code_without_a_known_language_is_plain_escaped_text(source: str, expected: str) -> None:
+    out = render(source)
+    assert "<span" not in out
+    assert _code_text(out) == expected
+
+
+@pytest.mark.parametrize("language", ["python", "cpp", "javascript", "html", "sql", "text", "rust"])
+@pytest.mark.parametrize(
+    "code",
+    [
+        "x = {{c1::compute(a, b)}}\n",
+        "std::vector<int> v = {{c2::{1, 2}::braces}};\n",
+        'print("{{c1::a "quoted" string}}")\n{{c3::tail}}\n',
+        "{{c1::outer {{c2::inner}} more}} }} {}\n",
+    ],
+)
+def test_cloze_markers_in_code_are_never_split_by_highlighting(language: str, code: str) -> None:
+    out = render(f"```{language}\n{code}```")
+    assert _code_text(out) == code
+    for marker in re.findall(r"\{\{c\d+::|}}", code):
+        assert html.escape(marker, quote=False) in out
 
 
 # --- CSS --------------------------------------------------------------------------
