@@ -8,7 +8,6 @@ than among the general format checks of :mod:`builder.source`.
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
 from .cloze import has_opener
@@ -100,6 +99,8 @@ class DeclaredTypeChecks(ValueChecks):
             return None  # reported: not a mapping
         for name in fields:
             if name not in note_type.fields:
+                import difflib  # only a mistyped field name needs it: not loaded by a build that has none
+
                 guess = difflib.get_close_matches(name, note_type.fields, n=1)
                 hint = f"did you mean '{guess[0]}'?" if guess else f"its fields are {', '.join(note_type.fields)}"
                 self.problem("E101", f"unknown field '{name}' in {what}, a {key} note: {hint}", given.key_lines[name])
