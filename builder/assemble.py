@@ -15,13 +15,14 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from msgspec import Struct
 
 from .cloze import Card, card_numbers, may_drop_deletions, source_view
-from .errors import Location, MediaError, RenderError
-from .media import IMAGE_CODE, MediaFile
+from .errors import Location, RenderError
+from .media import MediaFile
 from .notetypes import NoteType
 from .render import Renderer
 from .source import Deck, Note
@@ -113,7 +114,7 @@ def assemble_note(deck: Deck, note: Note, source_html: str, renderer: Renderer |
     renderer = renderer or Renderer()
     note_type = deck.note_types[note.type]
     values: list[str] = []
-    media: dict[str, MediaFile] = {}
+    media: list[MediaFile] = []
     for name, field in note_fields(deck, note):
         if name == note_type.source_field:
             values.append(source_html)
@@ -128,8 +129,7 @@ def assemble_note(deck: Deck, note: Note, source_html: str, renderer: Renderer |
         if note_type.is_cloze and may_drop_deletions(field.text):  # Anki reads deletions in every field
             _check_deletions_kept(note, field.text, rendered.html, Location(deck.path, field.line))
         values.append(nfc(rendered.html))
-        for item in rendered.media:
-            media[item.name] = item
+        media += rendered.media
     return AnkiNote(
         note_id=note.id,
         guid=deck.guid(note),
@@ -158,9 +158,17 @@ def render_note_field(deck: Deck, field: Field, renderer: Renderer) -> RenderedL
     return rendered if "hashed-media" in deck.additions else own_names(rendered)
 
 
-def by_name(media: dict[str, MediaFile]) -> tuple[MediaFile, ...]:
-    """A note's media files in name order, as it carries them."""
-    return tuple(media[name] for name in sorted(media))
+def by_name(media: Iterable[MediaFile]) -> tuple[MediaFile, ...]:
+    """A note's media files (``media`` in the order its fields show them) in name order, as it carries them.
+
+    Each file once, at its first use; two different files under one name both, in the order shown, so the
+    package's gate (:func:`builder.mediagate.media_clash`) sees them: keyed by name, one would silently replace
+    the other and every card would show the same picture.
+    """
+    distinct: dict[tuple[str, Path], MediaFile] = {}
+    for item in media:
+        distinct.setdefault((item.name, item.source), item)
+    return tuple(sorted(distinct.values(), key=lambda item: item.name))
 
 
 def _raw_field(note: Note, name: str, field: Field, where: Location, renderer: Renderer) -> str:
@@ -191,22 +199,7 @@ def own_names(rendered: RenderedLike) -> RenderedLike:
     text = rendered.html
     for item in rendered.media:
         text = text.replace(f'src="{item.name}"', f'src="{html.escape(item.source.name)}"')
-    return _Named(text, tuple(MediaFile(item.source.name, item.source) for item in rendered.media))
-
-
-def media_clash(items: Iterable[MediaFile]) -> MediaError | None:
-    """An error when two different files would go into the package under one name, else None.
-
-    ``items`` are the media folder's files, then each note's media in note order, as the build packs them.
-    """
-    seen: dict[str, MediaFile] = {}
-    for item in items:
-        first = seen.setdefault(item.name, item)
-        if first.source != item.source and first.source.read_bytes() != item.source.read_bytes():
-            return MediaError(IMAGE_CODE, f"two different files would be the package's media file '{item.name}': "
-                              f"{first.source} and {item.source}; Anki keeps media by name, so rename one",
-                              item.source)
-    return None
+    return _Named(text, tuple(MediaFile(item.source.name, item.source, item.where) for item in rendered.media))
 
 
 def _check_deletions_kept(note: Note, text: str, field_html: str, where: Location) -> None:

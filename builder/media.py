@@ -39,6 +39,8 @@ class MediaFile(Struct, frozen=True):
 
     name: str
     source: Path
+    where: Location | None = None
+    """Where the source shows it (the image's own line), for a clash's message; None for a media folder file."""
 
 
 _KINDS = {".png": "PNG", ".jpeg": "JPEG", ".jpg": "JPEG", ".gif": "GIF", ".webp": "WebP", ".svg": "SVG"}
@@ -127,7 +129,7 @@ def pack_image(src: str, where: Location, base_dir: Path) -> MediaFile:
             where,
         )
     # "b-" keeps names clear of Anki's "_" files and of anything Anki itself writes.
-    return MediaFile(f"b-{digest}{suffix}", target)
+    return MediaFile(f"b-{digest}{suffix}", target, where)
 
 
 MEDIA_KEY = "media/"

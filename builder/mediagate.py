@@ -8,7 +8,9 @@ not hold as a broken image. So a build refuses:
   folder, outside the source's folder (``..``, an absolute path, a symbolic
   link out), a URL, or not the image its name says (E169, decided by
   :func:`builder.media.pack_image` while the field renders); and two different
-  files that would be one name in the package (E169, :func:`builder.assemble.media_clash`);
+  files that would be one name in the package (E169, :func:`media_clash`): the
+  media folder's, the description's and every note's, each image where it is
+  shown, so two in one note are seen as surely as two in two notes;
 * what the deck's media folder ``<slug>.media/`` holds that a package cannot:
   a symbolic link, a folder, a pipe, a name Anki could not keep (``.DS_Store``),
   a file over 100 MiB, or the folder itself a link (E171,
@@ -32,13 +34,14 @@ import stat
 import unicodedata
 from collections.abc import Iterable, Iterator
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import unquote
 
-from .assemble import by_name, media_clash, note_fields, render_note_field
+from .assemble import by_name, note_fields, render_note_field
 from .errors import MediaError, Problem
 from .layout import media_folder
 from .lintrules import finding
-from .media import MediaFile, media_folder_scan, url_scheme
+from .media import IMAGE_CODE, MediaFile, media_folder_scan, url_scheme
 from .places import Places
 from .render import Renderer
 from .source import Deck
@@ -69,23 +72,60 @@ def shown_media(html_text: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def package_problems(deck: Deck, folder_files: tuple[MediaFile, ...], note_media: Iterable[MediaFile],
-                     places: Places | None = None) -> list[Problem]:
+def package_problems(deck: Deck, folder_files: tuple[MediaFile, ...], description_media: tuple[MediaFile, ...],
+                     note_media: Iterable[MediaFile], places: Places | None = None) -> list[Problem]:
     """What the package's media would get wrong: two files under one name (E169), then each name a raw HTML field
     shows that the package does not hold (E172). ``note_media`` is each note's media, in note order."""
-    items = (*folder_files, *note_media)
+    note_media = tuple(note_media)
     found: list[Problem] = []
-    if folder_files or "hashed-media" not in deck.additions:
-        clash = media_clash(items)
+    if folder_files or "hashed-media" not in deck.additions:  # else every name is its bytes' hash
+        clash = media_clash(deck, folder_files, description_media, note_media)
         if clash is not None:
             found.append(clash.problem())
-    return found + list(_unheld(deck, {_key(item.name) for item in items}, places or Places(deck.path)))
+    held = {_key(item.name) for item in (*folder_files, *note_media)}
+    return found + list(_unheld(deck, held, places or Places(deck.path)))
 
 
-def refuse_package_problems(deck: Deck, folder_files: tuple[MediaFile, ...], note_media: Iterable[MediaFile]) -> None:
+def refuse_package_problems(deck: Deck, folder_files: tuple[MediaFile, ...], description_media: tuple[MediaFile, ...],
+                            note_media: Iterable[MediaFile]) -> None:
     """The build's gate over :func:`package_problems`: the first one, raised."""
-    for problem in package_problems(deck, folder_files, note_media):
+    for problem in package_problems(deck, folder_files, description_media, note_media):
         raise MediaError(problem.code, problem.message, problem.where)
+
+
+def media_clash(deck: Deck, folder_files: tuple[MediaFile, ...], description_media: tuple[MediaFile, ...],
+                note_media: tuple[MediaFile, ...]) -> MediaError | None:
+    """An error at the second use when two different files would go into the package under one name, else None.
+
+    A package holds media flat, by name (as Anki keeps them, NFC), so one would replace the other and every card
+    showing either would show the same picture. The same file shown twice, or two files of identical bytes, is
+    one file in the package and no clash. ``note_media`` is each note's media in note order, as the build packs
+    them after the media folder's files and the description's images.
+    """
+    seen: dict[str, MediaFile] = {}
+    uses = [(item, False) for item in (*folder_files, *description_media)] + [(item, True) for item in note_media]
+    for item, in_note in uses:
+        first = seen.setdefault(_key(item.name), item)
+        if first.source == item.source or first.source.read_bytes() == item.source.read_bytes():
+            continue
+        was = f"shown at {first.where}" if first.where is not None else "in the media folder"
+        fix = "rename one of them"
+        if in_note and "hashed-media" not in deck.additions:  # a note's image then takes its bytes' hash for name
+            fix += ", or add hashed-media to the source's additions (images then named by their bytes)"
+        return MediaError(IMAGE_CODE, f"two different files would be the package's media file {item.name!r}: "
+                          f"{_shown_path(deck, item.source)}, shown here, and {_shown_path(deck, first.source)}, "
+                          f"{was}; Anki keeps one file per name, so both would show the same picture: {fix}",
+                          item.where or item.source)
+    return None
+
+
+def _shown_path(deck: Deck, path: Path) -> str:
+    """``path`` as the source names the files beside it: under the source's folder as given, else as it is."""
+    folder = deck.path.parent
+    try:
+        return str(folder / path.relative_to(folder.resolve()))
+    except ValueError:
+        return str(path)
 
 
 def media_problems(deck: Deck, places: Places, *, unsafe_html: bool = False) -> list[Problem]:
@@ -99,7 +139,7 @@ def media_problems(deck: Deck, places: Places, *, unsafe_html: bool = False) -> 
     found: list[Problem] = []
     note_media: list[MediaFile] = []
     for note in deck.notes:
-        media: dict[str, MediaFile] = {}
+        media: list[MediaFile] = []
         for _, field in note_fields(deck, note):
             if field is None or field.raw or not _may_show_image(field.text, deck.allow_html):
                 continue
@@ -108,20 +148,21 @@ def media_problems(deck: Deck, places: Places, *, unsafe_html: bool = False) -> 
             except MediaError as error:
                 found.append(error.problem())
                 continue
-            media.update((item.name, item) for item in rendered.media)
+            media += rendered.media
         note_media += by_name(media)
     description = deck.description
+    description_media: tuple[MediaFile, ...] = ()
     if description is not None and not description.raw and _may_show_image(description.text, False):
         from .plan import render_description
 
         try:
-            render_description(deck, renderer)
+            description_media = render_description(deck, renderer).media
         except MediaError as error:
             found.append(error.problem())
     folder_files, refused = media_folder_scan(media_folder(deck.path, deck.slug))
     found += [error.problem() for error in refused]
     if not refused:  # the build stops at the folder: what it holds is not known
-        found += package_problems(deck, folder_files, note_media, places)
+        found += package_problems(deck, folder_files, description_media, note_media, places)
     return found
 
 

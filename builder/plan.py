@@ -154,7 +154,7 @@ def make_plan(
     types = plan_types(deck, used_types, previous, renderer)
     description = render_description(deck, renderer)
     folder_files = media_folder_files(media_folder(deck.path, deck.slug))
-    refuse_package_problems(deck, folder_files, (item for note in notes for item in note.media))
+    refuse_package_problems(deck, folder_files, description.media, (item for note in notes for item in note.media))
     deck_hashes = _deck_hashes(deck, description) | media_hashes(folder_files)
     level = release_level(
         {change.status for change in changes}, schema_changed=bool(types.schema_changes),

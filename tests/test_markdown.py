@@ -64,7 +64,7 @@ def test_an_image_is_packed_and_named_by_its_content(tmp_path: Path) -> None:
     name = f"b-{hashlib.sha256(PNG).hexdigest()[:16]}.png"
     rendered = render_markdown("![a](x.png) and ![b](x.png)", WHERE, tmp_path, False)
     assert rendered.html == f'<img src="{name}" alt="a" /> and <img src="{name}" alt="b" />'
-    assert rendered.media == (MediaFile(name, (tmp_path / "x.png").resolve()),)
+    assert rendered.media == (MediaFile(name, (tmp_path / "x.png").resolve(), WHERE),)  # shown first there
 
 
 @pytest.mark.parametrize(("text", "line"), [

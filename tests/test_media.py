@@ -40,7 +40,7 @@ def test_image_is_packed_under_its_content_hash(tmp_path: Path, file: str, data:
     result = render_field(f"See ![a diagram]({file})", WHERE, base_dir=tmp_path)
     name = _name(data, suffix)
     assert result == RenderedField(
-        f'See <img src="{name}" alt="a diagram" />', (MediaFile(name, (tmp_path / file).resolve()),)
+        f'See <img src="{name}" alt="a diagram" />', (MediaFile(name, (tmp_path / file).resolve(), WHERE),)
     )
     assert not name.startswith("_")
 
