@@ -8,6 +8,7 @@ build refuses with the same message at the same place and exits 1, leaving
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -228,3 +229,110 @@ def test_an_entry_that_cannot_be_read_is_one_refusal_not_a_traceback(
     files, refused = media_folder_scan(folder)
     assert (files, [(str(error), error.code) for error in refused]) == (
         (), [(f"{folder}/a.png: cannot be read: Permission denied", "E171")])
+
+
+# --- two files under one package name (E169) -----------------------------------------------------------------------
+# A deck without hashed-media (as ``builder import`` writes it: additions: [], here after the notes so every line
+# stays where SMALL_SOURCE has it) packs each image under its own file name, so two different files may meet under
+# one name wherever they are shown. ``{h}`` in a path or a message is the name the description gives d/pic.png
+# ("_b-" and a hash of its bytes).
+PLAIN_SOURCE = SMALL_SOURCE + "additions: []\n"
+QUIZ, QUIZ_EXTRA, DEEP = ("    answer: Answers.\n", "    extra: Extra context.\n",
+                          "    answer: A senior staff engineer in Home Feed.\n")  # lines 23, 24 and 32
+DESCRIBED = ("additions: []\n", 'additions: []\ndescription: "![d](d/pic.png)"\n')  # line 37
+SIZES = {"A": (2, 2), "B": (3, 3)}  # two different PNG files
+TWO_FILES = ("two different files would be the package's media file '{name}': {second}, shown here, and {first}, "
+             "{was}; Anki keeps one file per name, so both would show the same picture: rename one of them")
+HASH_FIX = ", or add hashed-media to the source's additions (images then named by their bytes)"
+
+
+def shows(line: str, text: str) -> tuple[str, str]:
+    """``line`` of the source (a field) showing Markdown ``text`` instead."""
+    return line, f'{line.split(":")[0]}: "{text}"\n'
+
+
+def two_files(name: str, second: str, first: str, was: str, fix: str = HASH_FIX) -> str:
+    return TWO_FILES.format(name=name, second=f"cardsrc/{second}", first=f"cardsrc/{first}", was=was) + fix
+
+
+# id, edits of the source, files beside it (path under cardsrc/ -> A or B), where, message (None: it builds, and the
+# package's media map is then what ``files`` holds under each name, each once: name -> A or B)
+CLASHES: list[tuple[str, list[tuple[str, str]], dict[str, str], str, str | None]] = [
+    ("one-field", [shows(QUIZ, "![a](a/pic.png) ![b](b/pic.png)")], {"a/pic.png": "A", "b/pic.png": "B"},
+     "small.yaml:23", two_files("pic.png", "b/pic.png", "a/pic.png", "shown at cardsrc/small.yaml:23")),
+    ("one-note-two-fields", [shows(QUIZ, "![a](a/pic.png)"), shows(QUIZ_EXTRA, "![b](b/pic.png)")],
+     {"a/pic.png": "A", "b/pic.png": "B"},
+     "small.yaml:24", two_files("pic.png", "b/pic.png", "a/pic.png", "shown at cardsrc/small.yaml:23")),
+    ("two-notes", [shows(QUIZ, "![a](a/pic.png)"), shows(DEEP, "![b](b/pic.png)")],
+     {"a/pic.png": "A", "b/pic.png": "B"},
+     "small.yaml:32", two_files("pic.png", "b/pic.png", "a/pic.png", "shown at cardsrc/small.yaml:23")),
+    ("note-vs-media-folder", [shows(QUIZ, "![a](a/pic.png)")], {"a/pic.png": "A", "small.media/pic.png": "B"},
+     "small.yaml:23", two_files("pic.png", "a/pic.png", "small.media/pic.png", "in the media folder")),
+    ("description-vs-note", [DESCRIBED, shows(QUIZ, "![n](n/{h})")], {"d/pic.png": "A", "n/{h}": "B"},
+     "small.yaml:23", two_files("{h}", "n/{h}", "d/pic.png", "shown at cardsrc/small.yaml:37")),
+    ("description-vs-media-folder", [DESCRIBED], {"d/pic.png": "A", "small.media/{h}": "B"},
+     "small.yaml:37", two_files("{h}", "d/pic.png", "small.media/{h}", "in the media folder", "")),
+    # What builds: one file however often it is shown, identical bytes under one name, different names.
+    ("same-file-twice-in-one-field", [shows(QUIZ, "![a](a/pic.png) ![b](a/pic.png)")], {"a/pic.png": "A"},
+     "", None),
+    ("same-file-by-two-paths-in-two-notes", [shows(QUIZ, "![a](a/pic.png)"), shows(DEEP, "![b](a/./pic.png)")],
+     {"a/pic.png": "A"}, "", None),
+    ("same-bytes-in-one-note", [shows(QUIZ, "![a](a/pic.png)"), shows(QUIZ_EXTRA, "![b](b/pic.png)")],
+     {"a/pic.png": "A", "b/pic.png": "A"}, "", None),
+    ("same-bytes-in-two-notes", [shows(QUIZ, "![a](a/pic.png)"), shows(DEEP, "![b](b/pic.png)")],
+     {"a/pic.png": "A", "b/pic.png": "A"}, "", None),
+    ("same-bytes-as-the-media-folder", [shows(QUIZ, "![a](a/pic.png)")],
+     {"a/pic.png": "A", "small.media/pic.png": "A"}, "", None),
+    ("description-and-note-same-name", [DESCRIBED, shows(QUIZ, "![a](a/pic.png)")],
+     {"d/pic.png": "B", "a/pic.png": "A"}, "", None),
+    ("hashed-media", [("additions: []\n", "additions: [hashed-media]\n"),
+                      shows(QUIZ, "![a](a/pic.png) ![b](b/pic.png)")], {"a/pic.png": "A", "b/pic.png": "B"}, "", None),
+]
+
+
+def png_bytes(tmp_path: Path, size: str) -> bytes:
+    path = tmp_path / f"{size}.png"
+    write_png(path, *SIZES[size])
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize(("edits", "files", "where", "message"), [case[1:] for case in CLASHES],
+                         ids=[case[0] for case in CLASHES])
+def test_two_different_files_under_one_package_name_are_refused_wherever_they_are_shown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edits: list[tuple[str, str]], files: dict[str, str], where: str,
+    message: str | None,
+) -> None:
+    source = write_source(tmp_path / "cardsrc", PLAIN_SOURCE)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    assert CliRunner().invoke(cli, ["build"]).exit_code == 0
+    data = {size: png_bytes(tmp_path, size) for size in SIZES}
+    described = f"_b-{hashlib.sha256(data[files.get('d/pic.png', 'A')]).hexdigest()[:16]}.png"
+    for old, new in edits:
+        edit(source, (old, new.replace("{h}", described)))
+    for path, size in files.items():
+        (source.parent / path.replace("{h}", described)).parent.mkdir(parents=True, exist_ok=True)
+        (source.parent / path.replace("{h}", described)).write_bytes(data[size])
+    before = release_state(tmp_path)
+    checked = CliRunner().invoke(cli, ["check"])
+    built = CliRunner().invoke(cli, ["build"])
+    if message is not None:
+        message = message.replace("{h}", described)
+        assert (checked.exit_code, checked.stdout, checked.stderr) == (
+            1, f"cardsrc/{where}: E169 {message}\n", "Found 1 error and 0 warnings in 1 source.\n")
+        assert (built.exit_code, built.stdout, built.stderr) == (1, "", f"Error: cardsrc/{where}: {message}\n")
+        assert release_state(tmp_path) == before
+        return
+    assert (checked.exit_code, checked.stdout) == (0, ""), checked.output
+    assert (built.exit_code, built.stderr) == (0, ""), built.output
+    newest = max((tmp_path / "dist").glob("*.apkg"), key=lambda path: path.stat().st_mtime_ns)
+    with zipfile.ZipFile(newest) as package:
+        index = json.loads(package.read("media"))
+        packed = {name: package.read(number) for number, name in index.items()}
+    assert len(packed) == len(index)  # each name once
+    if "hashed-media" in edits[0][1]:
+        expected = {f"b-{hashlib.sha256(data[size]).hexdigest()[:16]}.png": data[size] for size in files.values()}
+    else:
+        expected = {Path(path).name if not path.startswith("d/") else described: data[size]
+                    for path, size in files.items()}
+    assert packed == expected

@@ -368,10 +368,11 @@ def test_without_hashed_media_an_image_keeps_its_name_and_two_files_of_one_name_
         assert list(json.loads(package.read("media")).values()) == ["flag.png"]
     (project / "cardsrc" / "pics" / "flag.png").write_bytes(png(10))
     status, _, stderr = run(project, monkeypatch, "build")
-    image = (project / "cardsrc" / "pics" / "flag.png").resolve()
-    assert (status, stderr) == (1, f"Error: {image}: two different files would be the package's media file "
-                                   f"'flag.png': cardsrc/taken.media/flag.png and {image}; Anki keeps media by name, "
-                                   "so rename one\n")
+    assert (status, stderr) == (1, "Error: cardsrc/taken.yaml:21: two different files would be the package's "
+                                   "media file 'flag.png': cardsrc/pics/flag.png, shown here, and "
+                                   "cardsrc/taken.media/flag.png, in the media folder; Anki keeps one file per name, "
+                                   "so both would show the same picture: rename one of them, or add hashed-media to "
+                                   "the source's additions (images then named by their bytes)\n")
 
 
 @pytest.mark.parametrize(("name", "refusal"), [
