@@ -161,8 +161,12 @@ def _parser(allow_html: bool) -> MarkdownIt:
 
 
 def _finish(tokens: list[Token], where: Location, base_dir: Path) -> tuple[MediaFile, ...]:
-    """Pack images and unwrap links that are not web or mail links (relative, say)."""
-    media: dict[str, MediaFile] = {}
+    """Pack images and unwrap links that are not web or mail links (relative, say).
+
+    Each file once; two files of identical bytes (one name) both, so a build that remembers which files it read
+    sees an edit of either.
+    """
+    media: dict[tuple[str, Path], MediaFile] = {}
     for block in (token for token in tokens if token.type == "inline" and token.children):
         first_line = block.map[0] if block.map else 0
         kept: list[Token] = []
@@ -179,7 +183,7 @@ def _finish(tokens: list[Token], where: Location, base_dir: Path) -> tuple[Media
                 line = first_line + int(child.meta.get("line", 0))
                 packed = pack_image(str(child.attrGet("src")), where.shifted(line), base_dir)
                 child.attrSet("src", packed.name)
-                media.setdefault(packed.name, packed)
+                media.setdefault((packed.name, packed.source), packed)
             kept.append(child)
         block.children = kept
     return tuple(media.values())
@@ -220,15 +224,16 @@ def _sanitised(html: str, media: tuple[MediaFile, ...], where: Location, base_di
     """``html`` through :func:`builder.htmlsafe.sanitise`; an ``<img>`` the author wrote is packed like ``![]()``."""
     from .htmlsafe import is_remote, sanitise  # nh3 only for a deck that allows HTML
 
-    packed = {item.name: item for item in media}
+    names = {item.name for item in media}
+    packed = {(item.name, item.source): item for item in media}
 
     def pack(src: str) -> str | None:
-        if src in packed:  # a Markdown image, packed already
+        if src in names:  # a Markdown image, packed already
             return src
         if is_remote(src):
             return None
         item = pack_image(src, where, base_dir)
-        packed.setdefault(item.name, item)
+        packed.setdefault((item.name, item.source), item)
         return item.name
 
     return RenderedField(sanitise(html, pack), tuple(packed.values()))

@@ -88,3 +88,16 @@ def test_an_image_error_names_the_line_it_is_on(tmp_path: Path, text: str, line:
 ])
 def test_author_html_is_the_html_an_author_wrote_and_nothing_else(text: str, found: str) -> None:
     assert author_html(text) == found
+
+
+def test_two_files_of_identical_bytes_in_one_field_are_both_listed_under_their_one_name(tmp_path: Path) -> None:
+    """One name in the package, but both files: a build that remembers what it read must see an edit of either."""
+    for folder in "ab":
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "x.png").write_bytes(PNG)
+    name = f"b-{hashlib.sha256(PNG).hexdigest()[:16]}.png"
+    for allow_html in (False, True):
+        rendered = render_markdown("![a](a/x.png) ![b](b/x.png) ![a again](a/x.png)", WHERE, tmp_path, allow_html,
+                                   sanitising=allow_html)
+        assert rendered.media == (MediaFile(name, (tmp_path / "a" / "x.png").resolve(), WHERE),
+                                  MediaFile(name, (tmp_path / "b" / "x.png").resolve(), WHERE))

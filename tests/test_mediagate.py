@@ -336,3 +336,26 @@ def test_two_different_files_under_one_package_name_are_refused_wherever_they_ar
         expected = {Path(path).name if not path.startswith("d/") else described: data[size]
                     for path, size in files.items()}
     assert packed == expected
+
+
+@pytest.mark.parametrize("additions", ["[]", "[hashed-media]"])
+def test_an_edit_of_the_second_of_two_identical_files_in_one_field_is_seen_by_the_next_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, additions: str
+) -> None:
+    """The build remembers the files it read to skip an unchanged release: both files, not the first of one name."""
+    source = write_source(tmp_path / "cardsrc", SMALL_SOURCE + f"additions: {additions}\n")
+    edit(source, shows(QUIZ, "![a](a/pic.png) ![b](b/pic.png)"))
+    for folder in "ab":
+        (source.parent / folder).mkdir()
+        write_png(source.parent / folder / "pic.png", 2, 2)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    assert CliRunner().invoke(cli, ["build"]).exit_code == 0
+    write_png(source.parent / "b" / "pic.png", 3, 3)
+    built = CliRunner().invoke(cli, ["build"])
+    if additions == "[]":
+        clash = two_files("pic.png", "b/pic.png", "a/pic.png", "shown at cardsrc/small.yaml:23")
+        assert (built.exit_code, built.stderr) == (1, f"Error: cardsrc/small.yaml:23: {clash}\n")
+    else:
+        assert (built.exit_code, built.stdout) == (0, "Built dist/small-1.0.1.apkg: 6 notes, 7 cards (version 1.0.1)\n")
+        assert len(packaged_media(tmp_path)) == 2  # the edited file under its new name beside the other
