@@ -6,6 +6,8 @@ forgives (``src=" //host"``, ``src="\\\\host"``, ``u\\72l(``, ``jav&#9;ascript:`
 the markup is parsed and everything is a risk unless it is known to be safe: elements and
 attributes on the lists below, links that are http(s) or local, media that are plain
 relative file names, and CSS without a URL function, ``@import`` or a backslash escape.
+It also says which media files raw HTML shows (:func:`shown_media`), for the build's E172 and
+``builder pull``. Only raw HTML (``{html: ...}`` fields, declared types) brings this module in.
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ from __future__ import annotations
 import html
 import re
 from html.parser import HTMLParser
+from urllib.parse import unquote
+
+from .media import url_scheme
 
 SCRIPT = "a script"
 REMOTE = "a remote load"
@@ -215,3 +220,28 @@ def stylesheet_risks(css: str) -> list[str]:
     elif "\\" in text:
         found.append("a CSS escape in its CSS (it could hide a load)")
     return found
+
+
+_SOUND = re.compile(r"\[sound:([^\]]+)\]")
+
+
+class _Sources(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.found += [value for name, value in attrs if name == "src" and value is not None]
+
+
+def shown_media(html_text: str) -> list[str]:
+    """The media files HTML shows, as Anki names them: each local ``src`` (unquoted) and ``[sound:...]``.
+
+    Web addresses, ``data:`` and other schemes are no file of the package (a remote load is E168's matter).
+    """
+    reader = _Sources()
+    reader.feed(html_text)
+    reader.close()
+    names = [match.group(1) for match in _SOUND.finditer(html_text)]
+    names += [unquote(src) for src in reader.found if src and not url_scheme(src) and not src.startswith("//")]
+    return list(dict.fromkeys(names))

@@ -19,7 +19,7 @@ not hold as a broken image. So a build refuses:
   file the package does not hold (E172): raw HTML is kept as written, so its
   media come from the media folder (or are images other fields pack), never
   from beside the source. ``builder pull`` refuses such an edit for the same
-  reason, asking :func:`shown_media` what the HTML shows.
+  reason, asking :func:`builder.htmlrisk.shown_media` what the HTML shows.
 
 The build meets them as a :class:`builder.errors.MediaError` (the first one
 stops it); :func:`media_problems` is ``builder check``'s view of the same
@@ -29,49 +29,21 @@ functions, rendering only the fields that can show an image at all.
 from __future__ import annotations
 
 import os
-import re
 import stat
 import unicodedata
 from collections.abc import Iterable, Iterator
-from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import unquote
 
 from .assemble import by_name, note_fields, render_note_field
 from .errors import MediaError, Problem
 from .layout import media_folder
 from .lintrules import finding
-from .media import IMAGE_CODE, MediaFile, media_folder_scan, url_scheme
+from .media import IMAGE_CODE, MediaFile, media_folder_scan
 from .places import Places
 from .render import Renderer
 from .source import Deck
 
 UNHELD_CODE = "E172"
-_SOUND = re.compile(r"\[sound:([^\]]+)\]")
-
-
-class _Sources(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.found: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.found += [value for name, value in attrs if name == "src" and value is not None]
-
-
-def shown_media(html_text: str) -> list[str]:
-    """The media files HTML shows, as Anki names them: each local ``src`` (unquoted) and ``[sound:...]``.
-
-    Web addresses, ``data:`` and other schemes are no file of the package (a remote load is E168's matter).
-    """
-    reader = _Sources()
-    reader.feed(html_text)
-    reader.close()
-    names = [match.group(1) for match in _SOUND.finditer(html_text)]
-    names += [unquote(src) for src in reader.found if src and not url_scheme(src) and not src.startswith("//")]
-    return list(dict.fromkeys(names))
-
-
 def package_problems(deck: Deck, folder_files: tuple[MediaFile, ...], description_media: tuple[MediaFile, ...],
                      note_media: Iterable[MediaFile], places: Places | None = None) -> list[Problem]:
     """What the package's media would get wrong: two files under one name (E169), then each name a raw HTML field
@@ -176,6 +148,10 @@ def _key(name: str) -> str:
 
 
 def _unheld(deck: Deck, held: set[str], places: Places) -> Iterator[Problem]:
+    if not any(field.raw for note in deck.notes for field in note.fields.values()):
+        return  # nothing to parse: a Markdown deck's build never loads an HTML parser
+    from .htmlrisk import shown_media
+
     folder = media_folder(deck.path, deck.slug)
     for note in deck.notes:
         for name, field in note.fields.items():

@@ -42,12 +42,12 @@ from .export import ExportedNote
 from .formats import TAG_RE, UNHELD_RE, tag_key
 from .htmlmd import Context, Unconvertible, markdown_for
 from .htmlnorm import normalised
+from .htmlrisk import shown_media
 from .layout import lock_path, media_folder
 from .lock import EarlierState, LockedNote
 from .lockgate import foreign_lock
 from .lockread import read_lock
 from .media import media_folder_files
-from .mediagate import shown_media
 from .render import Renderer
 from .source import Deck, Note, load_deck
 from .sourceformat import CLOZE_RE, NOTE_KINDS

@@ -9,7 +9,7 @@ import pytest
 
 from builder.build import build_deck
 from builder.declared import TemplateSpec, TypeSpec, declared_type, template_risks
-from builder.htmlrisk import html_risks, stylesheet_risks
+from builder.htmlrisk import html_risks, shown_media, stylesheet_risks
 from builder.notetypes import NoteType, builtin_note_types
 from tests.conftest import SHIPPED_SOURCE
 
@@ -131,3 +131,16 @@ def _declared(front: str, back: str) -> NoteType:
     made, problems = declared_type(_spec(front, back), "deck")
     assert made is not None, problems
     return made
+
+
+@pytest.mark.parametrize(("html_text", "shown"), [
+    ('<img src="pic.png">', ["pic.png"]),
+    ('<img src="my%20pic.png"><img src="my pic.png">', ["my pic.png"]),
+    ('<img src="a&amp;b.png">', ["a&b.png"]),
+    ("[sound:hello.mp3] <audio src='x.ogg'></audio>", ["hello.mp3", "x.ogg"]),
+    ('<img src="https://example.org/x.png"><img src="//host/x.png"><img src="data:image/png;base64,AA">', []),
+    ('<img src="">', []),
+    ("<IMG SRC=pic.png>", ["pic.png"]),
+], ids=["img", "percent", "entity", "sound-audio", "remote", "empty", "upper-case"])
+def test_shown_media_is_what_anki_looks_up_in_its_media_folder(html_text: str, shown: list[str]) -> None:
+    assert shown_media(html_text) == shown

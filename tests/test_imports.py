@@ -104,6 +104,7 @@ def test_the_shipped_deck_builds_without_a_parser(tmp_path: Path) -> None:
     assert any((tmp_path / "dist").glob("pinterest-ai-platform-*.apkg"))
     assert {name.split(".")[0] for name in loaded} & {"markdown_it", "pygments"} == set()
     assert "builder.declared" not in loaded, "a deck that declares no note type needs no declared-type checks"
+    assert "html.parser" not in loaded, "a deck without raw HTML fields needs no HTML parser"
     deck = load_deck(source)
     texts = [("description", deck.description.text)] if deck.description else []
     texts += [(f"{note.id}.{name}", field.text) for note in deck.notes for name, field in note.fields.items()]

@@ -22,7 +22,6 @@ from click.testing import CliRunner
 from builder import media as media_module
 from builder.cli import cli
 from builder.media import MAX_MEDIA_FILE_BYTES, media_folder_scan
-from builder.mediagate import shown_media
 from tests.conftest import SMALL_SOURCE, write_source
 from tests.helpers.images import write_png
 from tests.test_declared_types import SOURCE as FRENCH
@@ -196,19 +195,6 @@ def test_a_raw_img_of_an_image_the_markdown_packs_under_its_own_name_is_packaged
     built = CliRunner().invoke(cli, ["build"])
     assert (built.exit_code, built.stderr) == (0, ""), built.output
     assert packaged_media(tmp_path) == ["pic.png"]
-
-
-@pytest.mark.parametrize(("html_text", "shown"), [
-    ('<img src="pic.png">', ["pic.png"]),
-    ('<img src="my%20pic.png"><img src="my pic.png">', ["my pic.png"]),
-    ('<img src="a&amp;b.png">', ["a&b.png"]),
-    ("[sound:hello.mp3] <audio src='x.ogg'></audio>", ["hello.mp3", "x.ogg"]),
-    ('<img src="https://example.org/x.png"><img src="//host/x.png"><img src="data:image/png;base64,AA">', []),
-    ('<img src="">', []),
-    ("<IMG SRC=pic.png>", ["pic.png"]),
-], ids=["img", "percent", "entity", "sound-audio", "remote", "empty", "upper-case"])
-def test_shown_media_is_what_anki_looks_up_in_its_media_folder(html_text: str, shown: list[str]) -> None:
-    assert shown_media(html_text) == shown
 
 
 def test_an_entry_that_cannot_be_read_is_one_refusal_not_a_traceback(
