@@ -308,8 +308,14 @@ def check(sources: tuple[Path, ...], strict: bool, allow_schema_change: bool, un
     Example:
         builder check cardsrc/pinterest-ai-platform.yaml --strict
     """
+    from .clock import build_time
     from .lint import CheckReport, check_source
 
+    try:
+        build_time()  # a SOURCE_DATE_EPOCH the build refuses (not a number, ahead of the clock) fails check too
+    except BuilderError as error:
+        report(error)
+        sys.exit(1)
     paths = resolve_sources(sources)
     problems: list[Problem] = []
     failed = each_source(paths, lambda source: problems.extend(
@@ -322,7 +328,7 @@ def check(sources: tuple[Path, ...], strict: bool, allow_schema_change: bool, un
     if result.problems:
         click.echo(f"Found {_plural(result.errors, 'error')} and {_plural(result.warnings, 'warning')} "
                    f"in {files}.", err=True)
-    else:
+    elif not failed:  # a source that could not be checked at all was reported above, as build reports it
         click.echo(f"All checks passed ({files}).", err=True)
     if failed or result.failed(strict=strict):
         sys.exit(1)

@@ -30,12 +30,12 @@ FUTURE_SDE = ("lies more than a minute ahead of this computer's clock: changed n
               "and Anki would let them overwrite learners' edits until then; use a time that has passed, or unset it")
 
 
-def build(monkeypatch: pytest.MonkeyPatch, epoch: str | None) -> Result:
+def build(monkeypatch: pytest.MonkeyPatch, epoch: str | None, command: str = "build") -> Result:
     if epoch is None:
         monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     else:
         monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
-    result = CliRunner().invoke(cli, ["build"])
+    result = CliRunner().invoke(cli, [command])
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     return result
 
@@ -71,6 +71,8 @@ def test_a_bad_or_future_source_date_epoch_is_one_line_and_writes_nothing(
     result = build(monkeypatch, epoch)
     assert (result.exit_code, result.stdout, result.stderr) == (1, "", f"Error: {message}\n")
     assert files(project) == before
+    checked = build(monkeypatch, epoch, "check")  # check fails where build refuses, with the same line, once
+    assert (checked.exit_code, checked.stdout, checked.stderr) == (1, "", f"Error: {message}\n")
 
 
 def test_a_source_date_epoch_less_than_a_minute_ahead_is_taken(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
