@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 
@@ -113,3 +114,44 @@ def test_every_module_has_its_own_test_file(module: str) -> None:
     tests/test_x.py (other files may test it too, through the commands or beside other modules)."""
     tests = REFERENCE.parent.parent / "tests" / f"test_{module}.py"
     assert tests.is_file(), f"builder/{module}.py has no tests/test_{module}.py: give its tests a file of their own"
+
+
+def _stray_table_rows(text: str) -> list[str]:
+    """Lines that look like table rows but render as paragraph text (a table broken by a line between its rows)."""
+    from markdown_it import MarkdownIt
+
+    tokens = MarkdownIt("commonmark").enable("table").parse(text)
+    stray = []
+    for opening, inline in itertools.pairwise(tokens):
+        if opening.type == "paragraph_open" and inline.type == "inline":
+            stray += [line for line in inline.content.splitlines() if line.lstrip().startswith("|")]
+    return stray
+
+
+@pytest.mark.parametrize("page", DOC_PAGES, ids=lambda page: page.name)
+def test_every_table_renders_as_a_table(page: Path) -> None:
+    """A paragraph between two rows of a table cut it short: the rows after it showed as text."""
+    assert _stray_table_rows(page.read_text(encoding="utf-8")) == []
+
+
+def test_readme_commands_table_lists_every_command() -> None:
+    from markdown_it import MarkdownIt
+
+    readme = (REFERENCE.parent.parent / "README.md").read_text(encoding="utf-8")
+    cells = [token.content for token in MarkdownIt("commonmark").enable("table").parse(readme)
+             if token.type == "inline" and token.content.startswith("`builder ")]
+    assert sorted(cells) == sorted(f"`builder {name}`" for name in COMMANDS)
+
+
+def test_a_row_after_a_paragraph_is_found() -> None:
+    broken = "| a | b |\n| --- | --- |\n| 1 | 2 |\n\nsome text\n| builder schema | x |\n"
+    assert _stray_table_rows(broken) == ["| builder schema | x |"]
+    assert _stray_table_rows(broken.replace("\nsome text\n", "")) == []
+
+
+def test_readme_install_hint_names_every_extra_a_quickstart_command_needs() -> None:
+    """`make deck` installs no extra: the hint must cover watch (the Quickstart's) and the engine commands."""
+    readme = (REFERENCE.parent.parent / "README.md").read_text(encoding="utf-8")
+    hint = re.search(r"pip install -e '\.\[([\w,]+)\]'", readme)
+    assert hint is not None
+    assert set(hint.group(1).split(",")) == {"watch", "preview", "pull", "import"}
