@@ -501,12 +501,14 @@ def pull(export: Path, sources: tuple[Path, ...], apply_edits: bool, as_html: bo
 
     EXPORT is a deck exported from Anki, AnkiDroid or AnkiMobile (.apkg, any
     format, with or without scheduling) or a collection file (read from a
-    copy). Prints each edited field with the source's file:line, old and new
-    text; conflicts, and what the source does not own (personal tags, the
-    Source field, retired notes, unknown notes), are reported and never
-    written. With --apply, exits 1 when conflicts or refused edits are left
-    unwritten (like a merge with conflicts). Pull a deck built with
-    --unsafe-html with --unsafe-html too. Needs the pull extra:
+    copy). Prints each edited field, and the tags added to or removed from a
+    note, with the source's file:line, old and new text; --apply writes them.
+    Conflicts, and what the source does not own (Anki's own marked and leech
+    tags, the tags every note gets, the Source field, retired notes, unknown
+    notes), are reported and never written. With --apply, exits 1 when
+    conflicts or refused edits are left unwritten (like a merge with
+    conflicts). Pull a deck built with --unsafe-html with --unsafe-html too.
+    Needs the pull extra:
     .venv/bin/pip install -e '.[pull]'.
 
     \b

@@ -236,6 +236,34 @@ def test_apply_changes_only_the_edited_values_and_the_next_release_updates_only_
         "alpha", "deep-dive", "gamma", "pulled", "testing"]
 
 
+def test_a_tag_the_learner_adds_is_pulled_and_ankis_own_are_not(folder: Path, learner: Collection) -> None:
+    """The help, docs/pull.md and the behaviour agree: a tag added in Anki is an edit --apply writes;
+    'marked' and 'leech', Anki's markers of one learner's reviews, are reported and never written."""
+    edit_in_anki(learner, {}, {"tagged-one": (["mytag", "marked", "leech"], [])})
+    package = export(learner, folder / "export.apkg", scheduling=True)
+    result = pull(package.name, "--apply")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout.splitlines() == [
+        "pulled: 1 edit, 1 not pulled (the export holds 5 of its 5 released notes)",
+        "  = cardsrc/pulled.yaml:25: tagged-one: tags: +leech +marked: Anki's own tags for this learner's reviews, "
+        "not the deck's",
+        "  ~ cardsrc/pulled.yaml:25: tagged-one: tags",
+        "      - alpha beta",
+        "      + alpha beta mytag",
+        "Wrote 1 edit to cardsrc/pulled.yaml: 'builder diff' lists them, 'builder build' releases them.",
+    ]
+    assert "      - alpha\n      - beta\n      - mytag\n" in (folder / SOURCE).read_text(encoding="utf-8")
+    assert "marked" not in (folder / SOURCE).read_text(encoding="utf-8")
+    help_text = " ".join(CliRunner().invoke(cli, ["pull", "--help"]).stdout.split())
+    assert "the tags added to or removed from a note, with the source's file:line, old and new text; --apply " \
+           "writes them" in help_text
+    assert "(Anki's own marked and leech tags, the tags every note gets," in help_text
+    assert "personal tags" not in help_text
+    docs = " ".join((Path(__file__).parent.parent / "docs" / "pull.md").read_text(encoding="utf-8").split())
+    assert "Anki's personal tags `marked` and `leech`" in docs
+    assert "tags they added or removed are added to or removed from the note's `tags:`" in docs
+
+
 def test_a_learner_on_an_older_release_with_no_edits_has_nothing_to_pull(
     folder: Path, learner: Collection, edit_source: Callable[[Path, str, str], None]
 ) -> None:
