@@ -279,12 +279,9 @@ def text_problems(markdown: str) -> list[tuple[str, str]]:
     view = source_view(markdown)
     found = outline(view.text)
     problems: list[tuple[str, str]] = []
-    too_big = [match.group(1) for match in _OPENER.finditer(view.text)
-               if any(_too_big(item) for item in match.group(1).split(",") if item)
-               ] if _MAYBE_TOO_BIG.search(view.text) else []
+    too_big = _too_big_openers(view.text)
     if too_big:
-        shown = too_big[0] if len(too_big[0]) <= 12 else too_big[0][:12] + "..."
-        problems.append(("E132", f"has the cloze number c{shown}, above {HIGHEST_NUMBER}, the highest Anki "
+        problems.append(("E132", f"has the cloze number c{too_big[0]}, above {HIGHEST_NUMBER}, the highest Anki "
                                  "can import: number the deletions c1, c2, ..."))
     for opener in view.in_link_target:
         problems.append(("E133", f"has the deletion {opener}...}}}} inside a link or image address, where "
@@ -294,6 +291,48 @@ def text_problems(markdown: str) -> list[tuple[str, str]]:
     elif not found.numbers and not too_big:
         problems.append(("E130", "has no cloze deletion: mark a key term as {{c1::term}}"
                                  + (" ({{c0::...}} makes no card)" if found.zero else "")))
+    return problems
+
+
+def _too_big_openers(text: str) -> list[str]:
+    """The digits of each opener (``{{c70000::``) with a number above ``HIGHEST_NUMBER``, cut short for a message."""
+    if not _MAYBE_TOO_BIG.search(text):
+        return []
+    found = [match.group(1) for match in _OPENER.finditer(text)
+             if any(_too_big(item) for item in match.group(1).split(",") if item)]
+    return [digits if len(digits) <= 12 else digits[:12] + "..." for digits in found]
+
+
+def raw_problems(html: str) -> list[tuple[str, str]]:
+    """What keeps a cloze field of raw HTML (``{html: ...}``) from making the cards its author wrote.
+
+    Raw HTML reaches Anki as written, so only what Anki itself loses counts
+    (measured with the engine, ``tests/test_rawcloze.py``): a number above 65535
+    is text to Anki, shown braces and all (E132); a deletion never closed is
+    dropped, its text and its card (E131; a stray ``}}`` is shown as written, which
+    loses nothing); a deletion inside a tag puts Anki's ``<span>`` into the tag,
+    which breaks it: the attribute is lost and ``">`` shows as text (E133). A note
+    that makes no card is the release gate's (L308). Each message continues a
+    sentence that starts with the note's name.
+    """
+    problems: list[tuple[str, str]] = []
+    too_big = _too_big_openers(html)
+    if too_big:
+        problems.append(("E132", f"has the cloze number c{too_big[0]}, above {HIGHEST_NUMBER}, the highest Anki "
+                                 f"reads: Anki shows '{{{{c{too_big[0]}::' as written, braces and all, and makes no "
+                                 "card of it; number the deletions c1, c2, ..."))
+    if not has_opener(html):
+        return problems
+    from .htmlrisk import tags_with  # an HTML parser, only for raw HTML with deletions
+
+    for tag in tags_with(html, has_opener):
+        shown = tag if len(tag) <= 60 else tag[:57] + "..."
+        problems.append(("E133", f"has a deletion inside the HTML tag {shown}: Anki puts the blank's <span> "
+                                 "into the tag, which breaks it (the attribute is lost and '\">' shows as text); "
+                                 "put the deletion in the element's text, <a href=\"...\">{{c1::text}}</a>"))
+    if outline(html).unclosed:
+        problems.append(("E131", "has a cloze deletion that is never closed: Anki drops it, its text and its "
+                                 "card; close it with '}}'"))
     return problems
 
 

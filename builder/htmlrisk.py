@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from html.parser import HTMLParser
 from urllib.parse import unquote
 
@@ -245,3 +246,24 @@ def shown_media(html_text: str) -> list[str]:
     names = [match.group(1) for match in _SOUND.finditer(html_text)]
     names += [unquote(src) for src in reader.found if src and not url_scheme(src) and not src.startswith("//")]
     return list(dict.fromkeys(names))
+
+
+class _TagText(HTMLParser):
+    """Every start tag as written (its attributes undecoded, as Anki's cloze parser reads them)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        written = self.get_starttag_text()
+        if written is not None and "{{c" in written:
+            self.found.append(written)
+
+
+def tags_with(html_text: str, has_marker: Callable[[str], bool]) -> list[str]:
+    """The start tags of ``html_text``, as written, in which ``has_marker`` finds something (a cloze opener)."""
+    reader = _TagText()
+    reader.feed(html_text)
+    reader.close()
+    return [tag for tag in reader.found if has_marker(tag)]

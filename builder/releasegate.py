@@ -22,6 +22,7 @@ from .errors import BuilderError, Problem, Unreleasable
 from .lintrules import PLACEHOLDER_DATE, TODO_FIELD, TODO_MARK, TODO_WORD, finding
 from .places import Places
 from .source import Deck, Note
+from .sourcevalues import Field
 
 
 def refuse_unreleasable(deck: Deck) -> None:
@@ -72,11 +73,12 @@ def _unfinished_note(deck: Deck, note: Note, places: Places) -> Iterator[Problem
                            f"'{name}' of note '{note.id}' is still {TODO_MARK}: write the {name}")
     if note.type == "type-in":
         yield from _typed_answer(deck, note, places)
-    if note.form is None and deck.note_types[note.type].is_cloze \
-            and not any(has_opener(field.text) for field in note.fields.values()):
+    if note.form is None and deck.note_types[note.type].is_cloze and not any(map(_makes_cards, note.fields.values())):
+        zero = any(field.raw and has_opener(field.text) for field in note.fields.values())
         yield finding(places.key(deck, "fields", note=note), "L308",
-                       f"note '{note.id}' of the cloze type '{note.type}' has no deletion in any field, so it makes "
-                       "no card: mark a key term as {{c1::term}}")
+                       f"note '{note.id}' of the cloze type '{note.type}' has no deletion "
+                       + ("that makes a card ({{c0::...}} makes none)" if zero else "in any field")
+                       + ", so it makes no card: mark a key term as {{c1::term}}")
     if note.form != "cloze":
         return
     text = note.fields["text"].text
@@ -87,6 +89,12 @@ def _unfinished_note(deck: Deck, note: Note, places: Places) -> Iterator[Problem
                            f"note '{note.id}' still has the placeholder deletion "
                            f"'{{{{c{number}::{content}::{hint}}}}}': mark the key term "
                            f"as {{{{c{number}::...}}}} and drop '::{TODO_MARK}'")
+
+
+def _makes_cards(field: Field) -> bool:
+    """Whether a field of a declared cloze type has a deletion: Markdown's are the loader's (E130), raw HTML's are
+    Anki's as written, where only a number from 1 makes a card."""
+    return bool(card_numbers(field.text)) if field.raw else has_opener(field.text)
 
 
 def _typed_answer(deck: Deck, note: Note, places: Places) -> Iterator[Problem]:

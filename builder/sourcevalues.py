@@ -17,7 +17,7 @@ from pathlib import Path
 
 from msgspec import Struct
 
-from .cloze import text_problems
+from .cloze import raw_problems, text_problems
 from .errors import Location, Problem
 from .formats import (
     COUNT_RE,
@@ -138,8 +138,9 @@ class ValueChecks:
 
 
     def cloze_ok(self, text: Field, item: Node, what: str) -> bool:
-        """Whether the cloze deletions of ``text`` are ones Anki makes cards of; report each problem if not."""
-        problems = text_problems(text.text)
+        """Whether the cloze deletions of ``text`` (Markdown, or raw HTML) are ones Anki makes cards of; report each
+        problem if not."""
+        problems = raw_problems(text.text) if text.raw else text_problems(text.text)
         for code, message in problems:
             self.problem(code, f"{what} {message}", (text.line, 0))
         return not problems

@@ -109,10 +109,11 @@ class DeclaredTypeChecks(ValueChecks):
             return None  # an empty or bad field was reported
         if note_type.is_cloze:
             # A note without any deletion makes no card (NoteType.cards): the release gate says so (L308), and a deck
-            # taken over with such a note (Anki keeps it, card-less) silences that. Raw HTML is Anki's own already:
-            # its deletions make cards as they are, nothing renders them.
-            with_deletions = [field for field in fields.values() if has_opener(field.text)]
-            return key if all(self.cloze_ok(f, item, what) for f in with_deletions if not f.raw) else None
+            # taken over with such a note (Anki keeps it, card-less) silences that. Raw HTML reaches Anki as written:
+            # only what Anki loses of it is refused (cloze.raw_problems), a number above 65535 too (no opener to Anki).
+            with_deletions = [field for field in fields.values()
+                              if has_opener(field.text) or (field.raw and "{{c" in field.text)]
+            return key if all([self.cloze_ok(f, item, what) for f in with_deletions]) else None
         if not note_type.makes_a_card(set(fields)):
             self.problem("E102", f"{what} makes no card: each template's front shows a field it leaves empty "
                                  f"(it fills {', '.join(fields) or 'none'})", item)
