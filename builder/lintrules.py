@@ -53,10 +53,14 @@ LOADER_RULES = (
     Rule("E111", "error", "Two notes of the source would have one GUID in Anki (a `guid` repeating another note's)."),
     Rule("E120", "error", "A key is given but empty."),
     Rule("E130", "error", "A cloze text has no `{{c1::...}}` deletion that makes a card (`c0` makes none)."),
-    Rule("E131", "error", "A cloze text has unbalanced `{{`/`}}` braces."),
-    Rule("E132", "error", "A cloze number is above 65535, the highest Anki can import (it would refuse the whole "
-         "package)."),
-    Rule("E133", "error", "A cloze deletion sits in a link or image address, where Markdown drops it."),
+    Rule("E131", "error", "A cloze text has unbalanced `{{`/`}}` braces. In a raw HTML field (`{html: ...}`): a "
+         "deletion never closed, which Anki drops with its text and card (a stray `}}` shows as written)."),
+    Rule("E132", "error", "A cloze number is above 65535, the highest Anki reads: it shows the deletion as "
+         "written, braces and all, and makes no card of it (a package with a card for it, as genanki makes, Anki "
+         "refuses whole). Raw HTML fields too."),
+    Rule("E133", "error", "A cloze deletion sits in a link or image address, where Markdown drops it; in a raw "
+         "HTML field, inside a tag (an attribute), where Anki's blank breaks the tag: the attribute is lost and "
+         "`\">` shows as text."),
     Rule("E140", "error", "A tag contains a space (use `-` or `::`) or a control character, or an empty part "
          "between `::` "
          "(`::x`, `a::::b`), which Anki would fill in as `blank`."),
@@ -163,8 +167,9 @@ LINT_RULES = (
     Rule("L307", "error", "The answer of a `type: type-in` note is not short plain text: more than one line, "
          "formatting (a list, emphasis, code, a link, an image), a cloze deletion (`{{c1::...}}`, shown as "
          f"written) or more than {TYPED_MAX_WORDS} words. The learner types it and Anki compares it letter by letter."),
-    Rule("L308", "error", "A note of a cloze type declared in `note_types` has no deletion in any field, so it makes "
-         "no card (Anki keeps such a note of a deck taken over without a card; `builder import` silences it)."),
+    Rule("L308", "error", "A note of a cloze type declared in `note_types` has no deletion that makes a card in any "
+         "field (none, or only `c0` in raw HTML), so it makes no card (Anki keeps such a note of a deck taken over "
+         "without a card; `builder import` silences it)."),
 )
 RULES = {rule.code: rule for rule in LOADER_RULES + LINT_RULES}
 
