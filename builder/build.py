@@ -325,6 +325,7 @@ def _build_locked(source: Path, out_dir: Path, now: int | None, allow_schema_cha
     plan = with_sha(plan, sha256)
     if plan.previous is None:
         _refuse_releases_without_lock(source, out_dir, plan.deck.slug)
+    refuse_unreproduced(plan, source)
     apkg = out_dir / plan.apkg_name
     existing = read_bytes_or_none(apkg)
     if existing is not None and existing != data:
@@ -352,6 +353,36 @@ def _build_locked(source: Path, out_dir: Path, now: int | None, allow_schema_cha
             raise _stopped_while_writing(source, wanted) from None
     return BuildResult(plan, apkg, sha256, tuple(path for path, _ in changed), plan.version, len(plan.notes),
                        plan.card_count, plan.warnings)
+
+
+def refuse_unreproduced(plan: Plan, source: Path) -> None:
+    """Refuse a build of the release the lock records (the same version) that is not that release, byte for byte.
+
+    ``plan`` carries the package's sha256 (:func:`builder.plan.with_sha`). ``builder check`` asks the same
+    question (:func:`unreproduced_release`); :func:`builder.lockgate.unreproduced` says what differs.
+    """
+    from .lockgate import unreproduced
+
+    if plan.previous is not None and not plan.is_new_release:
+        mismatch = unreproduced(plan.previous, plan.lock)
+        if mismatch:
+            raise ReleaseError(mismatch, lock_path(source, plan.deck.slug))
+
+
+def unreproduced_release(source: Path, *, allow_schema_change: bool = False, unsafe_html: bool = False) -> None:
+    """``builder check``'s run of the build's last gate: plan and package ``source`` in memory, writing nothing,
+    then :func:`refuse_unreproduced`. Nothing is packaged unless the build would re-create the lock's release.
+    """
+    from .packaging import build_package
+    from .plan import with_sha
+    from .render import Renderer
+
+    with _collector_paused():
+        plan = plan_deck(source, allow_schema_change=allow_schema_change, renderer=Renderer(unsafe_html=unsafe_html))
+        if plan.previous is None or plan.is_new_release:
+            return
+        data = build_package(plan.note_types, plan.decks, plan.notes)
+    refuse_unreproduced(with_sha(plan, hashlib.sha256(data).hexdigest()), source)
 
 
 _RELEASED = "{apkg} was released, with its changelog and lock, before the build stopped"

@@ -39,7 +39,7 @@ from .craft import (
     words,
 )
 from .declared import html_risks, template_filters, template_risks
-from .errors import InvalidSource, Location, LockError, Problem, ReleaseError, SourceError
+from .errors import BuilderError, InvalidSource, Location, LockError, Problem, ReleaseError, SourceError
 from .layout import lock_path
 from .lintrules import DEFAULT_ANSWER_MAX_WORDS, RULES, TODO_FIELD, TODO_MARK, finding
 from .lockgate import lock_problems
@@ -92,7 +92,28 @@ def check_source(path: Path, *, allow_schema_change: bool = False, unsafe_html: 
     found = sibling_problems(path, own_claims(deck))
     found += _lock_problems(deck, places, allow_schema_change=allow_schema_change)
     found += media_problems(deck, places, unsafe_html=unsafe_html)
-    return found + _lint_deck(deck, places, unsafe_html=unsafe_html)
+    found += _lint_deck(deck, places, unsafe_html=unsafe_html)
+    if not any(problem.severity == "error" for problem in found):  # the build's last gate, after all the others
+        found += _reproduction_problems(deck, allow_schema_change=allow_schema_change, unsafe_html=unsafe_html)
+    return found
+
+
+def _reproduction_problems(deck: Deck, *, allow_schema_change: bool, unsafe_html: bool) -> list[Problem]:
+    """An E160 where a build would re-create the release the lock records and get other bytes or another lock
+    (:func:`builder.build.refuse_unreproduced`): the source is planned and packaged in memory, nothing written."""
+    from .build import unreproduced_release
+
+    lock_file = lock_path(deck.path, deck.slug)
+    if not lock_file.is_file():
+        return []
+    try:
+        unreproduced_release(deck.path, allow_schema_change=allow_schema_change, unsafe_html=unsafe_html)
+    except ReleaseError as error:
+        if error.where is not None and error.where.path == lock_file:
+            return [Problem(error.where, "E160", error.message)]
+    except BuilderError:
+        pass  # what else the build would refuse is reported by its own check above
+    return []
 
 
 def _lock_problems(deck: Deck, places: Places, *, allow_schema_change: bool) -> list[Problem]:

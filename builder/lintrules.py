@@ -70,9 +70,12 @@ LOADER_RULES = (
          "a lock and their notes' identities."),
     Rule("E152", "error", "A note's `guid` is the GUID of a note of another source in the same folder: Anki would "
          "take the two for one note."),
-    Rule("E160", "error", "The deck's lock cannot be used, so the build refuses too: it is damaged, holds a git "
-         "merge conflict (take it whole from the side whose release was published, then build), is not a "
-         "plain file, is another deck's, or holds times more than a minute ahead of this computer's clock."),
+    Rule("E160", "error", "The deck's lock cannot be used, so the build refuses too: it is damaged (a value "
+         "builder never writes, a key it does not define, a key twice), holds a git merge conflict (take it whole "
+         "from the side whose release was published, then build), is not a plain file, is another deck's, holds "
+         "times more than a minute ahead of this computer's clock, or does not reproduce its release: building the "
+         "version it records again (nothing changed) gives another .apkg sha256 or another lock, so it was edited "
+         "by hand or written by another builder."),
     Rule("E161", "error", "A released note's GUID differs from the lock's (its `guid`, or the one slug and id give): "
          "learners would get a duplicate and lose its history."),
     Rule("E162", "error", "A released note's `type` differs from the lock's: Anki never changes a note's type on "

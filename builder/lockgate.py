@@ -30,6 +30,7 @@ source only when there is one to place.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 from .errors import Location, Problem, ReleaseError
@@ -60,6 +61,49 @@ def lock_problems(deck: Deck, previous: Lock | None, places: Places | None = Non
     found = list(_note_conflicts(deck, previous, places))
     found += _type_conflicts(deck, previous, places, allow_schema_change=allow_schema_change)
     return [problem for problem in found if problem.severity == "error" or problem.code not in deck.lint_ignore]
+
+
+def unreproduced(previous: Lock, rebuilt: Lock) -> str | None:
+    """Why ``rebuilt``, the lock of a build that re-creates ``previous``'s release (same version), is not
+    ``previous``, or None. The same source and lock give the same package and lock, so a difference means the
+    lock is not what its release was built with: a hand edit (a lowered ``mod`` would ship a release with other
+    bytes under the same version, and a field hash quietly "repaired"), or a lock from another builder.
+    """
+    old, new = previous.to_bytes(), rebuilt.to_bytes()
+    if old == new:
+        return None
+    where, held, built = _first_difference(json.loads(old), json.loads(new))
+    if where == "apkg_sha256":
+        what = (f"building version {rebuilt.version} again gives an .apkg whose sha256 is {str(built)[:12]}…, "
+                f"not the {str(held)[:12]}… it records")
+    else:
+        what = (f"building version {rebuilt.version} again writes {where} as {_json(built)}, where the lock holds "
+                f"{_json(held)}")
+    return (f"the lock does not reproduce its release: {what}; it was edited by hand or written by another "
+            "builder: restore it from version control")
+
+
+def _json(value: object) -> str:
+    text = "missing" if value is _ABSENT else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+_ABSENT = object()
+
+
+def _first_difference(held: object, built: object, where: str = "") -> tuple[str, object, object]:
+    """The first place (``notes.quiz-one.mod``) where two locks' JSON differ, the sha256 of the .apkg last."""
+    if isinstance(held, dict) and isinstance(built, dict):
+        keys = [*held, *(key for key in built if key not in held)]
+        for key in sorted(keys, key=lambda key: key == "apkg_sha256" and not where):
+            if held.get(key, _ABSENT) != built.get(key, _ABSENT):
+                return _first_difference(held.get(key, _ABSENT), built.get(key, _ABSENT),
+                                         f"{where}.{key}" if where else key)
+    if isinstance(held, list) and isinstance(built, list) and len(held) == len(built):
+        for index, (old, new) in enumerate(zip(held, built, strict=True)):
+            if old != new:
+                return _first_difference(old, new, f"{where}[{index}]")
+    return where, held, built
 
 
 def foreign_lock(deck: Deck, lock: Lock) -> str | None:

@@ -42,7 +42,7 @@ def read_lock(path: Path) -> Lock | None:
             Location(path, text.count("\n", 0, conflict.start()) + 1),
         )
     try:
-        data = json.loads(text, parse_constant=_refuse_constant)
+        data = json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_pairs)
     except (ValueError, RecursionError) as exc:
         raise LockError(f"the lock is damaged (not JSON: {exc}): restore it from version control", path) from None
     try:
@@ -85,6 +85,26 @@ def _refuse_constant(name: str) -> None:
     raise ValueError(f"{name} is not a number")
 
 
+class _Twice(dict[str, object]):
+    """A JSON object that named a key twice: json keeps the last value silently; :class:`_Object` refuses it."""
+
+    twice: str = ""
+
+
+def _pairs(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    """A JSON object as a dict, marked when a key comes twice (a hand edit or a bad merge builder never writes)."""
+    data = dict(pairs)
+    if len(data) == len(pairs):
+        return data
+    marked, seen = _Twice(pairs), set()
+    for key, _ in pairs:
+        if key in seen:
+            marked.twice = key
+            break
+        seen.add(key)
+    return marked
+
+
 def _shown(value: object) -> str:
     text = json.dumps(value, ensure_ascii=False)
     return text if len(text) <= 40 else text[:39] + "…"
@@ -102,6 +122,8 @@ class _Object:
     def __init__(self, value: object, where: str) -> None:
         if not isinstance(value, dict):
             raise _Damaged(where, f"is {_shown(value)}, not an object")
+        if isinstance(value, _Twice):
+            raise _Damaged(where or "the file", f"has the key {_shown(value.twice)} twice")
         self.data: dict[str, object] = value
         self.where = where
 
@@ -154,6 +176,12 @@ class _Object:
             if not pattern.fullmatch(key):
                 raise _Damaged(self.where, f"has the key {_shown(key)}, which is not {what}")
 
+    def only(self, known: frozenset[str]) -> None:
+        """Refuse a key the lock format does not define here: builder never writes one, so the lock was edited."""
+        for key in self.data:
+            if key not in known:
+                raise _Damaged(self.where or "the file", f"has the key {_shown(key)}, which a lock never holds")
+
     def deck_name(self, key: str) -> str:
         name = self.text(key)
         if not name.strip() or UNHELD_RE.search(name):
@@ -162,11 +190,19 @@ class _Object:
 
 
 _RELEASE_KEYS = ("version", "apkg", "apkg_sha256")
+_TOP_KEYS = frozenset({"format", "slug", "deck", *_RELEASE_KEYS, "imported", "extra", "note_types", "notes",
+                       "history"})
+_NOTE_KEYS = frozenset({"guid", "type", "hash", "fields", "mod", "summary", "deck", "tags", "cards", "retired_in",
+                        "earlier"})
+_NOTE_TYPE_KEYS = frozenset({"id", "name", "fields", "templates", "hash", "mod", "cloze"})
+_HISTORY_KEYS = frozenset({"version", "date", "added", "changed", "removed", "summary", "moved", "moves",
+                           "restored", "for_learners"})
 _PACKAGE_NAME = re.compile(r"[^/\\\x00-\x1f\x7f]{1,255}")
 """A file name as ``builder import`` records it: no folder, no control character."""
 
 
 def _lock(top: _Object) -> Lock:
+    top.only(_TOP_KEYS)
     slug = top.text("slug", SLUG_RE, "a slug")
     imported = _imported(top)
     if imported is None:
@@ -185,6 +221,8 @@ def _lock(top: _Object) -> Lock:
     if imported is not None and history:
         raise _Damaged("history", "is not [], as it must be in a lock that builder import wrote (no release yet)")
     owners: dict[str, str] = {}
+    locked_notes = {note_id: _note(notes.object(note_id), note_id, owners) for note_id in notes.data}
+    locked_types = {kind: _note_type(note_types.object(kind)) for kind in note_types.data}
     return Lock(
         slug=slug,
         deck=top.deck_name("deck"),
@@ -192,8 +230,8 @@ def _lock(top: _Object) -> Lock:
         apkg=apkg,
         apkg_sha256=apkg_sha256,
         deck_hashes={key: extra.text(key) for key in extra.data},
-        notes={note_id: _note(notes.object(note_id), note_id, owners) for note_id in notes.data},
-        note_types={kind: _note_type(note_types.object(kind)) for kind in note_types.data},
+        notes=locked_notes,
+        note_types=locked_types,
         history=history,
         imported=imported,
     )
@@ -214,6 +252,7 @@ def _imported(top: _Object) -> Imported | None:
 
 def _note(note: _Object, note_id: str, owners: dict[str, str]) -> LockedNote:
     """A note of the lock; its GUID is one Anki keeps (builder's own or a deck's taken over), no other note's."""
+    note.only(_NOTE_KEYS)
     fields = note.object("fields")
     retired = note.get("retired_in", None)
     guid = note.text("guid", GUID_RE, "a GUID (1 to 100 printable ASCII characters, no space)")
@@ -261,6 +300,7 @@ def _earlier(state: _Object, fields: dict[str, object]) -> EarlierState:
 
 
 def _note_type(kind: _Object) -> LockedNoteType:
+    kind.only(_NOTE_TYPE_KEYS)
     return LockedNoteType(
         id=kind.whole("id", MAX_ID, "an id Anki can store (1 to 2^63-1)", low=1),
         name=kind.text("name"),
@@ -281,6 +321,7 @@ def _flag(value: _Object, key: str) -> bool | None:
 
 
 def _release(release: _Object) -> Release:
+    release.only(_HISTORY_KEYS)
     date = release.text("date", DATE_RE, "a date YYYY-MM-DD")
     try:
         _dt.date.fromisoformat(date)

@@ -173,3 +173,97 @@ def test_check_reports_a_lock_the_build_cannot_use(
     where, _, message = finding.partition(": ")
     assert (built.exit_code, built.stdout, built.stderr) == (1, "", f"Error: cardsrc/{where}: {message[5:]}\n")
     assert files(tmp_path) == before
+
+
+# --- a lock tampered with after its release: check and build refuse it alike, nothing written ----------------
+DAMAGED = "the lock is damaged: "
+RESTORE = ": restore it from version control"
+NOT_REPRODUCED = "the lock does not reproduce its release: building version 1.0.0 again "
+BY_HAND = "; it was edited by hand or written by another builder: restore it from version control"
+
+
+def lock_edit(change: Any) -> Any:
+    """An edit of the released small deck's lock JSON, written back as builder writes locks."""
+    def edit(text: str) -> str:
+        return json.dumps(change(json.loads(text)), indent=1, ensure_ascii=False) + "\n"
+    return edit
+
+
+def note_value(note_id: str, key: str, value: object) -> Any:
+    return lock_edit(lambda lock: {**lock, "notes": {**lock["notes"], note_id: {**lock["notes"][note_id], key: value}}})
+
+
+def release_sha(root: Path) -> str:
+    return json.loads((root / "cardsrc" / "small.lock").read_text())["apkg_sha256"]  # type: ignore[no-any-return]
+
+
+TAMPERED: list[tuple[str, Any, str, bool]] = [
+    # (name, edit of the lock's text, the message, whether the released .apkg is deleted from dist/ first)
+    ("duplicate-top-key", lambda text: text.replace(' "version": "1.0.0",', ' "version": "1.0.0", "version": "9.0.0",'),
+     f'{DAMAGED}the file has the key "version" twice{RESTORE}', False),
+    ("duplicate-note-key", lambda text: text.replace('   "mod": 1700000000,', '   "mod": 1700000000,\n   "mod": 1,', 1),
+     f'{DAMAGED}notes.deep-one has the key "mod" twice{RESTORE}', False),
+    ("unknown-top-key", lock_edit(lambda lock: {**lock, "colour": "red"}),
+     f'{DAMAGED}the file has the key "colour", which a lock never holds{RESTORE}', False),
+    ("unknown-note-key", note_value("quiz-one", "colour", "red"),
+     f'{DAMAGED}notes.quiz-one has the key "colour", which a lock never holds{RESTORE}', False),
+    ("unknown-note-type-key", lock_edit(lambda lock: {**lock, "note_types": {
+        **lock["note_types"], "qa": {**lock["note_types"]["qa"], "css": ""}}}),
+     f'{DAMAGED}note_types.qa has the key "css", which a lock never holds{RESTORE}', False),
+    ("unknown-history-key", lock_edit(lambda lock: {**lock, "history": [{**lock["history"][0], "by": "me"}]}),
+     f'{DAMAGED}history[0] has the key "by", which a lock never holds{RESTORE}', False),
+    ("mod-lowered", note_value("deep-one", "mod", 1_699_990_000), "SHA", True),
+    ("mod-lowered-apkg-kept", note_value("deep-one", "mod", 1_699_990_000), "SHA", False),
+    ("mod-raised", note_value("deep-one", "mod", 1_700_000_001), "SHA", True),
+    ("apkg-sha256", lock_edit(lambda lock: {**lock, "apkg_sha256": "0" * 64}),
+     f"{NOT_REPRODUCED}gives an .apkg whose sha256 is RELEASED…, not the 000000000000… it records{BY_HAND}", True),
+    ("apkg-sha256-apkg-kept", lock_edit(lambda lock: {**lock, "apkg_sha256": "0" * 64}),
+     f"{NOT_REPRODUCED}gives an .apkg whose sha256 is RELEASED…, not the 000000000000… it records{BY_HAND}", False),
+    ("field-hash", lock_edit(lambda lock: {**lock, "notes": {**lock["notes"], "quiz-one": {
+        **lock["notes"]["quiz-one"], "fields": {**lock["notes"]["quiz-one"]["fields"], "Extra": "0" * 16}}}}),
+     f'{NOT_REPRODUCED}writes notes.quiz-one.fields.Extra as "cc618d9ee3fadaae", where the lock holds '
+     f'"0000000000000000"{BY_HAND}', False),
+    ("summary", note_value("quiz-one", "summary", "Edited"),
+     f'{NOT_REPRODUCED}writes notes.quiz-one.summary as "What is the first quiz question about?", where the lock holds '
+     f'"Edited"{BY_HAND}', False),
+]
+
+
+@pytest.mark.parametrize(("edit", "message", "apkg_deleted"), [case[1:] for case in TAMPERED],
+                         ids=[case[0] for case in TAMPERED])
+def test_a_lock_tampered_after_its_release_is_refused_by_check_and_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edit: Any, message: str, apkg_deleted: bool
+) -> None:
+    """Hand edits of a released lock: never 'repaired' silently, never a release of other bytes under its version."""
+    source = released(tmp_path, monkeypatch, "small")
+    sha = release_sha(tmp_path)
+    lock_file = source.with_name("small.lock")
+    lock_file.write_text(edit(lock_file.read_text(encoding="utf-8")), encoding="utf-8")
+    if apkg_deleted:
+        (tmp_path / "dist" / "small-1.0.0.apkg").unlink()
+    before = files(tmp_path)
+    built = CliRunner().invoke(cli, ["build"])
+    assert (built.exit_code, built.stdout) == (1, "")
+    if message == "SHA":  # the package's bytes differ from the release's: the sha256 is all there is to compare
+        assert built.stderr.startswith(f"Error: cardsrc/small.lock: {NOT_REPRODUCED}gives an .apkg whose sha256 is ")
+        assert built.stderr.endswith(f"…, not the {sha[:12]}… it records{BY_HAND}\n")
+    else:
+        assert built.stderr == f"Error: cardsrc/small.lock: {message.replace('RELEASED', sha[:12])}\n"
+    assert files(tmp_path) == before
+    checked = CliRunner().invoke(cli, ["check"])
+    assert (checked.exit_code, checked.stdout) == (1, f"cardsrc/small.lock: E160 {built.stderr[27:]}")
+    assert files(tmp_path) == before
+
+
+def test_the_same_lock_builds_its_release_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The genuine flow: dist/ lost (a fresh clone), the build makes the release the lock records, byte for byte."""
+    source = released(tmp_path, monkeypatch, "small")
+    lock_before = source.with_name("small.lock").read_bytes()
+    apkg = tmp_path / "dist" / "small-1.0.0.apkg"
+    released_bytes = apkg.read_bytes()
+    for path in (tmp_path / "dist").iterdir():
+        path.unlink()
+    built = CliRunner().invoke(cli, ["build", "--no-cache"])
+    assert (built.exit_code, built.stdout) == (0, "Built dist/small-1.0.0.apkg: 6 notes, 7 cards (version 1.0.0)\n")
+    assert apkg.read_bytes() == released_bytes
+    assert source.with_name("small.lock").read_bytes() == lock_before
