@@ -578,7 +578,8 @@ def import_deck(package: Path, slug: str | None, into: Path) -> None:
     field as learners have it (Markdown where it renders back the same, raw
     HTML otherwise), and the lock keeps every note's mod, so the first build,
     imported over the original, changes nothing and keeps all review history.
-    Writes the source, its lock and <slug>.media/; never overwrites. Needs the
+    Writes the source, its lock and <slug>.media/ (creating cardsrc/ if it is
+    missing; a folder named with --into must exist); never overwrites. Needs the
     import extra: .venv/bin/pip install -e '.[import]'.
 
     \b
@@ -591,7 +592,9 @@ def import_deck(package: Path, slug: str | None, into: Path) -> None:
         require_engine()  # first: it says so when the engine is missing
         from .importdeck import import_package
 
-        result = import_package(package, into, slug)
+        # the default cardsrc/ is made as 'builder new' makes it; a folder named with --into must exist
+        default = click.get_current_context().get_parameter_source("into") is click.core.ParameterSource.DEFAULT
+        result = import_package(package, into, slug, create=default)
     except BuilderError as error:
         report(error)
         sys.exit(1)

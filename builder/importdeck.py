@@ -67,32 +67,60 @@ class Imported(Struct, frozen=True):
     """Raw fields and note types with a script or remote load: a build ships them only with ``--unsafe-html``."""
 
 
-def import_package(package_path: Path, into: Path, slug: str | None = None) -> Imported:
+def import_package(package_path: Path, into: Path, slug: str | None = None, *, create: bool = False) -> Imported:
     """Take over the deck in ``package_path`` as ``<into>/<slug>.yaml``; a :class:`BuilderError`, writing nothing,
-    when it cannot be done as learners have it."""
+    when it cannot be done as learners have it. ``create``: a missing ``into`` is made (as ``builder new`` makes
+    cardsrc/), and removed again when the import fails; otherwise it must exist."""
     if not into.is_dir():
-        raise BuilderError("is not a folder: create it, or name another with --into", into)
+        if into.exists() or into.is_symlink():
+            raise BuilderError("is not a folder: name another with --into", into)
+        if not create:
+            raise BuilderError("does not exist: create it, or name another with --into", into)
     with open_package(package_path) as package:
         slug = slug or default_slug(package)
-        source = into / f"{slug}.yaml"
-        _refuse_existing(source, slug)
-        _refuse_taken(source, slug, package)
-        _remove_stale_staging(into, slug)
-        staging = into / f"{_STAGING_PREFIX.format(slug=slug)}{os.getpid()}"
+        made = _make_folder(into)
         try:
-            staging.mkdir()
-        except OSError as exc:
-            raise BuilderError(f"cannot write here: {exc.strerror or exc}", into) from None
+            return _import_into(package, into, slug)
+        except BaseException:
+            if made:
+                with contextlib.suppress(OSError):
+                    into.rmdir()  # what failed wrote nothing: the folder is empty again
+            raise
+
+
+def _make_folder(into: Path) -> bool:
+    """Create ``into`` if it is missing; True if this call created it."""
+    if into.is_dir():
+        return False
+    try:
+        into.mkdir()
+    except FileExistsError:  # made meanwhile
+        return False
+    except OSError as exc:
+        raise BuilderError(f"cannot create the folder: {exc.strerror or exc}", into) from None
+    return True
+
+
+def _import_into(package: Package, into: Path, slug: str) -> Imported:
+    source = into / f"{slug}.yaml"
+    _refuse_existing(source, slug)
+    _refuse_taken(source, slug, package)
+    _remove_stale_staging(into, slug)
+    staging = into / f"{_STAGING_PREFIX.format(slug=slug)}{os.getpid()}"
+    try:
+        staging.mkdir()
+    except OSError as exc:
+        raise BuilderError(f"cannot write here: {exc.strerror or exc}", into) from None
+    try:
+        staged = staging / source.name
+        _stage_media(media_folder(staged, slug), package.media)
         try:
-            staged = staging / source.name
-            _stage_media(media_folder(staged, slug), package.media)
-            try:
-                decided, text, lock = _settled_and_seeded(package, slug, staged, into)
-            except BuilderError as error:
-                raise _at_target(error, staged, source) from None
-            _write(source, text.encode("utf-8"), lock, media_folder(staged, slug) if package.media else None, slug)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+            decided, text, lock = _settled_and_seeded(package, slug, staged, into)
+        except BuilderError as error:
+            raise _at_target(error, staged, source) from None
+        _write(source, text.encode("utf-8"), lock, media_folder(staged, slug) if package.media else None, slug)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     fields = [value for note in decided.notes for value in note.fields.values()]
     silenced = tuple(["the deck"] * bool(decided.lint_ignore) + [n.id for n in decided.notes if n.lint_ignore])
     return Imported(source, lock_path(source, slug), media_folder(source, slug) if package.media else None,

@@ -134,9 +134,9 @@ CASES: dict[str, Setup] = {
         [str(made)],
         f"{_folder(into / 'languages.media')}: already exists (the media folder of a deck with slug 'languages'): "
         "builder import never overwrites; choose another slug with --slug"),
-    "into-not-a-folder": lambda made, into: (
+    "into-missing": lambda made, into: (
         [str(made), "--into", str(into / "nowhere")],
-        f"{into / 'nowhere'}: is not a folder: create it, or name another with --into"),
+        f"{into / 'nowhere'}: does not exist: create it, or name another with --into"),
 }
 
 
@@ -191,6 +191,57 @@ def test_each_bad_input_is_one_line_exit_1_and_writes_nothing(made: Path, tmp_pa
     result = run(*args)
     assert (result.exit_code, result.output) == (1, f"Error: {message}\n")
     assert listing(into) == before
+
+
+def test_the_default_cardsrc_is_created_when_missing(made: Path, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """As 'builder new' does: an empty folder is a place to start, not an error."""
+    monkeypatch.chdir(tmp_path)
+    result = run(str(made))
+    assert result.exit_code == 0, result.output
+    assert "into cardsrc/languages.yaml:" in result.stdout
+    assert (tmp_path / "cardsrc" / "languages.yaml").is_file()
+    assert (tmp_path / "cardsrc" / "languages.lock").is_file()
+
+
+@pytest.mark.parametrize(("case", "code", "expected"), [
+    ("not-a-package", 1, "Error: deck.apkg: is not an Anki package (.apkg): it is not a zip file\n"),
+    ("no-package", 1, "Error: missing.apkg: no such file: check the path\n"),
+    ("cardsrc-a-file", 2, "Usage: builder import [OPTIONS] PACKAGE\nTry 'builder import --help' for help.\n\n"
+                          "Error: Invalid value for '--into': Directory 'cardsrc' is a file.\n"),
+], ids=["not-a-package", "no-package", "cardsrc-a-file"])
+def test_a_failed_import_leaves_no_cardsrc_behind(made: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   case: str, code: int, expected: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    package = "missing.apkg"
+    if case == "not-a-package":
+        package = str(_text(tmp_path / "deck.apkg").relative_to(tmp_path))
+    elif case == "cardsrc-a-file":
+        package = str(_copy(made, tmp_path / "made.apkg").relative_to(tmp_path))
+        _text(tmp_path / "cardsrc")
+    before = listing(tmp_path)
+    result = CliRunner().invoke(cli, ["import", package], prog_name="builder")
+    assert (result.exit_code, result.output) == (code, expected)
+    assert listing(tmp_path) == before
+
+
+def test_a_default_cardsrc_made_for_an_import_that_fails_later_is_removed(
+    made: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The package opens and cardsrc/ is made, then writing fails (a full disk): the cardsrc/ made for it goes too."""
+    from builder import importdeck
+    from builder.errors import BuilderError
+
+    def full_disk(source: Path, *args: object) -> None:
+        raise BuilderError("cannot write: No space left on device", source)
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(importdeck, "_write", full_disk)
+    package = _copy(made, tmp_path / "made.apkg").name
+    result = run(package)
+    assert (result.exit_code, result.output) == (1, "Error: cardsrc/languages.yaml: cannot write: No space left on "
+                                                    "device\n")
+    assert listing(tmp_path) == ["made.apkg"]
 
 
 def test_a_slug_that_is_no_slug_is_a_usage_error(made: Path, tmp_path: Path) -> None:
