@@ -88,6 +88,26 @@ def atomic_write(path: Path, data: bytes | tuple[bytes, ...], *, durable: bool =
         sync_folder(path.parent)
 
 
+def kind_of(mode: int) -> str:
+    """What a path of this ``st_mode`` is, in a message's words: 'a symbolic link', 'a folder', 'a pipe', ..."""
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "a file"
+
+
+def refused_kind(what: str) -> str:
+    """Why a path that is ``what`` is not read, for a message: a link is never followed; anything else is no file."""
+    return f"{what}, which builder never follows" if what == "a symbolic link" else f"{what}, not a regular file"
+
+
 class NotAFile(Exception):
     """A path we would read is something other than a plain file; ``what`` says what, for a message."""
 
@@ -99,7 +119,7 @@ class NotAFile(Exception):
 def read_plain_file(path: Path, limit: int | None = None) -> bytes | None:
     """The bytes of the regular file at ``path``, or None when there is none.
 
-    Raises :class:`NotAFile` for a symbolic link, a folder, a pipe or device,
+    Raises :class:`NotAFile` for a symbolic link, a folder, a pipe, socket or device,
     or a file larger than ``limit`` bytes: it is never followed or read.
     """
     try:
@@ -113,7 +133,7 @@ def read_plain_file(path: Path, limit: int | None = None) -> bytes | None:
     try:
         info = os.fstat(handle)
         if not stat.S_ISREG(info.st_mode):
-            raise NotAFile("a folder" if stat.S_ISDIR(info.st_mode) else "a pipe or device")
+            raise NotAFile(kind_of(info.st_mode))
         if limit is not None and info.st_size > limit:
             raise NotAFile(f"larger than {limit:,} bytes")
         with open(handle, "rb", closefd=False) as file:
@@ -169,7 +189,7 @@ def exclusive(lock_file: Path) -> Iterator[None]:
         try:
             locked = os.fstat(handle)
             if not stat.S_ISREG(locked.st_mode):
-                raise _not_our_lock(lock_file, "a pipe or device")
+                raise _not_our_lock(lock_file, kind_of(locked.st_mode))
             fcntl.flock(handle, fcntl.LOCK_EX)
             if _same_file(lock_file, locked):
                 break

@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 
 from .errors import Location, LockError
-from .files import NotAFile, read_plain_file
+from .files import NotAFile, read_plain_file, refused_kind
 from .formats import DATE_RE, GUID_RE, SLUG_RE, UNHELD_RE, VERSION_RE
 from .layout import release_name
 from .lock import LOCK_FORMAT, READABLE_FORMATS, EarlierState, Imported, Lock, LockedNote, LockedNoteType, Release
@@ -29,7 +29,7 @@ def read_lock(path: Path) -> Lock | None:
             return None
         text = raw.decode("utf-8")
     except NotAFile as exc:
-        raise LockError(f"the lock is {exc.what}, which builder never follows: put the lock file itself here "
+        raise LockError(f"the lock is {refused_kind(exc.what)}: put the lock file itself here "
                         "(restore it from version control)", path) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise LockError(f"cannot read the lock: {exc}", path) from None

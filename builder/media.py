@@ -19,6 +19,7 @@ from urllib.parse import unquote
 from msgspec import Struct
 
 from .errors import Location, MediaError
+from .files import kind_of, refused_kind
 
 IMAGE_CODE = "E169"
 """The check code of an image a field shows that the package cannot hold (:func:`pack_image`'s refusals)."""
@@ -102,13 +103,7 @@ def pack_image(src: str, where: Location, base_dir: Path) -> MediaFile:
             where,
         )
     if not target.is_file():
-        what = "is a folder" if target.is_dir() else "not found"
-        raise MediaError(
-            IMAGE_CODE,
-            f"image file {rel!r} {what} (looked for {target}); check the path,"
-            " which is relative to the source's folder",
-            where,
-        )
+        raise MediaError(IMAGE_CODE, _not_an_image_file(rel, target), where)
     suffix = target.suffix.lower()
     try:
         stat = target.stat()
@@ -154,6 +149,19 @@ def media_name_refusal(name: str) -> str | None:
     return None
 
 
+def _not_an_image_file(rel: str, target: Path) -> str:
+    """Why ``target``, which is no regular file, cannot be the image ``rel``: missing, a folder, a pipe..."""
+    try:
+        what = kind_of(target.stat().st_mode)
+    except (OSError, ValueError):
+        what = None
+    if what is None or what == "a folder":
+        found = "not found" if what is None else "is a folder"
+        return (f"image file {rel!r} {found} (looked for {target}); check the path, which is relative to the "
+                "source's folder")
+    return f"image file {rel!r} is {what}, not a regular file ({target}): save the image itself there"
+
+
 def media_folder_files(folder: Path) -> tuple[MediaFile, ...]:
     """Every file directly in a deck's media folder, by name; none when there is no folder.
 
@@ -181,9 +189,10 @@ def media_folder_scan(folder: Path) -> tuple[tuple[MediaFile, ...], tuple[MediaE
     except OSError as exc:
         return (), (MediaError(FOLDER_CODE, f"the media folder cannot be read: {exc.strerror}", folder),)
     if not _stat.S_ISDIR(info.st_mode):
-        what = "a symbolic link" if _stat.S_ISLNK(info.st_mode) else "not a folder"
-        return (), (MediaError(FOLDER_CODE, f"the media folder is {what}, which builder never follows: make it a "
-                               "folder of the deck's media files", folder),)
+        what = kind_of(info.st_mode)
+        found_here = refused_kind(what) if what == "a symbolic link" else f"{what}, not a folder"
+        return (), (MediaError(FOLDER_CODE, f"the media folder is {found_here}: make it a folder of the deck's media "
+                               "files", folder),)
     try:
         names = sorted(os.listdir(folder))
     except OSError as exc:
@@ -203,9 +212,7 @@ def media_folder_scan(folder: Path) -> tuple[tuple[MediaFile, ...], tuple[MediaE
             refused.append(MediaError(FOLDER_CODE, f"cannot be read: {exc.strerror}", path))
             continue
         if not _stat.S_ISREG(entry.st_mode):
-            what = ("a symbolic link" if _stat.S_ISLNK(entry.st_mode) else "a folder" if _stat.S_ISDIR(entry.st_mode)
-                    else "not a regular file")
-            refused.append(MediaError(FOLDER_CODE, f"is {what}, which builder never follows: the media folder "
+            refused.append(MediaError(FOLDER_CODE, f"is {refused_kind(kind_of(entry.st_mode))}: the media folder "
                                       "holds the deck's media files themselves, directly in it", path))
         elif entry.st_size > MAX_MEDIA_FILE_BYTES:
             refused.append(MediaError(FOLDER_CODE, f"is {entry.st_size:,} bytes, more than a media file may be "

@@ -66,7 +66,7 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path, mon
 @pytest.mark.parametrize(("make", "what"), [
     (lambda path: path.symlink_to(path.with_name("real")), "a symbolic link"),
     (lambda path: path.mkdir(), "a folder"),
-    (lambda path: os.mkfifo(path), "a pipe or device"),
+    (lambda path: os.mkfifo(path), "a pipe"),
     (lambda path: path.write_bytes(b"x" * 11), "larger than 10 bytes"),
 ], ids=["link", "folder", "pipe", "too-big"])
 def test_read_plain_file_refuses_what_is_not_a_plain_file(tmp_path: Path, make: object, what: str) -> None:

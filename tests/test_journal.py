@@ -248,7 +248,7 @@ BAD_JOURNALS = [
      "it names 'small.yaml' as the temporary of 'small.lock', which is not builder's name for it"),
     ("symlinked-journal", symlinked_journal, "it is a symbolic link, not a journal builder wrote"),
     ("journal-folder", journal_folder, "it is a folder, not a journal builder wrote"),
-    ("journal-pipe", journal_pipe, "it is a pipe or device, not a journal builder wrote"),
+    ("journal-pipe", journal_pipe, "it is a pipe, not a journal builder wrote"),
     ("symlinked-temporary", symlinked_temporary,
      f"its temporary '{LOCK_TEMP}' is a symbolic link, which builder never writes"),
     ("temporary-folder", temporary_folder,

@@ -358,8 +358,11 @@ def a_pipe(lock: Path) -> None:
     os.mkfifo(lock)
 
 
-@pytest.mark.parametrize(("make", "what"), [(linked_to_a_lock, "a symbolic link"), (a_pipe, "a pipe or device")],
-                         ids=["symbolic-link", "pipe"])
+@pytest.mark.parametrize(("make", "what"), [
+    (linked_to_a_lock, "a symbolic link, which builder never follows"),
+    (a_pipe, "a pipe, not a regular file"),
+    (lambda lock: (lock.unlink(), lock.mkdir()), "a folder, not a regular file"),
+], ids=["symbolic-link", "pipe", "folder"])
 def test_a_lock_that_is_not_a_plain_file_is_not_followed(
     tmp_path: Path, make: Callable[[Path], None], what: str
 ) -> None:
@@ -369,7 +372,7 @@ def test_a_lock_that_is_not_a_plain_file_is_not_followed(
     make(lock)
     with pytest.raises(LockError) as error:
         read_lock(lock)  # and a pipe does not hang it
-    assert str(error.value) == (f"{lock}: the lock is {what}, which builder never follows: put the lock file itself "
-                                "here (restore it from version control)")
+    assert str(error.value) == (f"{lock}: the lock is {what}: put the lock file itself here (restore it from "
+                                "version control)")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import socket
 from collections.abc import Callable
 from pathlib import Path
 
@@ -64,12 +65,15 @@ def test_image_errors(tmp_path: Path) -> None:
     (deck / "notes.png").write_bytes(b"just text")
     (deck / "photo.jpg").write_bytes(PNG)
     (deck / "folder").mkdir()
+    os.mkfifo(deck / "f.png")
     root = deck.resolve()
     cases = {
         "![x](missing.png)": f"image file 'missing.png' not found (looked for {root / 'missing.png'});"
         " check the path, which is relative to the source's folder",
         "![x](folder)": f"image file 'folder' is a folder (looked for {root / 'folder'});"
         " check the path, which is relative to the source's folder",
+        "![x](f.png)": f"image file 'f.png' is a pipe, not a regular file ({root / 'f.png'}): save the image itself"
+        " there",
         "![x](../secret.png)": f"image path '../secret.png' goes outside the source's folder {root};"
         " copy the image into that folder",
         "![x](out.png)": f"image path 'out.png' leads outside the source's folder {root} through a symbolic"
@@ -168,6 +172,16 @@ def _pipe_inside(folder: Path) -> None:
     os.mkfifo(folder / "pipe")
 
 
+def _socket_inside(folder: Path) -> None:
+    folder.mkdir()
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.bind(str(folder / "sock"))
+
+
+def _pipe_folder(folder: Path) -> None:
+    os.mkfifo(folder)
+
+
 def _hidden_inside(folder: Path) -> None:
     folder.mkdir()
     (folder / ".hidden").write_bytes(b"")
@@ -176,17 +190,20 @@ def _hidden_inside(folder: Path) -> None:
 @pytest.mark.parametrize(("make", "where", "message"), [
     (_folder_link, "", "the media folder is a symbolic link, which builder never follows: make it a folder of the "
                        "deck's media files"),
-    (_folder_file, "", "the media folder is not a folder, which builder never follows: make it a folder of the "
-                       "deck's media files"),
+    (_folder_file, "", "the media folder is a file, not a folder: make it a folder of the deck's media files"),
     (_link_inside, "x.png", "is a symbolic link, which builder never follows: the media folder holds the deck's "
                             "media files themselves, directly in it"),
-    (_folder_inside, "sub", "is a folder, which builder never follows: the media folder holds the deck's media "
-                            "files themselves, directly in it"),
-    (_pipe_inside, "pipe", "is not a regular file, which builder never follows: the media folder holds the deck's "
-                           "media files themselves, directly in it"),
+    (_folder_inside, "sub", "is a folder, not a regular file: the media folder holds the deck's media files "
+                            "themselves, directly in it"),
+    (_pipe_inside, "pipe", "is a pipe, not a regular file: the media folder holds the deck's media files "
+                           "themselves, directly in it"),
+    (_socket_inside, "sock", "is a socket, not a regular file: the media folder holds the deck's media files "
+                             "themselves, directly in it"),
+    (_pipe_folder, "", "the media folder is a pipe, not a folder: make it a folder of the deck's media files"),
     (_hidden_inside, ".hidden", "the media file name '.hidden' starts with a dot (hidden, or a folder's own '.' and "
                                 "'..'): Anki could not keep it; rename or remove it"),
-], ids=["folder-is-a-link", "folder-is-a-file", "link-inside", "folder-inside", "pipe-inside", "hidden-name"])
+], ids=["folder-is-a-link", "folder-is-a-file", "link-inside", "folder-inside", "pipe-inside", "socket-inside",
+        "folder-is-a-pipe", "hidden-name"])
 def test_a_media_folder_follows_nothing_and_names_what_it_refuses(
     tmp_path: Path, make: Callable[[Path], None], where: str, message: str
 ) -> None:

@@ -30,7 +30,8 @@ ANSWER = "    answer: Answers.\n"
 EXAMPLE = "      Example: Le *chat* dort.\n"
 LOOKED = ("image file 'pic.png' not found (looked for {root}/cardsrc/pic.png); check the path, which is relative to "
           "the source's folder")
-FOLLOWS = "which builder never follows: the media folder holds the deck's media files themselves, directly in it"
+HOLDS = "the media folder holds the deck's media files themselves, directly in it"
+FOLLOWS = f"which builder never follows: {HOLDS}"
 RAW = "'Example' of note 'chat' is raw HTML showing 'pic.png', which"
 
 Setup = Callable[[Path], None]
@@ -80,9 +81,9 @@ CASES: list[tuple[str, str, tuple[str, str] | None, Setup, str, str, str]] = [
     ("media-link", "small", None, in_media(lambda folder: os.symlink("../../real.png", folder / "a.png")),
      "small.media/a.png", "E171", f"is a symbolic link, {FOLLOWS}"),
     ("fifo", "small", None, in_media(lambda folder: os.mkfifo(folder / "a.png")), "small.media/a.png", "E171",
-     f"is not a regular file, {FOLLOWS}"),
+     f"is a pipe, not a regular file: {HOLDS}"),
     ("subfolder", "small", None, in_media(lambda folder: (folder / "sub").mkdir()), "small.media/sub", "E171",
-     f"is a folder, {FOLLOWS}"),
+     f"is a folder, not a regular file: {HOLDS}"),
     ("oversized", "small", None, in_media(oversized), "small.media/big.bin", "E171",
      "is 104,857,601 bytes, more than a media file may be (104,857,600): make it smaller"),
     ("ds-store", "small", None, in_media(lambda folder: (folder / ".DS_Store").write_bytes(b"\0\0\0\1Bud1")),
@@ -157,7 +158,7 @@ def test_check_lists_every_bad_entry_of_the_media_folder_and_the_build_refuses_t
     assert [line.split(": ")[0:2] for line in checked.stdout.splitlines()] == [
         ["cardsrc/small.media/.DS_Store", "E171 the media file name '.DS_Store' starts with a dot (hidden, or a "
          "folder's own '.' and '..')"],
-        ["cardsrc/small.media/sub", "E171 is a folder, which builder never follows"],
+        ["cardsrc/small.media/sub", "E171 is a folder, not a regular file"],
     ]
     built = CliRunner().invoke(cli, ["build"])
     assert (built.exit_code, built.stderr.split(": ")[:2]) == (1, ["Error", "cardsrc/small.media/.DS_Store"])

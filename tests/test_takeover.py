@@ -299,11 +299,11 @@ def _link(folder: Path) -> None:
 @pytest.mark.parametrize(("damage", "message"), [
     (_link, "{media}/evil.png: is a symbolic link, which builder never follows: the media folder holds the deck's "
             "media files themselves, directly in it"),
-    (lambda folder: (folder / "sub").mkdir(), "{media}/sub: is a folder, which builder never follows: the media "
-                                              "folder holds the deck's media files themselves, directly in it"),
+    (lambda folder: (folder / "sub").mkdir(), "{media}/sub: is a folder, not a regular file: the media folder "
+                                              "holds the deck's media files themselves, directly in it"),
     (lambda folder: os.mkfifo(folder / "pipe"),
-     "{media}/pipe: is not a regular file, which builder never follows: the media folder holds the deck's media "
-     "files themselves, directly in it"),
+     "{media}/pipe: is a pipe, not a regular file: the media folder holds the deck's media files themselves, "
+     "directly in it"),
     (lambda folder: (folder / ".DS_Store").write_bytes(b"x"),
      "{media}/.DS_Store: the media file name '.DS_Store' starts with a dot (hidden, or a folder's own '.' and '..'): "
      "Anki could not keep it; rename or remove it"),
