@@ -381,8 +381,15 @@ def new(summary: Path | None, title: str | None, slug: str | None, folder: Path)
         raise click.UsageError(
             "give a SUMMARY page or --title, not both" if summary else "give a SUMMARY page, or --title for a skeleton"
         )
-    from .scaffold import new_from_summary, new_skeleton
+    from .scaffold import ScaffoldError, new_from_summary, new_skeleton, skeleton_title, slug_for
 
+    if title is not None:  # what is wrong with --title is a usage error (2), like a bad --slug
+        try:
+            title = skeleton_title(title)
+            slug = slug or slug_for(title)
+        except ScaffoldError as error:
+            raise click.BadParameter(printable(error.message.removesuffix(" with --title")),
+                                     param_hint="'--title'") from None
     try:
         created = new_from_summary(summary, folder, slug) if summary else new_skeleton(str(title), folder, slug)
     except BuilderError as error:

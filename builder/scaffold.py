@@ -47,6 +47,12 @@ _LAST_WORD = re.compile(r"[^\W_][\w'’-]*(?=[^\w]*$)")
 _PLAIN_SAFE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 .,'()/&+_-]*[A-Za-z0-9.)]|[A-Za-z0-9]")
 _YAML_WORDS = frozenset({"null", "true", "false", "yes", "no", "on", "off", "y", "n"})
 _WIDTH = 78
+_LATIN_LETTERS = str.maketrans({
+    "ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ß": "ss", "ẞ": "SS", "ð": "d", "Ð": "D",
+    "þ": "th", "Þ": "TH", "đ": "d", "Đ": "D", "ł": "l", "Ł": "L", "ı": "i", "ħ": "h", "Ħ": "H", "ŋ": "ng",
+    "Ŋ": "NG", "ĸ": "k", "ŧ": "t", "Ŧ": "T",
+})
+"""Latin letters that are no base letter plus accents, so NFKD leaves them whole: spelled as ASCII writes them."""
 
 
 class ScaffoldError(BuilderError):
@@ -104,10 +110,16 @@ def new_from_summary(summary: Path, folder: Path, slug: str | None = None) -> Cr
     return _create(page, slug or slug_for(page.title, summary), folder)
 
 
-def new_skeleton(title: str, folder: Path, slug: str | None = None) -> Created:
+def skeleton_title(title: str) -> str:
+    """``title`` as a skeleton's title (one line, printable); a :class:`ScaffoldError` when nothing is left."""
     title = _clean(title)
     if not title:
         raise ScaffoldError("the title is empty: give the deck a title with --title")
+    return title
+
+
+def new_skeleton(title: str, folder: Path, slug: str | None = None) -> Created:
+    title = skeleton_title(title)
     page = SummaryPage(
         title,
         None,
@@ -125,7 +137,8 @@ def slug_for(title: str, where: Path | None = None) -> str:
             break
         slug = f"{slug}-{word}" if slug else word
     if not slug:
-        raise ScaffoldError(f"cannot make a slug from the title '{title}': give one with --slug", where)
+        raise ScaffoldError(f"cannot make a slug from the title '{title}' (it has no Latin letters or digits): "
+                            "give one with --slug", where)
     return slug
 
 
@@ -173,7 +186,9 @@ def _items(sections: dict[str, tuple[int, list[str]]], heading: str, path: Path,
 
 
 def _ascii_words(text: str) -> list[str]:
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    """The words of ``text`` in ASCII: accents dropped (NFKD), ø, æ, ß and the like spelled out, anything else
+    (Greek, CJK, ...) left out."""
+    folded = unicodedata.normalize("NFKD", text.translate(_LATIN_LETTERS)).encode("ascii", "ignore").decode("ascii")
     return re.findall(r"[a-z0-9]+", folded.lower())
 
 

@@ -199,6 +199,9 @@ def test_titles_round_trip_through_yaml(tmp_path: Path, title: str) -> None:
 @pytest.mark.parametrize(("title", "slug"), [
     ("A Decade of AI Platform at Pinterest", SLUG),
     ("Ünïcödé: Naïve Café", "unicode-naive-cafe"),
+    ("Ünïcødé", "unicode"),  # ø has no accent to drop: NFKD alone made it 'unicde'
+    ("Straße, Œuvre, Łódź, Þing, Ærø", "strasse-oeuvre-lodz-thing-aero"),
+    ("Ελληνικά and 日本語 too", "and-too"),  # scripts with no Latin spelling are left out
     ("The quick brown fox jumps over the lazy dog, again and again and again",
      "the-quick-brown-fox-jumps-over-the-lazy-dog-again"),  # cut at a word, under 50 characters
 ])
@@ -207,7 +210,8 @@ def test_slug_for(title: str, slug: str) -> None:
 
 
 def test_slug_needed_when_the_title_has_no_ascii_words(tmp_path: Path) -> None:
-    with pytest.raises(BuilderError, match="cannot make a slug from the title '日本語': give one with --slug"):
+    with pytest.raises(BuilderError, match=r"cannot make a slug from the title '日本語' \(it has no Latin letters or "
+                                           r"digits\): give one with --slug"):
         new_skeleton("日本語", tmp_path)
     assert new_skeleton("日本語", tmp_path, slug="nihongo").path == tmp_path / "nihongo.yaml"
 
@@ -226,6 +230,10 @@ def test_repeated_questions_get_distinct_ids(tmp_path: Path) -> None:
      "Error: Invalid value for '--slug': 'Bad Slug' is not a slug: use lowercase letters, digits and single dashes"),
     (["--title", "T", "--slug", "ab\n"],  # once taken as 'ab', and a source 'ab\n.yaml' written
      "Error: Invalid value for '--slug': 'ab\\n' is not a slug: use lowercase letters, digits and single dashes"),
+    (["--title", ""], "Error: Invalid value for '--title': the title is empty: give the deck a title"),
+    (["--title", " \t\x00 "], "Error: Invalid value for '--title': the title is empty: give the deck a title"),
+    (["--title", "日本語"], "Error: Invalid value for '--title': cannot make a slug from the title '日本語' (it has no "
+                          "Latin letters or digits): give one with --slug"),
 ])
 def test_usage_errors(args: list[str], message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
@@ -233,6 +241,21 @@ def test_usage_errors(args: list[str], message: str, tmp_path: Path, monkeypatch
     assert result.exit_code == 2
     assert result.stderr.splitlines()[-1] == message
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("title", "slug", "shown"), [
+    ("Ünïcødé", "unicode", "Ünïcødé"),
+    ("日本語", "nihongo", "日本語"),  # nothing Latin to make a slug of: --slug gives one
+    ("  Solar   System ", "solar-system", "Solar System"),
+])
+def test_new_with_a_title_writes_its_slug(title: str, slug: str, shown: str, tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    args = ["new", "--title", title] + (["--slug", slug] if title == "日本語" else [])
+    result = CliRunner().invoke(cli, args)
+    assert (result.exit_code, result.stdout.splitlines()[0]) == (0, f"Created cardsrc/{slug}.yaml: 1 learning, "
+                                                                    "1 question.")
+    assert load_deck(tmp_path / "cardsrc" / f"{slug}.yaml").title == shown
 
 
 @pytest.mark.parametrize(("has_schema", "first_line"), [
