@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .media import MEDIA_KEY
+from .notices import deck_wide_line
 from .plan import Plan
 
 _MARKS = {"added": "+", "restored": "+", "changed": "~", "moved": ">", "removed": "-"}
@@ -26,6 +27,8 @@ def describe_plan(plan: Plan) -> tuple[list[str], bool]:
         suffix = {"removed": " (retired)", "restored": " (restored)",
                   "moved": " (placement only: learners' notes are not updated)"}.get(change.status, "")
         lines.append(f"  {_MARKS[change.status]} {change.note_id}{detail}{suffix}")
+    if plan.deck_wide:
+        lines.append(deck_wide_line(plan.deck_wide))
     for kind in plan.note_type_changes:
         lines.append(f"  ~ note type {kind}: templates or CSS")
     for kind in plan.schema_changes:

@@ -24,10 +24,20 @@ def move_steps(moves: Iterable[tuple[str, str]]) -> str:
     return "\n".join([CHANGE_DECK, *(f'  - `deck:"{before}"` to `{after}`' for before, after in moves)])
 
 
+_THROUGH = {"tags": "the deck's tags", "source": "the deck's source line (the article's title, author, date or link)"}
+
+
 def learner_notes(*, slug: str, version: str, moves: tuple[tuple[str, str], ...], blank_cards: int,
-                  retired: int, restored: int, replaced: int) -> tuple[str, ...]:
-    """What a learner should know or do after importing ``version`` (Markdown list items), if anything."""
+                  retired: int, restored: int, replaced: int, changed: int = 0, deck_wide: int = 0,
+                  deck_wide_causes: tuple[str, ...] = (), only_deck_wide: bool = False) -> tuple[str, ...]:
+    """What a learner should know or do after importing ``version`` (Markdown list items), if anything.
+
+    ``deck_wide`` of the ``changed`` notes change only through ``deck_wide_causes`` ("tags", "source");
+    ``only_deck_wide``: they are every note the release updates (none retired or restored).
+    """
     notes: list[str] = []
+    if changed:
+        notes.append(updated_note(changed, deck_wide, deck_wide_causes, only_deck_wide))
     if moves:
         notes.append(move_steps(moves))
     if blank_cards:
@@ -53,6 +63,25 @@ def learner_notes(*, slug: str, version: str, moves: tuple[tuple[str, str], ...]
             "release) start without the old note's review history."
         )
     return tuple(notes)
+
+
+def updated_note(changed: int, deck_wide: int, causes: tuple[str, ...], only_deck_wide: bool) -> str:
+    """What importing replaces on the changed notes, and what to do first to keep one's own edits and tags."""
+    text = (f"Changed notes ({changed} in this release) are replaced whole when you import: your own edits to "
+            "them and your tags on them (`marked`, `leech`, yours) are lost; flags, scheduling and review "
+            "history stay. A note you edited in Anki after this release was built is skipped instead (yours is "
+            "newer).")
+    if deck_wide:
+        why = " and ".join(_THROUGH[cause] for cause in causes)
+        them = "All of them change" if deck_wide == changed else f"{deck_wide} of them change"
+        text += f" {them} only because {why} changed, not their text."
+    if only_deck_wide:
+        return text + (" To keep your edits and tags on them, import with *Update notes: Never* in the import "
+                       "options: your notes stay exactly as they are and only miss that change; new notes are "
+                       "still added.")
+    return text + (" Before importing, keep what you care about: flag the cards you marked (*Browse*, search "
+                   "`tag:marked`, select all, *Cards > Flag*), and copy out edits you want to keep (search "
+                   "`edited:30` lists notes edited in the last 30 days).")
 
 
 def shown_notes(release: Release) -> tuple[str, ...]:

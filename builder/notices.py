@@ -194,3 +194,108 @@ def left_behind(
     retired = {change.note_id: old_notes[change.note_id] for change in changes if change.status == "removed"}
     added = [by_id[change.note_id] for change in changes if change.status == "added"]
     return blanks, look_alikes(retired, added)
+
+
+class DeckWide(Struct, frozen=True):
+    """Changed notes whose only change comes from the deck's own keys, which reach every note.
+
+    Those keys are the deck's ``tags`` (and builder's ``tags`` addition: the
+    slug and kind tags) and its ``source`` (title, author, url and date make
+    every note's Source field). Anki replaces a whole note on update, so one
+    such key edited replaces learners' own edits and tags on every note.
+    """
+
+    note_ids: tuple[str, ...]
+    causes: tuple[str, ...]
+    """What they change through, in this order: "tags", "source"."""
+
+
+_CAUSES = {"tags": "tags", "source": "source (the Source field)"}
+
+
+class ChangedNote(Protocol):
+    """What :func:`deck_wide` reads of a plan's note change."""
+
+    @property
+    def note_id(self) -> str: ...
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def details(self) -> tuple[str, ...]: ...
+
+
+def deck_wide(notes: Iterable[AnkiNote], old_notes: Mapping[str, LockedNote], changes: Iterable[ChangedNote],
+              own_tags: Mapping[str, tuple[str, ...]]) -> DeckWide | None:
+    """The changed notes that change only through deck-wide keys, if any.
+
+    ``own_tags``: each note's own ``tags`` from the source (any other tag it has
+    comes from the deck). A tag added counts as the deck's when it is not the
+    note's own; a tag removed, when every note of the previous release that is
+    still in the source carried it (the lock keeps no deck-level tags of its own)
+    and no note has it now from the deck.
+    """
+    by_id = {note.note_id: note for note in notes}
+    changed = [change for change in changes if change.status == "changed" and change.note_id in old_notes]
+    if not changed:
+        return None
+    kept = [set(old.tags) for note_id, old in old_notes.items() if not old.retired_in and note_id in by_id]
+    # A tag the deck dropped was on every note, and no note has it now but as its own. With one note
+    # a note's own tag and the deck's look alike: then no removal is taken for the deck's.
+    from_deck_now = {tag for note in by_id.values() for tag in note.tags if tag not in own_tags.get(note.note_id, ())}
+    on_every_note = set.intersection(*kept) - from_deck_now if len(kept) > 1 else set()
+    found: list[str] = []
+    causes: set[str] = set()
+    for change in changed:
+        note = by_id[change.note_id]
+        why = _deck_wide_causes(change.details, old_notes[change.note_id].tags, note,
+                                own_tags.get(change.note_id, ()), on_every_note)
+        if why:
+            found.append(change.note_id)
+            causes |= why
+    return DeckWide(tuple(found), tuple(cause for cause in _CAUSES if cause in causes)) if found else None
+
+
+def _deck_wide_causes(details: tuple[str, ...], old_tags: Iterable[str], note: AnkiNote, own: tuple[str, ...],
+                      on_every_note: set[str]) -> set[str]:
+    """Why a changed note changed, if only through deck-wide keys ("tags", "source"); empty if through its own."""
+    causes: set[str] = set()
+    for detail in details:
+        if detail == "deck":
+            continue  # placement: told apart (move_warnings)
+        if detail == "tags":
+            before, after, mine = tuple(old_tags), note.tags, set(own)
+            added, removed = set(after) - set(before), set(before) - set(after)
+            if added & mine or not removed <= on_every_note - mine:
+                return set()
+            if not added and not removed and [tag for tag in before if tag in mine] != [
+                    tag for tag in after if tag in mine]:
+                return set()  # the note's own tags reordered
+            causes.add("tags")
+        elif detail == note.note_type.source_field:
+            causes.add("source")
+        else:
+            return set()  # a field of its own
+    return causes
+
+
+def deck_wide_line(found: DeckWide) -> str:
+    """``builder diff``'s summary line of the notes that change only through deck-wide keys."""
+    return (f"  ! {_notes(found.note_ids)} only because {_causes(found)} changed: importing replaces learners' "
+            "own edits and tags on them")
+
+
+def deck_wide_warning(found: DeckWide) -> str:
+    return (f"{_notes(found.note_ids)} only because {_causes(found)} changed, which every note carries: "
+            "importing this release replaces, on each of them, learners' own edits to the note and their tags "
+            "(marked, leech, their own); flags, scheduling and review history are kept; the changelog tells "
+            "learners")
+
+
+def _notes(ids: tuple[str, ...]) -> str:
+    return "1 note changes" if len(ids) == 1 else f"{len(ids)} notes change"
+
+
+def _causes(found: DeckWide) -> str:
+    return "the deck's " + " and ".join(_CAUSES[cause] for cause in found.causes)

@@ -40,7 +40,17 @@ from .lockgate import refuse_lock_conflicts
 from .media import MediaFile, media_folder_files, media_hashes
 from .mediagate import refuse_package_problems
 from .notetypes import NoteType
-from .notices import blank_warnings, cloze_cards_of, group_moves, left_behind, look_alike_warnings, move_warnings
+from .notices import (
+    DeckWide,
+    blank_warnings,
+    cloze_cards_of,
+    deck_wide,
+    deck_wide_warning,
+    group_moves,
+    left_behind,
+    look_alike_warnings,
+    move_warnings,
+)
 from .render import Remembered, Renderer
 from .source import Deck
 from .sourceformat import NOTE_KINDS
@@ -73,6 +83,8 @@ class Plan(Struct, frozen=True):
     decks: tuple[DeckEntry, ...]
     lock: Lock
     """The lock to write; ``apkg_sha256`` is filled in once the package exists."""
+    deck_wide: DeckWide | None = None
+    """The changed notes that change only through the deck's own keys (its tags, its source)."""
 
     @property
     def apkg_name(self) -> str:
@@ -164,7 +176,7 @@ def make_plan(
     version = next_version(previous.version if previous else None, level, deck.version)
     is_release = previous is None or version != previous.version
 
-    moves, warnings, for_learners = _notices(deck, notes, previous, changes, version, types.types,
+    moves, warnings, for_learners, wide = _notices(deck, notes, previous, changes, version, types.types,
                                              newly_removed=newly_removed, is_release=is_release)
 
     # Every note (and a tombstone for each one gone) and type stamped with its mod.
@@ -201,6 +213,7 @@ def make_plan(
         note_types=tuple(note_types),
         decks=_deck_entries(deck, version, description, history, used_decks, renderer, folder_files),
         lock=lock,
+        deck_wide=wide,
     )
 
 
@@ -257,25 +270,32 @@ def _tombstones_reworded(gone: dict[str, LockedNote], types: dict[str, NoteType]
 
 def _notices(deck: Deck, notes: tuple[AnkiNote, ...], previous: Lock | None, changes: tuple[NoteChange, ...],
              version: str, types: dict[str, NoteType], *, newly_removed: list[str], is_release: bool,
-             ) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...], tuple[str, ...]]:
+             ) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...], tuple[str, ...], DeckWide | None]:
     """What this release leaves behind in learners' collections.
 
     The notes' moves between decks (in the order of the new decks), the
-    warnings for the author, and what learners should do after importing it
-    (only for a release after the first: an imported deck's lock holds none yet).
+    warnings for the author, what learners should do after importing it
+    (only for a release after the first: an imported deck's lock holds none yet),
+    and the notes that change only through the deck's own keys.
     """
     old_notes = previous.notes if previous else {}
     moved = group_moves((change.note_id, change.deck_move) for change in changes)
     moves = tuple(sorted(moved, key=lambda pair: pair[::-1]))
     blanks, alikes = left_behind(notes, old_notes, changes, version, types)
+    wide = deck_wide(notes, old_notes, changes, {note.id: tuple(map(nfc, note.tags)) for note in deck.notes})
     warnings = (*move_warnings(previous.deck if previous else None, deck.deck_name, moved),
-                *blank_warnings(blanks, set(newly_removed)), *look_alike_warnings(alikes))
+                *blank_warnings(blanks, set(newly_removed)), *look_alike_warnings(alikes),
+                *((deck_wide_warning(wide),) if wide else ()))
+    changed = sum(change.status == "changed" for change in changes)
+    restored = sum(change.status == "restored" for change in changes)
+    wide_count = len(wide.note_ids) if wide else 0
     for_learners = learner_notes(
         slug=deck.slug, version=version, moves=moves, blank_cards=sum(map(len, blanks.values())),
-        retired=len(newly_removed), restored=sum(change.status == "restored" for change in changes),
-        replaced=sum(pair.same for pair in alikes),
+        retired=len(newly_removed), restored=restored, replaced=sum(pair.same for pair in alikes),
+        changed=changed, deck_wide=wide_count, deck_wide_causes=wide.causes if wide else (),
+        only_deck_wide=bool(wide_count) and wide_count == changed and not newly_removed and not restored,
     ) if _released_before(previous) and is_release else ()
-    return moves, warnings, for_learners
+    return moves, warnings, for_learners, wide
 
 
 class _NoteStamper:

@@ -82,13 +82,16 @@ def test_suspending_retired_notes_keeps_their_history_for_a_restore_and_deleting
     suspended.close()
     deleted.close()
 
+ADDED = "  - id: quiz-three\n    kind: quiz\n    question: A new question?\n    answer: A new answer.\n"
+
 
 def test_a_release_with_nothing_for_learners_adds_nothing_to_the_description(
     small_source: Path, tmp_path: Path, edit_source: Edit
 ) -> None:
     out = tmp_path / "dist"
     build_deck(small_source, out, now=T1)
-    edit_source(small_source, "answer: Answers.", "answer: Better answers.")
+    with small_source.open("a", encoding="utf-8") as handle:
+        handle.write(ADDED)  # a note added: nothing in a learner's collection is replaced
     result = build_deck(small_source, out, now=T2)
     assert result.plan is not None
     assert "What to do" not in result.plan.decks[0].description
@@ -108,7 +111,8 @@ def test_the_description_in_anki_shows_the_latest_release_note_only(
             'search each old deck below, select all, Cards > Change Deck to its new deck, then delete the empty '
             'old deck; review history moves with the cards. deck:"Small Deck::2 Quiz" to Small Deck::3 Deep dive'
             ) in deck_description(col)
-    edit_source(small_source, "answer: Answers.", "answer: Better answers.")
+    with small_source.open("a", encoding="utf-8") as handle:
+        handle.write(ADDED)
     import_apkg(col, build_deck(small_source, out, now=T3).apkg)
     assert "What to do" not in deck_description(col)
     col.close()
