@@ -32,6 +32,7 @@ from typing import Any
 from msgspec import Struct
 
 from .errors import BuilderError
+from .importread import BAD_ZIP, DAMAGED_ZIP, ZIP_HEADS, engine_refusal, unreadable
 
 ENGINE_HINT = ".venv/bin/pip install -e '.[pull]'"
 MAX_COLLECTION_BYTES = 1 << 30
@@ -40,7 +41,7 @@ COLLECTIONS = ("collection.anki21b", "collection.anki21", "collection.anki2")
 _EMPTY_MEDIA = {b"\x08\x03": bytes.fromhex("28b52ffd2000010000")}
 """The empty media list of a package, by ``meta``: format 3 packages keep it as zstd-compressed protobuf
 (these 9 bytes are what Anki itself writes for a deck without media); older ones as the JSON ``{}``."""
-_ZIP, _SQLITE = b"PK\x03\x04", b"SQLite format 3\x00"
+_SQLITE = b"SQLite format 3\x00"
 
 
 class ExportError(BuilderError):
@@ -72,10 +73,10 @@ def read_export(path: Path) -> tuple[ExportedNote, ...]:
     require_engine()
     head = _head(path)
     with tempfile.TemporaryDirectory(prefix="builder-pull-") as work:
-        if head.startswith(_ZIP):
+        if head.startswith(ZIP_HEADS):
             package = Path(work) / "export.apkg"
             _collection_only(path, package)
-            with _engine(path, "read"):
+            with _engine(path):
                 from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
 
                 col = Collection(str(Path(work) / "scratch.anki2"))
@@ -90,8 +91,8 @@ def read_export(path: Path) -> tuple[ExportedNote, ...]:
         try:
             shutil.copyfile(path, copy)
         except OSError as exc:
-            raise ExportError(f"cannot copy the collection: {exc.strerror or exc}", path) from None
-        with _engine(path, "opened as an Anki collection"):
+            raise ExportError(unreadable(exc), path) from None
+        with _engine(path, collection=True):
             from anki.collection import Collection
 
             col = Collection(str(copy))
@@ -117,8 +118,8 @@ def _head(path: Path) -> bytes:
     except FileNotFoundError:
         raise ExportError("no such file: check the path", path) from None
     except OSError as exc:
-        raise ExportError(f"cannot read this file: {exc.strerror or exc}", path) from None
-    if not head.startswith((_ZIP, _SQLITE)):
+        raise ExportError(unreadable(exc), path) from None
+    if not head.startswith((*ZIP_HEADS, _SQLITE)):
         raise ExportError("is not an Anki export: neither a package (.apkg) nor a collection file", path)
     return head
 
@@ -142,10 +143,10 @@ def _collection_only(path: Path, out: Path) -> None:
                     with package.open(name) as source, trimmed.open(name, "w") as target:
                         _copy_at_most(source, target, MAX_COLLECTION_BYTES)
                 trimmed.writestr("media", _EMPTY_MEDIA.get(meta, b"{}"))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError) as exc:
-        raise ExportError(f"is a damaged zip file ({exc}): export the deck again", path) from None
+    except BAD_ZIP:
+        raise ExportError(DAMAGED_ZIP, path) from None
     except OSError as exc:
-        raise ExportError(f"cannot read this file: {exc.strerror or exc}", path) from None
+        raise ExportError(unreadable(exc), path) from None
 
 
 def _copy_at_most(source: Any, target: Any, limit: int) -> None:
@@ -189,16 +190,14 @@ def _lock_holder(path: Path) -> int | None:
 
 
 @contextlib.contextmanager
-def _engine(path: Path, doing: str) -> Iterator[None]:
-    """Turn what Anki's engine raises about a bad file into one line."""
+def _engine(path: Path, collection: bool = False) -> Iterator[None]:
+    """Turn what Anki's engine raises about a bad file into one line, as ``builder import`` says it."""
     from anki.errors import AnkiException
 
     try:
         yield
     except AnkiException as exc:
-        reason = " ".join(str(exc).split())
-        raise ExportError(f"cannot be {doing} by Anki's engine ({reason[:200]}): export the deck again",
-                          path) from None
+        raise ExportError(engine_refusal(exc, collection), path) from None
 
 
 def _notes(col: Any) -> tuple[ExportedNote, ...]:

@@ -16,6 +16,11 @@ media file listed but missing, no notes, notes in two top-level decks (a
 collection package renamed .apkg, or a collection exported whole), two notes sharing a GUID (Anki's
 importer keeps both, measured, but no later import could tell them apart), a
 media name no folder can hold.
+
+What Anki's engine raises about a file it cannot read is turned into one line
+by :func:`engine_refusal`, for ``builder import`` and ``builder pull`` alike:
+the cause's class (damaged, made by a newer Anki) and what to do, never the
+engine's own text (Rust debug output such as ``DbError { info: ..., kind: ... }``).
 """
 
 from __future__ import annotations
@@ -47,8 +52,16 @@ MAX_RATIO = 100
 """Most an entry over ``_RATIO_FLOOR`` may expand (zeros deflate ~1000:1; real media and SQLite far less)."""
 _RATIO_FLOOR = 1 << 20
 COLLECTIONS = ("collection.anki21b", "collection.anki21", "collection.anki2")
-_ZIP = b"PK\x03\x04"
+ZIP_HEADS = (b"PK\x03\x04", b"PK\x05\x06")
+"""How a zip file starts: its first entry, or (a zip without entries) the end of its directory."""
+_SQLITE = b"SQLite format 3\x00"
 _MISSING_MEDIA = re.compile(r"(\S+) missing from archive")
+BAD_ZIP = (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError)
+"""What Python's zipfile raises reading a damaged zip (cut short, a bad CRC, an entry larger than it declared)."""
+DAMAGED_ZIP = "is a damaged package (its zip is cut short or corrupt): export the deck again"
+_TOO_NEW = re.compile(r"FileTooNew|newer version")
+"""How Anki's engine says a package or collection is of a format newer than it reads (a collection's schema:
+``DbError { ..., kind: FileTooNew }``; a package's ``meta``: "requires a newer version of Anki")."""
 
 
 class PackageError(BuilderError):
@@ -138,6 +151,8 @@ def open_package(path: Path) -> Iterator[Package]:
             media = _media(Path(col.media.dir()), path)
             descriptions = {str(deck.name): str((col.decks.by_name(deck.name) or {}).get("desc", ""))
                             for deck in col.decks.all_names_and_ids()}
+        except AnkiException as exc:  # what the import let in, the engine may still refuse to hand out
+            raise _engine_error(path, exc) from None
         finally:
             col.close()
         yield Package(path, digest, note_types, notes, media, descriptions)
@@ -152,7 +167,7 @@ def _checked(path: Path) -> str:
             raise PackageError("is not a regular file: name an .apkg file", path)
         hasher = hashlib.sha256()
         with open(path, "rb") as handle:
-            head = handle.read(len(_ZIP))
+            head = handle.read(len(_SQLITE))
             handle.seek(0)
             while chunk := handle.read(1 << 20):
                 hasher.update(chunk)
@@ -160,18 +175,21 @@ def _checked(path: Path) -> str:
     except FileNotFoundError:
         raise PackageError("no such file: check the path", path) from None
     except OSError as exc:
-        raise PackageError(f"cannot read this file: {exc.strerror or exc}", path) from None
+        raise PackageError(unreadable(exc), path) from None
     if path.suffix.lower() == ".colpkg":
         raise PackageError("is a collection package (.colpkg), a whole Anki profile, not a deck: export the deck "
                            "from Anki with File > Export, 'Anki Deck Package (.apkg)', and import that", path)
-    if head != _ZIP:
+    if head.startswith(_SQLITE):
+        raise PackageError("is an Anki collection file, not a package: export the deck from Anki with File > Export, "
+                           "'Anki Deck Package (.apkg)', and import that", path)
+    if not head.startswith(ZIP_HEADS):
         raise PackageError("is not an Anki package (.apkg): it is not a zip file", path)
     try:
         with zipfile.ZipFile(path) as package:
             names = set(package.namelist())
             entries = package.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError) as exc:
-        raise PackageError(f"is a damaged zip file ({exc}): export the deck again", path) from None
+    except BAD_ZIP:
+        raise PackageError(DAMAGED_ZIP, path) from None
     if not any(name in names for name in COLLECTIONS):
         raise PackageError("is a zip file but not an Anki package (no collection inside): export the deck from "
                            "Anki with File > Export, 'Anki Deck Package (.apkg)'", path)
@@ -200,14 +218,42 @@ def _refuse_bomb(entries: list[zipfile.ZipInfo], path: Path) -> None:
                            f"{MAX_UNPACKED_BYTES:,} an import reads", path)
 
 
+def unreadable(exc: OSError) -> str:
+    """Why a file that exists cannot be read, and what to do (as a source that cannot be read says it)."""
+    if isinstance(exc, PermissionError):
+        return "cannot read this file (permission denied): fix its permissions"
+    return f"cannot read this file ({(exc.strerror or str(exc)).lower()}): copy it to a local disk and try again"
+
+
+def engine_refusal(exc: Exception, collection: bool = False) -> str:
+    """What is wrong with a package (or, with ``collection``, a collection file) that Anki's engine raised ``exc``
+    reading, and what to do: the one place that decides it, for ``builder import`` and ``builder pull``.
+
+    Only the class of cause is read from the engine's text, never shown: the engine reports a damaged file as
+    Rust debug output (``DbError { info: "SqliteFailure(...)", kind: Other }``, ``JsonError { ... }``,
+    ``ProtoError { ... }``) that says nothing a user can act on. By then builder has read the file itself, so
+    it exists and is readable: what the engine cannot read is damaged, or newer than it.
+    """
+    from importlib.metadata import version
+
+    text = " ".join(str(exc).split())
+    if _TOO_NEW.search(text):
+        made = "was saved" if collection else "was made"
+        return (f"{made} by a newer Anki than builder reads (its engine is anki {version('anki')}): export the deck "
+                "again from Anki with File > Export, 'Support older Anki versions' ticked")
+    if collection:
+        return ("is a damaged collection file (Anki's engine cannot read it): export the deck from Anki with "
+                "File > Export instead")
+    return "is a damaged package (Anki's engine cannot read what it holds): export the deck again"
+
+
 def _engine_error(path: Path, exc: Exception) -> PackageError:
-    reason = " ".join(str(exc).split())
-    missing = _MISSING_MEDIA.search(reason)
+    missing = _MISSING_MEDIA.search(" ".join(str(exc).split()))
     if missing:
         name = _media_name(path, missing.group(1))
         return PackageError(f"lists the media file '{name}', which the package does not hold: export the deck "
                             "again with its media", path)
-    return PackageError(f"cannot be read by Anki's engine ({reason[:200]}): export the deck again", path)
+    return PackageError(engine_refusal(exc), path)
 
 
 def _media_name(path: Path, entry: str) -> str:

@@ -16,6 +16,7 @@ from builder.build import build_deck
 from builder.cli import cli
 from tests.ankitools import import_apkg, open_collection
 from tests.conftest import SMALL_SOURCE, write_source
+from tests.helpers import badpackages as bad
 from tests.test_pull import PULLED, SOURCE, T1, export
 
 Make = Callable[[Path], Path]
@@ -48,12 +49,6 @@ def plain_zip(folder: Path) -> Path:
     return folder / "photos.apkg"
 
 
-def truncated(folder: Path) -> Path:
-    data = the_package(folder).read_bytes()
-    (folder / "cut.apkg").write_bytes(data[: len(data) // 2])
-    return folder / "cut.apkg"
-
-
 def bad_crc(folder: Path) -> Path:
     with zipfile.ZipFile(folder / "crc.apkg", "w") as package:  # stored, so a byte can be flipped in place
         package.writestr("collection.anki2", b"SQLite format 3\x00" + b"x" * 4000)
@@ -72,13 +67,6 @@ def oversized(folder: Path) -> Path:
     data[central + 24 : central + 28] = (2 << 30).to_bytes(4, "little")
     (folder / "big.apkg").write_bytes(bytes(data))
     return folder / "big.apkg"
-
-
-def not_a_database(folder: Path) -> Path:
-    with zipfile.ZipFile(folder / "broken.apkg", "w") as package:
-        package.writestr("collection.anki2", b"this is no SQLite database" * 100)
-        package.writestr("media", b"{}")
-    return folder / "broken.apkg"
 
 
 def another_deck(folder: Path) -> Path:
@@ -101,21 +89,16 @@ def another_deck(folder: Path) -> Path:
         (junk, [], "junk.apkg: is not an Anki export: neither a package (.apkg) nor a collection file"),
         (plain_zip, [], "photos.apkg: is a zip file but not an Anki package (no collection inside): export the deck "
                         "from Anki with File > Export, 'Anki Deck Package'"),
-        (truncated, [], "cut.apkg: is a damaged zip file (File is not a zip file): export the deck again"),
-        (bad_crc, [], "crc.apkg: is a damaged zip file (Bad CRC-32 for file 'collection.anki2'): export the deck "
-                      "again"),
+        (bad_crc, [], "crc.apkg: is a damaged package (its zip is cut short or corrupt): export the deck again"),
         (oversized, [], "big.apkg: is too large: its collection would unpack to 2048 MiB, more than the 1024 MiB a "
                         "pull reads"),
-        (not_a_database, [], 'broken.apkg: cannot be read by Anki\'s engine (DbError { info: "SqliteFailure(Error { '
-                             'code: NotADatabase, extended_code: 26 }, Some(\\"file is not a database\\"))", kind: '
-                             "Other }): export the deck again"),
         (another_deck, [SOURCE], "small.apkg: holds none of the 5 released notes of cardsrc/pulled.yaml ('pulled'): "
                                  "export that deck from Anki"),
         (another_deck, [], "small.apkg: holds no note of the decks in cardsrc/: export one of them from Anki, or "
                            "name its source"),
     ],
-    ids=["missing", "folder", "not-a-package", "zip-without-collection", "truncated-zip", "bad-crc", "oversized",
-         "damaged-collection", "another-deck-named", "another-deck"],
+    ids=["missing", "folder", "not-a-package", "zip-without-collection", "bad-crc", "oversized",
+         "another-deck-named", "another-deck"],
 )
 def test_bad_exports_are_one_error_and_change_nothing(
     folder: Path, make: Make, args: list[str], message: str
@@ -125,6 +108,62 @@ def test_bad_exports_are_one_error_and_change_nothing(
     for apply in ([], ["--apply"]):
         result = CliRunner().invoke(cli, ["pull", path.name if path.parent == folder else str(path), *args, *apply])
         assert (result.exit_code, result.stdout, result.stderr) == (1, "", f"Error: {message}\n")
+    assert files(folder) == before
+
+
+DAMAGED = "is a damaged package (Anki's engine cannot read what it holds): export the deck again"
+NEWER = ("by a newer Anki than builder reads (its engine is anki 26.9.3): export the deck again from Anki with "
+         "File > Export, 'Support older Anki versions' ticked")
+BAD_FILES: dict[str, tuple[bad.Make, str]] = {
+    "truncated-zip": (bad.truncated, "is a damaged package (its zip is cut short or corrupt): export the deck again"),
+    "empty-zip": (bad.empty_zip, "is a zip file but not an Anki package (no collection inside): export the deck "
+                                 "from Anki with File > Export, 'Anki Deck Package'"),
+    "anki2-not-sqlite": (bad.anki2_not_sqlite, DAMAGED),
+    "anki21-not-sqlite": (bad.anki21_not_sqlite, DAMAGED),
+    "anki21b-not-zstd": (bad.anki21b_not_zstd, DAMAGED),
+    "anki21b-not-sqlite": (bad.anki21b_not_sqlite, DAMAGED),
+    "corrupt-sqlite": (bad.corrupt_sqlite, DAMAGED),
+    "meta-not-protobuf": (bad.meta_not_protobuf, DAMAGED),
+    "newer-package-format": (bad.newer_meta, f"was made {NEWER}"),
+    "newer-collection-schema": (bad.newer_collection, f"was made {NEWER}"),
+    "collection-file-corrupt": (bad.corrupt_collection_file, "is a damaged collection file (Anki's engine cannot "
+                                "read it): export the deck from Anki with File > Export instead"),
+    "collection-file-not-sqlite": (bad.header_only_collection_file, "is a damaged collection file (Anki's engine "
+                                   "cannot read it): export the deck from Anki with File > Export instead"),
+    "collection-file-newer": (bad.newer_collection_file, f"was saved {NEWER}"),
+}
+"""What Anki's engine cannot read, in a package or a collection file: one line each, never the engine's own text
+(it says ``DbError { info: "SqliteFailure(...)", kind: Other }``); the same lines as ``builder import``'s."""
+
+
+@pytest.mark.parametrize("case", list(BAD_FILES))
+def test_what_the_engine_cannot_read_is_one_clear_line(folder: Path, case: str) -> None:
+    make, message = BAD_FILES[case]
+    path = make(the_package(folder), folder)
+    before = files(folder)
+    for apply in ([], ["--apply"]):
+        result = CliRunner().invoke(cli, ["pull", path.name, *apply])
+        assert (result.exit_code, result.stdout, result.stderr) == (1, "", f"Error: {path.name}: {message}\n")
+    assert files(folder) == before
+
+
+def test_a_file_it_may_not_read(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As a user without read permission meets it (tests run as root here, whom chmod does not stop)."""
+    refused = folder / "private.apkg"
+    refused.write_bytes(the_package(folder).read_bytes())
+    real_open = open
+
+    def guarded(file: object, *args: object, **kwargs: object) -> object:
+        if Path(str(file)).name == refused.name:
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, *args, **kwargs)  # type: ignore[call-overload]
+
+    before = files(folder)
+    monkeypatch.setattr("builtins.open", guarded)
+    result = CliRunner().invoke(cli, ["pull", refused.name])
+    monkeypatch.undo()
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        1, "", "Error: private.apkg: cannot read this file (permission denied): fix its permissions\n")
     assert files(folder) == before
 
 

@@ -14,6 +14,7 @@ from click.testing import CliRunner, Result
 from builder.cli import cli
 from builder.identity import note_guid
 from tests.conftest import SMALL_SOURCE, write_source
+from tests.helpers import badpackages as bad
 from tests.helpers.importpackages import (
     TIMESTAMP,
     duplicated_guid_package,
@@ -134,6 +135,13 @@ CASES: dict[str, Setup] = {
         [str(made)],
         f"{_folder(into / 'languages.media')}: already exists (the media folder of a deck with slug 'languages'): "
         "builder import never overwrites; choose another slug with --slug"),
+    "folder": lambda made, into: (
+        [str(_folder(into.parent / "decks.apkg"))],
+        f"{into.parent / 'decks.apkg'}: is a folder, not a package: name an .apkg file"),
+    "collection-file": lambda made, into: (
+        [str(bad.newer_collection_file(made, into.parent))],
+        f"{into.parent / 'newer.anki2'}: is an Anki collection file, not a package: export the deck from Anki with "
+        "File > Export, 'Anki Deck Package (.apkg)', and import that"),
     "into-missing": lambda made, into: (
         [str(made), "--into", str(into / "nowhere")],
         f"{into / 'nowhere'}: does not exist: create it, or name another with --into"),
@@ -177,6 +185,58 @@ def _two_decks(path: Path) -> Path:
     return path
 
 
+
+
+DAMAGED = "is a damaged package (Anki's engine cannot read what it holds): export the deck again"
+NEWER = ("was made by a newer Anki than builder reads (its engine is anki 26.9.3): export the deck again from Anki "
+         "with File > Export, 'Support older Anki versions' ticked")
+UNREADABLE: dict[str, tuple[bad.Make, str]] = {
+    "truncated-zip": (bad.truncated, "is a damaged package (its zip is cut short or corrupt): export the deck again"),
+    "empty-zip": (bad.empty_zip, "is a zip file but not an Anki package (no collection inside): export the deck "
+                                 "from Anki with File > Export, 'Anki Deck Package (.apkg)'"),
+    "anki2-not-sqlite": (bad.anki2_not_sqlite, DAMAGED),
+    "anki21-not-sqlite": (bad.anki21_not_sqlite, DAMAGED),
+    "anki21b-not-zstd": (bad.anki21b_not_zstd, DAMAGED),
+    "anki21b-not-sqlite": (bad.anki21b_not_sqlite, DAMAGED),
+    "corrupt-sqlite": (bad.corrupt_sqlite, DAMAGED),
+    "media-list-not-json": (bad.media_not_json, DAMAGED),
+    "meta-not-protobuf": (bad.meta_not_protobuf, DAMAGED),
+    "newer-package-format": (bad.newer_meta, NEWER),
+    "newer-collection-schema": (bad.newer_collection, NEWER),
+}
+"""Packages Anki's engine cannot read: one line each, never the engine's own text (it says ``DbError { info:
+"SqliteFailure(...)", kind: Other }``); ``builder pull`` says the same (tests/test_export.py)."""
+
+
+@pytest.mark.parametrize("case", list(UNREADABLE))
+def test_a_package_the_engine_cannot_read_is_one_clear_line(made: Path, tmp_path: Path, case: str) -> None:
+    into = tmp_path / "cardsrc"
+    into.mkdir()
+    write_source(into, SMALL_SOURCE)
+    make, message = UNREADABLE[case]
+    package = make(made, tmp_path)
+    before = {path: path.read_bytes() for path in into.rglob("*") if path.is_file()}
+    result = run(str(package), "--into", str(into))
+    assert (result.exit_code, result.stdout, result.stderr) == (1, "", f"Error: {package}: {message}\n")
+    assert {path: path.read_bytes() for path in into.rglob("*") if path.is_file()} == before
+    assert listing(into) == ["small.yaml"]
+
+
+def test_a_package_it_may_not_read(made: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As a user without read permission meets it (tests run as root here, whom chmod does not stop)."""
+    real_open = open
+
+    def guarded(file: object, *args: object, **kwargs: object) -> object:
+        if Path(str(file)) == made:
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr("builtins.open", guarded)
+    result = run(str(made), "--into", str(tmp_path))
+    monkeypatch.undo()
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        1, "", f"Error: {made}: cannot read this file (permission denied): fix its permissions\n")
+    assert listing(tmp_path) == []
 
 
 @pytest.mark.parametrize("case", list(CASES))
