@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -42,7 +43,7 @@ from .export import ExportedNote
 from .formats import TAG_RE, UNHELD_RE, tag_key
 from .htmlmd import Context, Unconvertible, markdown_for
 from .htmlnorm import normalised
-from .htmlrisk import shown_media
+from .htmlrisk import REMOTE, shown_media
 from .layout import lock_path, media_folder
 from .lock import EarlierState, LockedNote
 from .lockgate import foreign_lock
@@ -231,7 +232,8 @@ class _NoteReader:
         def raw_html(reason: str) -> Finding:
             """The learner's HTML exactly as Anki holds it, unless a source cannot hold it, it adds a script, or
             it shows a media file the deck does not have."""
-            problem = _field_problem(value, False) or _new_risk(value, old) or self.missing_media(value, old)
+            problem = (_field_problem(value, False) or _new_risk(value, old, self.media_folder)
+                       or self.missing_media(value, old))
             return found("refused", problem, value) if problem else found("edit", reason, value, value)
 
         if not normalised(value):
@@ -240,6 +242,9 @@ class _NoteReader:
             return found("edit", "", "")
         if raw:
             return raw_html("")
+        remote = _new_remote_load(value, old_html, None)
+        if remote:  # no Markdown or raw HTML a build releases holds it: say why, not what Markdown cannot write
+            return found("refused", remote, value)
         try:
             markdown = self.markdown(value, old, old_html, where)
         except (Unconvertible, BuilderError) as exc:
@@ -252,13 +257,17 @@ class _NoteReader:
         problem = _field_problem(markdown, note_type.is_cloze and not declared and key == note_type.inputs[0][0])
         return found("refused", problem, markdown) if problem else found("edit", "", markdown, markdown)
 
+    @property
+    def media_folder(self) -> Path:
+        return media_folder(self.deck.path, self.deck.slug)
+
     def missing_media(self, value: str, old: str) -> str:
         """Why raw HTML showing a file the deck's package would not hold is refused (a picture pasted in Anki
         lives in that learner's media only: pull never unpacks media), or ""."""
         new = set(shown_media(value)) - set(shown_media(old)) - {media.name for media in self.current.media}
         if not new:
             return ""
-        folder = media_folder(self.deck.path, self.deck.slug)
+        folder = self.media_folder
         missing = sorted(new - {media.name for media in media_folder_files(folder)})
         if not missing:
             return ""
@@ -321,13 +330,32 @@ _AS_HTML = "no Markdown renders it back, so it is written as raw HTML {html: ...
 _CONFLICT = "changed in Anki and in the source since the learner's copy: not applied, merge it by hand"
 
 
-def _new_risk(html_text: str, old: str) -> str:
+def _new_risk(html_text: str, old: str, folder: Path) -> str:
     """Why raw HTML with a script or remote load the source's field did not have is refused, or ""."""
     risks = [risk for risk in html_risks(html_text) if risk not in html_risks(old)]
     if not risks:
         return ""
+    if risks[0] == REMOTE:
+        return _new_remote_load(html_text, old, folder)
     return (f"it has {risks[0]}, which Anki would run or fetch on every learner's device (a build refuses it "
             "without --unsafe-html): copy it in by hand if every learner can trust it")
+
+
+_REMOTE_SRC = re.compile(r"""\b(?:src|srcset|poster|data)\s*=\s*["']?((?:https?:)?//[^"'\s>]+)""", re.IGNORECASE)
+
+
+def _new_remote_load(html_text: str, old: str, folder: Path | None) -> str:
+    """Why HTML that loads from the network (``<img src="https://...">``), which the source's field did not, is
+    refused, and how to keep the picture: a file of the deck (the media folder's, by name, for a raw field,
+    ``folder``; beside the source as a Markdown image otherwise); or ""."""
+    if REMOTE not in html_risks(html_text) or REMOTE in html_risks(old):
+        return ""
+    address = _REMOTE_SRC.search(html_text)
+    what = f"'{address.group(1)}'" if address else "a file"
+    keep = (f"download the file into {folder}/ and refer to it by name" if folder is not None
+            else "download the file beside the source and show it as a Markdown image, ![...](its name)")
+    return (f"it loads {what} from the network, on every learner's device each time the card shows (a build "
+            f"refuses a remote load): {keep}, or leave it out")
 
 
 def _field_problem(markdown: str, cloze_text: bool) -> str:

@@ -302,6 +302,24 @@ def test_an_edit_on_both_sides_is_a_conflict_and_a_lossy_one_is_refused(
     assert (folder / SOURCE).read_bytes() == before
 
 
+def test_a_picture_loaded_from_the_web_is_refused_with_the_real_reason(folder: Path, learner: Collection) -> None:
+    """A remote <img> pasted in Anki is no file the source lacks: a build refuses it (every learner's device would
+    fetch it each time the card shows), so the fix is a downloaded file, or nothing."""
+    edit_in_anki(learner, {"plain-one": {"Answer": 'Plain answer. <img src="https://example.org/chart.png">'}}, {})
+    package = export(learner, folder / "export.apkg")
+    before = (folder / SOURCE).read_bytes()
+    result = pull(package.name, "--apply")
+    assert (result.exit_code, result.stdout.splitlines()) == (1, [
+        "pulled: 1 refused (the export holds 5 of its 5 released notes)",
+        "  ? cardsrc/pulled.yaml:14: plain-one: Answer: it loads 'https://example.org/chart.png' from the network, "
+        "on every learner's device each time the card shows (a build refuses a remote load): download the file "
+        "beside the source and show it as a Markdown image, ![...](its name), or leave it out",
+        "      - Plain answer.",
+        '      + Plain answer. <img src="https://example.org/chart.png">',
+    ])
+    assert (folder / SOURCE).read_bytes() == before
+
+
 def test_what_the_source_does_not_own_is_reported_and_never_written(
     folder: Path, learner: Collection, edit_source: Callable[[Path, str, str], None]
 ) -> None:

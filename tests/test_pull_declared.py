@@ -410,3 +410,34 @@ def test_an_unwritten_edit_is_lost_in_anki_when_the_release_updates_its_note(voc
     release = build_deck(Path("cardsrc/vocab.yaml"), Path("dist"), now=int(time.time()) + 60)
     import_apkg(vocab.col, release.apkg)
     assert vocab.note("arbre").fields == ["arbre", "tree", "Un <em>arbre</em>."]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "line", "keep"),
+    [
+        ("Front", '<b>Four</b>?<img src="https://example.org/four.png">', 46,
+         "download the file into cardsrc/taken.media/ and refer to it by name"),
+        ("Back", 'Four. <img src="https://example.org/four.png">', 47,
+         "download the file beside the source and show it as a Markdown image, ![...](its name)"),
+    ],
+    ids=["raw-field", "markdown-field"],
+)
+def test_a_picture_loaded_from_the_web_is_refused_for_what_it_is(
+    taken: Learner, field: str, value: str, line: int, keep: str
+) -> None:
+    """Not a media file the deck lacks, nor Markdown's limit (--as-html would not help): a remote load, which a
+    build refuses because every learner's device would fetch it; --as-html refuses it the same way."""
+    taken.edit({"four": {field: value}})
+    package = taken.export()
+    old = taken.source.read_bytes()
+    for extra in ([], ["--as-html"]):
+        result = pull(package.name, "--apply", *extra)
+        assert (result.exit_code, result.stdout.splitlines()) == (1, [
+            "taken: 1 refused (the export holds 5 of its 5 released notes)",
+            f"  ? cardsrc/taken.yaml:{line}: four: {field}: it loads 'https://example.org/four.png' from the network, "
+            "on every learner's device each time the card shows (a build refuses a remote load): "
+            f"{keep}, or leave it out",
+            f"      - {'<b>Four</b>?' if field == 'Front' else 'Four.'}",
+            f"      + {value}",
+        ])
+        assert taken.source.read_bytes() == old
