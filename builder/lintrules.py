@@ -166,7 +166,8 @@ LINT_RULES = (
     Rule("L305", "error", "A cloze deletion is still `builder new`'s placeholder "
          f"`{{{{c1::word::{TODO_MARK}}}}}`: mark the key term instead."),
     Rule("L306", "error", "A cloze number above 500: Anki keeps 500 cloze cards at most, so the deletion's card "
-         "is a copy of card `c500` and never shows its blank."),
+         "is a copy of card `c500` and never shows its blank (an error card when there is no `c500`). In every field "
+         "of a cloze type declared in `note_types` too, raw HTML included."),
     Rule("L307", "error", "The answer of a `type: type-in` note is not short plain text: more than one line, "
          "formatting (a list, emphasis, code, a link, an image), a cloze deletion (`{{c1::...}}`, shown as "
          f"written) or more than {TYPED_MAX_WORDS} words. The learner types it and Anki compares it letter by letter."),

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 
 from .cloze import LAST_ORD, around, card_numbers, has_opener, outside, source_view, unshield
 from .craft import deletions, typed_answer_problem, words
-from .errors import BuilderError, Problem, Unreleasable
+from .errors import BuilderError, Location, Problem, Unreleasable
 from .lintrules import PLACEHOLDER_DATE, TODO_FIELD, TODO_MARK, TODO_WORD, finding
 from .places import Places
 from .source import Deck, Note
@@ -65,8 +65,8 @@ def _unfinished_deck(deck: Deck, places: Places) -> Iterator[Problem]:
 
 
 def _unfinished_note(deck: Deck, note: Note, places: Places) -> Iterator[Problem]:
-    """A note's L rules: a TODO field, a card with nothing but its blank, a placeholder deletion, c501 and up,
-    a note of a declared cloze type without a deletion (L308)."""
+    """A note's L rules: a TODO field, a card with nothing but its blank, a placeholder deletion, c501 and up (in
+    any cloze field, a declared type's raw HTML too), a note of a declared cloze type without a deletion (L308)."""
     for name, field in note.fields.items():
         if TODO_FIELD.match(field.text.strip()):
             yield finding(places.key(deck, *note.key_path(name), note=note), "L301",
@@ -79,6 +79,13 @@ def _unfinished_note(deck: Deck, note: Note, places: Places) -> Iterator[Problem
                        f"note '{note.id}' of the cloze type '{note.type}' has no deletion "
                        + ("that makes a card ({{c0::...}} makes none)" if zero else "in any field")
                        + ", so it makes no card: mark a key term as {{c1::term}}")
+    if note.form is None and deck.note_types[note.type].is_cloze:
+        for name, field in note.fields.items():
+            numbers = card_numbers(field.text if field.raw else source_view(field.text).text) if "{{c" in field.text \
+                else frozenset()
+            beyond = sorted(number for number in numbers if number > LAST_ORD + 1)
+            if beyond:
+                yield _beyond_last_card(places.key(deck, *note.key_path(name), note=note), note, beyond[0])
     if note.form != "cloze":
         return
     text = note.fields["text"].text
@@ -134,11 +141,15 @@ def _empty_fronts(deck: Deck, note: Note, places: Places) -> Iterator[Problem]:
                        "shows nothing (Anki makes cards of deletions in every field): move it into the text")
     beyond = sorted(number for number in cards | in_extra if number > LAST_ORD + 1)
     if beyond:
-        yield finding(places.key(deck, "text", note=note), "L306",
-                       f"note '{note.id}' has the cloze number c{beyond[0]}, above {LAST_ORD + 1}: Anki keeps "
-                       f"{LAST_ORD + 1} cloze cards at most and makes the card of c{beyond[0]} a copy of card "
-                       f"c{LAST_ORD + 1}, so c{beyond[0]} never shows a blank of its own; number the deletions "
-                       "c1, c2, ...")
+        yield _beyond_last_card(places.key(deck, "text", note=note), note, beyond[0])
+
+
+def _beyond_last_card(where: Location, note: Note, number: int) -> Problem:
+    """L306: Anki's card for ``number`` is a copy of card c500 (an error card when there is no c500)."""
+    return finding(where, "L306", f"note '{note.id}' has the cloze number c{number}, above {LAST_ORD + 1}: Anki "
+                                  f"keeps {LAST_ORD + 1} cloze cards at most and makes the card of c{number} a copy "
+                                  f"of card c{LAST_ORD + 1}, so c{number} never shows a blank of its own; number the "
+                                  "deletions c1, c2, ...")
 
 
 def _is_placeholder_url(url: str) -> bool:

@@ -14,6 +14,8 @@ rendered):
   ``https://<span class=`` and the card shows ``[...].com">city`` (E133).
 * only ``{{c0::x}}``: Anki imports the note without a card, so it never shows
   (L308, as a note of a declared cloze type without a deletion).
+* ``{{c65535::d}}``: Anki keeps 500 cloze cards, so the card is card c500's, here
+  an error card ("No cloze 500 found on card") (L306, as in a Markdown text).
 
 Each is refused by ``check`` and ``build`` with one line, dist/ and the lock
 untouched; what builds gives the cards the engine generates, on the table and on
@@ -92,6 +94,9 @@ def in_tag(tag: str) -> tuple[str, str]:
 
 NO_CARD = ("L308", "note 'n0' of the cloze type 'stock' has no deletion that makes a card ({{c0::...}} makes none), "
                    "so it makes no card: mark a key term as {{c1::term}}")
+BEYOND = ("L306", "note 'n0' has the cloze number c65535, above 500: Anki keeps 500 cloze cards at most and makes "
+                  "the card of c65535 a copy of card c500, so c65535 never shows a blank of its own; number the "
+                  "deletions c1, c2, ...")
 REFUSED = [
     ("{{c1::a}} and {{c70000::b}}", [BIG]),
     ("{{c70000::b}} alone", [BIG]),
@@ -105,6 +110,7 @@ REFUSED = [
     ('<span title="{{c1::secret}}">shown</span>', [in_tag('<span title="{{c1::secret}}">')]),
     ('<img src="{{c1::x.png}}"> and {{c2::y}}', [in_tag('<img src="{{c1::x.png}}">')]),
     ("{{c0::x}} only", [NO_CARD]),
+    ("{{c1::a}} {{c65535::b}}", [BEYOND]),
     ("{{c0::x}} and }} a stray", [NO_CARD]),
 ]
 
@@ -141,16 +147,17 @@ def test_check_and_build_refuse_what_anki_would_lose(
     before = written(folder)
     (folder / "cardsrc" / "raw.yaml").write_text(source([text]), encoding="utf-8")
     path = "cardsrc/raw.yaml"
-    gate = expected[0][0] == "L308"  # the release gate's: its code on build too
+    gate = expected[0][0].startswith("L")  # the release gate's: with a column, and its code on build
     code, output = run(folder, "check")
     assert code == 1
-    place = f"{path}:{LINE}:7" if gate else f"{path}:{LINE}"
+    column = 7 if expected[0][0] == "L308" else 13  # the note's 'Text:', or its value
+    place = f"{path}:{LINE}:{column}" if gate else f"{path}:{LINE}"
     assert [line for line in output.splitlines() if line.startswith(path)] == [
         f"{place}: {rule} {message}" for rule, message in expected]
     code, output = run(folder, "build")
     assert code == 1
     place = f"{path}:{LINE}"
-    assert output.startswith(f"Error: {place}: {'L308 ' if gate else ''}{expected[0][1]}\n")
+    assert output.startswith(f"Error: {place}: {expected[0][0] + ' ' if gate else ''}{expected[0][1]}\n")
     assert written(folder) == before, "a refused build wrote something"
 
 
