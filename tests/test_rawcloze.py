@@ -230,3 +230,34 @@ def test_generated_raw_cloze_fields_make_the_cards_anki_generates(
             assert package == anki, f"text {text!r}: package has ords {package}, Anki makes {anki}"
         else:  # Anki gives a note it adds a card anyway; a package's note without a deletion has none (L308)
             assert package == [], f"text {text!r}: package has ords {package} for a note without a deletion"
+
+
+# --- a deck taken over: what learners' Anki already holds ---------------------------
+@pytest.mark.parametrize(("text", "outcome"), [
+    ("{{c0::x}} only", "L308"),  # Anki holds it without a card: silenced, as a note without a deletion
+    ("{{c1::a}} and {{c2::b", UNCLOSED[1].replace("'n0'", "'a-and-c2-b'")),
+])
+def test_builder_import_silences_l308_and_refuses_what_a_build_would(tmp_path: Path, text: str, outcome: str) -> None:
+    """``builder import`` silences the release gate's L rules the original breaks, but a loader error (E131) is the
+    package's to fix in Anki: one line, nothing written."""
+    import genanki
+
+    from tests.helpers.importpackages import genanki_package
+
+    (tmp_path / "cardsrc").mkdir()
+    note = genanki.Note(model=genanki.CLOZE_MODEL, guid="taken-cloze", fields=[text, ""])
+    package = genanki_package(tmp_path, extra=(note,))
+    here = Path.cwd()
+    os.chdir(tmp_path)
+    try:
+        result = CliRunner().invoke(cli, ["import", str(package)], env={"SOURCE_DATE_EPOCH": str(NOW)})
+    finally:
+        os.chdir(here)
+    if outcome == "L308":
+        assert result.exit_code == 0, result.output
+        written = (tmp_path / "cardsrc" / "languages.yaml").read_text(encoding="utf-8")
+        assert '        html: "{{c0::x}} only"\n    lint: {ignore: [L308]}  # came with the import\n' in written
+    else:
+        assert result.exit_code == 1
+        assert f"(E131 {outcome})" in result.stderr
+        assert list((tmp_path / "cardsrc").iterdir()) == []
