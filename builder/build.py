@@ -25,7 +25,7 @@ from msgspec import Struct
 
 from .errors import BuilderError, Interrupted, ReleaseError
 from .files import TEMP_MARK, exclusive, read_bytes_or_none, remove_stale_temporaries
-from .journal import Refused, finish_interrupted, replace_together
+from .journal import Recovery, Refused, examine_interrupted, finish_interrupted, replace_together
 from .layout import build_lock_path, changelog_name, journal_path, lock_path, media_folder
 from .siblings import SIBLING_CACHE, own_claims, refuse_sibling_clashes
 from .versions import version_key
@@ -146,7 +146,41 @@ def recover_interrupted(source: Path, out_dir: Path) -> None:
     Its journal is followed only as far as it names what this build would
     write itself (see :func:`_release_targets`); otherwise it is refused.
     """
-    finish_interrupted(journal_path(source), _release_targets(source, out_dir))
+    finish_interrupted(journal_path(source), _release_targets(source, out_dir), _described_by_lock)
+
+
+def examine_interrupted_release(source: Path, out_dir: Path) -> Recovery | None:
+    """What :func:`recover_interrupted` would do, touching nothing: refused (``ReleaseError``) exactly as there.
+
+    ``builder check`` and ``builder diff`` ask it, so they fail exactly where a build refuses the journal.
+    """
+    return examine_interrupted(journal_path(source), _release_targets(source, out_dir), _described_by_lock)
+
+
+def _described_by_lock(lock_file: Path, target: Path, data: bytes) -> str | None:
+    """None when the committed lock describes ``data`` as ``target``: its .apkg (by name and sha256) or its
+    changelog (every line but the title, which is the source's, is the lock's history); else what it is not."""
+    from .learners import changelog_text
+    from .lockread import read_lock
+
+    try:
+        lock = read_lock(lock_file)
+    except BuilderError as error:
+        raise Refused(f"the lock it commits cannot be read ({error.message})") from None
+    if lock is None:
+        raise Refused(f"the lock it commits, {lock_file}, is gone")
+    if target.name == lock.apkg:
+        return None if hashlib.sha256(data).hexdigest() == lock.apkg_sha256 else "the package the lock describes"
+    if target.name == changelog_name(lock.slug):
+        title, _, _ = data.partition(b"\n")
+        heading = b"# Changelog: "
+        if title.startswith(heading):
+            with contextlib.suppress(UnicodeDecodeError):
+                text = changelog_text(title[len(heading):].decode("utf-8"), lock.history)
+                if text.encode("utf-8") == data:
+                    return None
+        return "the changelog of the lock's history"
+    return f"a file of the release the lock describes ({lock.apkg} and {changelog_name(lock.slug)})"
 
 
 _LOCK_NAME = re.compile(r"(?P<slug>[a-z0-9-]+)\.lock")

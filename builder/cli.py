@@ -260,9 +260,10 @@ def diff(sources: tuple[Path, ...], exit_code: bool, unsafe_html: bool) -> None:
     Example:
         builder diff --exit-code && echo "nothing to release"
     """
-    from .build import plan_deck
+    from .build import examine_interrupted_release, plan_deck
     from .cache import CachedRenderer
     from .describe import describe_plan
+    from .lint import interrupted_release
 
     error_code = 2 if exit_code else 1
     try:
@@ -273,6 +274,9 @@ def diff(sources: tuple[Path, ...], exit_code: bool, unsafe_html: bool) -> None:
     changed: list[bool] = []
 
     def describe(source: Path) -> None:
+        recovery = examine_interrupted_release(source, Path("dist"))  # refused as the build refuses it
+        if recovery is not None:
+            click.echo(printable(f"Warning: {recovery.journal}: {interrupted_release(recovery)}"), err=True)
         renderer = CachedRenderer.for_source(source, unsafe_html=unsafe_html)  # read, never written
         plan = plan_deck(source, renderer=renderer)
         lines, has_changes = describe_plan(plan)
@@ -297,7 +301,10 @@ def diff(sources: tuple[Path, ...], exit_code: bool, unsafe_html: bool) -> None:
 @click.option("--unsafe-html", is_flag=True,
               help="Check as 'builder build --unsafe-html' builds: scripts and remote loads in note types and raw "
                    "HTML fields are warnings (W212, W213), not errors (E167, E168).")
-def check(sources: tuple[Path, ...], strict: bool, allow_schema_change: bool, unsafe_html: bool) -> None:
+@out_option("Check as 'builder build --out DIR' builds: the journal an interrupted build left beside a source "
+            "is judged against DIR (E173, W216).")
+def check(sources: tuple[Path, ...], strict: bool, allow_schema_change: bool, unsafe_html: bool,
+          out_dir: Path) -> None:
     """Validate each SOURCE like the build does and lint its notes.
 
     Prints one 'file:line:col: CODE message' per problem (every code is in
@@ -319,7 +326,7 @@ def check(sources: tuple[Path, ...], strict: bool, allow_schema_change: bool, un
     paths = resolve_sources(sources)
     problems: list[Problem] = []
     failed = each_source(paths, lambda source: problems.extend(
-        check_source(source, allow_schema_change=allow_schema_change, unsafe_html=unsafe_html)))
+        check_source(source, allow_schema_change=allow_schema_change, unsafe_html=unsafe_html, out_dir=out_dir)))
     result = CheckReport.of(problems, len(paths))
     for path, found in itertools.groupby(result.problems, key=lambda problem: problem.where.path):
         for line in capped([str(problem) for problem in found], _more_problems(path)):

@@ -14,8 +14,12 @@ may commit one. It is therefore only a *request*: every target it names must
 be one the caller itself would write (see :data:`Targets`), every temporary
 must carry builder's temporary name for that target in the same folder and be
 a plain file, and the files renamed or deleted are the caller's own paths,
-never the journal's text. Anything else refuses the whole journal before a
-single file is touched, the journal included.
+never the journal's text. Nor is a journal followed in a state no killed build
+leaves (:func:`examine_interrupted`): a planted lock to rename over the
+committed one, a planted package the committed lock does not describe.
+Anything else refuses the whole journal before a single file is touched, the
+journal included. ``builder check`` asks :func:`examine_interrupted` too, so it
+fails exactly where a build refuses.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ import re
 import stat
 from collections.abc import Callable, Sequence
 from pathlib import Path
+
+from msgspec import Struct
 
 from .errors import ReleaseError
 from .files import TEMP_MARK, NotAFile, atomic_write, read_plain_file, sync_folder, temporary_for, write_synced
@@ -45,6 +51,11 @@ class Refused(ValueError):
 Targets = Callable[[Sequence[str]], Sequence[Path]]
 """Turns the targets a journal names (as written, relative to its folder) into the paths the caller
 would write itself, the commit file first, or raises :class:`Refused` naming the first it would not."""
+
+Vouch = Callable[[Path, Path, bytes], "str | None"]
+"""Given the commit file (which holds what the journal commits), a target and the bytes its temporary holds:
+None when the commit file describes exactly these bytes for that target, else what they are not (for a message,
+"the package the lock describes"); may raise :class:`Refused` when the commit file cannot be read."""
 
 
 def replace_together(files: Sequence[tuple[Path, bytes]], journal: Path) -> None:
@@ -75,16 +86,48 @@ def replace_together(files: Sequence[tuple[Path, bytes]], journal: Path) -> None
     _finish(list(zip(temps, (path for path, _ in files), strict=True)), journal, committed=True)
 
 
-def finish_interrupted(journal: Path, targets: Targets) -> None:
+class Recovery(Struct, frozen=True):
+    """What :func:`finish_interrupted` does with a journal a killed build left: roll forward or back."""
+
+    journal: Path
+    renames: tuple[tuple[Path, Path], ...]
+    """``(temporary, target)`` pairs, the commit file first: the caller's own paths, never the journal's text."""
+    committed: bool
+    """The commit file holds what the journal commits: the temporaries still there are renamed, not deleted."""
+
+
+def finish_interrupted(journal: Path, targets: Targets, vouch: Vouch) -> None:
     """Complete or undo the change ``journal`` describes, then delete it; no journal, no-op.
 
     Raises :class:`ReleaseError` naming the journal, with nothing touched, when
-    it asks for anything but what ``targets`` allows.
+    :func:`examine_interrupted` refuses it.
+    """
+    recovery = examine_interrupted(journal, targets, vouch)
+    if recovery is not None:
+        _finish(list(recovery.renames), journal, committed=recovery.committed)
+
+
+def examine_interrupted(journal: Path, targets: Targets, vouch: Vouch) -> Recovery | None:
+    """What :func:`finish_interrupted` would do with ``journal``, touching nothing; None when there is none.
+
+    A journal is followed only in a state :func:`replace_together` can leave
+    when killed at any moment (or :func:`finish_interrupted` itself):
+
+    * every temporary is written and flushed before the journal, so one still
+      there holds what it held then: the commit file's hashes to
+      ``commit_sha256``, the others are what the commit file describes
+      (``vouch``);
+    * the renames (or, rolling back, the deletions) go in the journal's order,
+      the commit file first, so the temporaries still there are the last ones;
+      while the commit file's is there, all are.
+
+    Any other state is not one builder left: it is refused with
+    :class:`ReleaseError` naming the journal.
     """
     try:
         data = read_plain_file(journal, MAX_JOURNAL_BYTES)
         if data is None:
-            return
+            return None
         commit_sha, named = _parse(data)
         finals = list(targets([final for _, final in named]))
         renames = [(_temporary(temp, final_text, final), final)
@@ -92,11 +135,43 @@ def finish_interrupted(journal: Path, targets: Targets) -> None:
         if not isinstance(commit_sha, str) or not _SHA256.fullmatch(commit_sha):
             raise Refused("it is not a journal builder wrote ('commit_sha256' is not a sha256)")
         committed = _sha256_of_commit_file(finals[0]) == commit_sha
+        _refuse_impossible(named, renames, commit_sha, committed, vouch)
     except NotAFile as exc:
         raise _refusal(journal, f"it is {exc.what}, not a journal builder wrote") from None
     except Refused as exc:
         raise _refusal(journal, str(exc)) from None
-    _finish(renames, journal, committed=committed)
+    return Recovery(journal, tuple(renames), committed)
+
+
+def _refuse_impossible(named: list[tuple[str, str]], renames: list[tuple[Path, Path]], commit_sha: str,
+                       committed: bool, vouch: Vouch) -> None:
+    """:class:`Refused` unless the temporaries still there are a state a killed build (or recovery) leaves."""
+    there = [_plain_bytes(temp) for temp, _ in renames]
+    first_there = next((index for index, data in enumerate(there) if data is not None), len(there))
+    gone_after = next((index for index in range(first_there, len(there)) if there[index] is None), None)
+    if gone_after is not None:
+        raise Refused(f"its temporary '{named[first_there][0]}' is there but '{named[gone_after][0]}', which "
+                      f"builder renames or deletes after it, is not: {_NOT_LEFT}")
+    lock_temp = there[0]
+    if lock_temp is not None and hashlib.sha256(lock_temp).hexdigest() != commit_sha:
+        raise Refused(f"its temporary '{named[0][0]}' is not what it commits ('commit_sha256'): {_NOT_LEFT}")
+    if not committed:
+        return  # rolled back: the temporaries are only deleted
+    for (written, _), (_, final), temp_data in zip(named[1:], renames[1:], there[1:], strict=True):
+        if temp_data is not None:
+            what = vouch(renames[0][1], final, temp_data)
+            if what is not None:
+                raise Refused(f"its temporary '{written}' is not {what}: {_NOT_LEFT}")
+
+
+_NOT_LEFT = "it is not a journal builder left"
+
+
+def _plain_bytes(temp: Path) -> bytes | None:
+    try:
+        return read_plain_file(temp)
+    except NotAFile as exc:  # _temporary refused links and folders already; a file replaced since
+        raise Refused(f"its temporary '{temp.name}' is {exc.what}, which builder never writes") from None
 
 
 def _finish(renames: list[tuple[Path, Path]], journal: Path, *, committed: bool) -> None:

@@ -40,7 +40,8 @@ from .craft import (
 )
 from .declared import html_risks, template_filters, template_risks
 from .errors import BuilderError, InvalidSource, Location, LockError, Problem, ReleaseError, SourceError
-from .layout import lock_path
+from .journal import Recovery
+from .layout import journal_path, lock_path
 from .lintrules import DEFAULT_ANSWER_MAX_WORDS, RULES, TODO_FIELD, TODO_MARK, finding
 from .lockgate import lock_problems
 from .lockread import read_lock
@@ -76,20 +77,22 @@ class CheckReport(Struct, frozen=True):
         return bool(self.errors or (strict and self.warnings))
 
 
-def check_source(path: Path, *, allow_schema_change: bool = False, unsafe_html: bool = False) -> list[Problem]:
+def check_source(path: Path, *, allow_schema_change: bool = False, unsafe_html: bool = False,
+                 out_dir: Path = Path("dist")) -> list[Problem]:
     """Every finding of one source; a source the loader refuses is findings too (its E codes), not an error.
 
-    ``allow_schema_change`` and ``unsafe_html`` are the build's flags: with one, what the build then lets through
-    is a warning (W215; W212, W213), without it an error (E166; E167, E168), as the build refuses it.
+    ``allow_schema_change``, ``unsafe_html`` and ``out_dir`` are the build's: with a flag, what the build then lets
+    through is a warning (W215; W212, W213), without it an error (E166; E167, E168), as the build refuses it.
     """
+    found = journal_problems(path, out_dir)
     try:
         text = read_source_text(path)
         root = parse(text, path)
         deck = deck_from_tree(root, path)
     except SourceError as error:
-        return problems_of(error, path)
+        return found + problems_of(error, path)
     places = Places(path, (root, text.splitlines()))
-    found = sibling_problems(path, own_claims(deck))
+    found += sibling_problems(path, own_claims(deck))
     found += _lock_problems(deck, places, allow_schema_change=allow_schema_change)
     found += media_problems(deck, places, unsafe_html=unsafe_html)
     found += _lint_deck(deck, places, unsafe_html=unsafe_html)
@@ -128,6 +131,29 @@ def _lock_problems(deck: Deck, places: Places, *, allow_schema_change: bool) -> 
     except (LockError, ReleaseError) as error:
         return [Problem(error.where or Location(lock_file), "E160", error.message)]
     return lock_problems(deck, previous, places, allow_schema_change=allow_schema_change)
+
+
+def journal_problems(source: Path, out_dir: Path) -> list[Problem]:
+    """The journal a killed build of ``source`` left, judged by the build's own function, touching nothing:
+    E173 with the build's line where it refuses the journal, W216 where it would finish or undo the release."""
+    from .build import examine_interrupted_release
+
+    try:
+        recovery = examine_interrupted_release(source, out_dir)
+    except ReleaseError as error:
+        return [Problem(error.where or Location(journal_path(source)), "E173", error.message)]
+    if recovery is None:
+        return []
+    return [finding(Location(recovery.journal), "W216", interrupted_release(recovery))]
+
+
+def interrupted_release(recovery: Recovery) -> str:
+    """What ``builder build`` does with a journal a killed build left, in one line."""
+    if recovery.committed:
+        return ("a build of this deck stopped while writing its release, after the lock: 'builder build' "
+                "finishes the release")
+    return ("a build of this deck stopped while writing its release, before the lock: 'builder build' deletes "
+            "what it left, and the previous release stands")
 
 
 def problems_of(error: SourceError, path: Path) -> list[Problem]:

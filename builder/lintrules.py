@@ -119,6 +119,10 @@ LOADER_RULES = (
          "`[sound:...]`) the package would not hold: raw HTML is kept as written, so its files come from the media "
          "folder `<slug>.media/` (or are images the deck's Markdown packs), never from beside the source; Anki would "
          "show it broken, so a build refuses it."),
+    Rule("E173", "error", "The journal beside the source (`.<source>.builder-journal`) is not one a killed build "
+         "of this deck into the `--out` folder left: it names other files, is damaged, a link or a pipe, or asks "
+         "for a state no interruption leaves (such as a temporary to rename over the committed lock). A build "
+         "refuses it and changes nothing: delete the journal."),
 )
 LINT_RULES = (
     Rule("W201", "warning", "An answer (or a cloze deletion) is longer than `lint: {answer_max_words: N}` "
@@ -155,6 +159,9 @@ LINT_RULES = (
          "`type:nc`), `hint`, `cloze`, `cloze-only`, `tts <lang>`."),
     Rule("W215", "warning", "With `--allow-schema-change` (on `check`, as on `build`): a released note type's "
          "field or template names change, a major release that learners must import with 'Merge note types'."),
+    Rule("W216", "warning", "A build of this deck into the `--out` folder was interrupted while writing its "
+         "release and left its journal: `builder build` finishes the release (its lock was written) or undoes it "
+         "(it was not). A clean checkout never has one, so `check --strict` fails on it."),
     Rule("L301", "error", f"A field is still a {TODO_MARK} placeholder (`answer: {TODO_MARK}`, "
          f"`{TODO_MARK}: ...`)."),
     Rule("L302", "error", "Two notes ask the same question (or have the same cloze text), ignoring case "

