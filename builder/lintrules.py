@@ -40,7 +40,7 @@ class Rule(Struct, frozen=True):
 
 LOADER_RULES = (
     Rule("E100", "error", "The file cannot be read or is not safe YAML: syntax error, duplicate key, "
-         "anchor/alias, tag, not UTF-8, empty."),
+         "anchor/alias, tag, not UTF-8, empty, or a symbolic link (never read through)."),
     Rule("E101", "error", "Unknown key; the message suggests the closest known one (\"did you mean\")."),
     Rule("E102", "error", "A required key is missing, or a note's keys are not the ones its `type` takes "
          "(without a `type`: not exactly one of cloze `text` or `question` and `answer`, as its `kind` requires)."),

@@ -186,7 +186,7 @@ def claimed_ids(declared: Declared) -> dict[int, str]:
 def _read(path: Path, *, notes: bool) -> Declared:
     """What the source at ``path`` declares; nothing when it is no readable regular file of source size."""
     try:
-        handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a pipe must not block the build
+        handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)  # a pipe must not block the build
     except OSError:
         return Declared()
     with open(handle, "rb") as stream:
@@ -234,7 +234,8 @@ class _Cache:
 def other_sources(source: Path) -> list[tuple[str, os.stat_result]]:
     """The names and stat results of the other regular source files in ``source``'s folder, by name.
 
-    The same file under another name (a hard or symbolic link) is not another source.
+    The same file under another name (a hard link) is not another source, nor is a symbolic link: no source is
+    read through one (every command refuses it when named), so a link to a file outside is never read here either.
     """
     folder = source.parent
     try:
@@ -250,9 +251,9 @@ def other_sources(source: Path) -> list[tuple[str, os.stat_result]]:
     others: list[tuple[str, os.stat_result]] = []
     for name in names:
         try:
-            info = os.stat(folder / name)
+            info = os.lstat(folder / name)
         except OSError:
-            continue  # gone meanwhile, or a dangling link
+            continue  # gone meanwhile
         if (own is None or (info.st_dev, info.st_ino) != (own.st_dev, own.st_ino)) and stat.S_ISREG(info.st_mode):
             others.append((name, info))
     return others

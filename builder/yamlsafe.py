@@ -15,7 +15,9 @@ what makes the rest of the project safe and precise:
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO, NoReturn
@@ -73,21 +75,45 @@ Node = Scalar | Sequence | Mapping
 def open_source(path: Path) -> BinaryIO:
     """Open a source for reading, or raise the error a user can act on.
 
-    The build also opens the source through here to lock it, so a missing file
-    or a directory reads as such and not as a failed write.
+    Every command reads its sources through here (the build also opens the source
+    through here to lock it, so a missing file or a directory reads as such and
+    not as a failed write). A source may come from anyone's pull request, so a
+    symbolic link is never followed (``O_NOFOLLOW``, as for locks and media): a
+    ``cardsrc/*.yaml`` that leads to ``/etc/passwd`` or a file of secrets outside
+    the project is refused unread, not reported key by key in a CI log.
     """
-    if path.is_dir():
-        raise SourceError("is a directory, not a YAML source: name a .yaml file", path)
-    if path.exists() and not path.is_file():  # a pipe would block the open forever, a device never end
-        raise SourceError("is not a regular file (a pipe, socket or device): name a .yaml file", path)
     try:
-        return open(path, "rb")
+        handle = open(path, "rb", opener=_no_follow)  # noqa: SIM115 - the caller closes it
     except FileNotFoundError:
         raise SourceError("no such file: check the path", path) from None
+    except IsADirectoryError:
+        raise SourceError(_DIRECTORY, path) from None
     except PermissionError:
         raise SourceError("cannot read this file (permission denied): fix its permissions", path) from None
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise SourceError(SYMBOLIC_LINK, path) from None
         raise SourceError(f"cannot read this file: {exc.strerror or exc}", path) from None
+    try:
+        mode = os.fstat(handle.fileno()).st_mode
+        if stat.S_ISDIR(mode):
+            raise SourceError(_DIRECTORY, path)
+        if not stat.S_ISREG(mode):  # a pipe would block a read forever, a device never end
+            raise SourceError("is not a regular file (a pipe, socket or device): name a .yaml file", path)
+    except BaseException:
+        handle.close()
+        raise
+    return handle
+
+
+def _no_follow(path: str, flags: int) -> int:
+    """Open without following a symbolic link, and without waiting on a pipe (refused once open)."""
+    return os.open(path, flags | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+
+
+_DIRECTORY = "is a directory, not a YAML source: name a .yaml file"
+SYMBOLIC_LINK = ("is a symbolic link, which builder never reads through (a source may come from anyone): "
+                 "put the source file itself here")
 
 
 def read_source_bytes(handle: BinaryIO, path: Path) -> bytes:

@@ -50,8 +50,13 @@ def test_a_symlinked_source_is_refused(tmp_path: Path) -> None:
     link = tmp_path / "small.yaml"
     link.symlink_to(real)
     before = real.read_bytes()
-    with pytest.raises(BuilderError) as refused:
-        apply_report(report(link, ("quiz-one", "answer", "Better.")))
+    with pytest.raises(BuilderError) as unread:  # pull reads the source through open_source: refused unread
+        load_deck(link)
+    assert str(unread.value) == (f"{link}: is a symbolic link, which builder never reads through (a source may come "
+                                 "from anyone): put the source file itself here")
+    pulled = report(real, ("quiz-one", "answer", "Better."))
+    with pytest.raises(BuilderError) as refused:  # and the writer's own guard, should a link get this far
+        apply_report(PullReport(link, pulled.deck, 6, 6, pulled.findings))
     assert str(refused.value) == (
         f"{link}: is a symbolic link: name the file it points to, so the link stays a link")
     assert link.is_symlink() and real.read_bytes() == before
