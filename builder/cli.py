@@ -359,10 +359,13 @@ def schema() -> None:
 
 
 def _slug_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    from .formats import SLUG_RE
+    from .formats import SLUG_MAX, SLUG_RE
 
     if value is not None and not SLUG_RE.fullmatch(value):
         raise click.BadParameter(printable(f"'{value}' is not a slug: use lowercase letters, digits and single dashes"))
+    if value is not None and len(value) > SLUG_MAX:
+        raise click.BadParameter(f"the slug is {len(value):,} characters long, more than the {SLUG_MAX} a slug may "
+                                 "have (it names the deck's files): shorten it")
     return value
 
 

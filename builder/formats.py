@@ -23,13 +23,27 @@ import re
 SPACE = r"\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 """Unicode's White_Space: what Python's ``str.strip`` and Anki's trimming remove (bar U+001C-1F, refused anyway)."""
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+SLUG_MAX = 100
+"""The longest slug (a deck's, a note's or a note type's id) a source may give, in characters (ASCII: bytes). A
+deck's names its files: with it, ``<slug>-<version>-CHANGELOG.md`` and the temporaries beside the lock
+(``.<slug>.lock.builder-tmp-<pid>``) stay far under the 255 bytes a file name may have."""
 TAG_SEPARATORS = " \u3000"
 """What Anki splits a note's tags at (an ASCII and an ideographic space); every other space it keeps in a tag."""
 TAG_PART = rf"(?:(?!::)[^{TAG_SEPARATORS}\x00-\x1f\x7f])+"
 TAG_RE = re.compile(rf"{TAG_PART}(?:::{TAG_PART})*")
 """Every tag Anki keeps as written (a deck taken over keeps its tags exactly): no space Anki splits tags at, no
 control character (Anki drops them), no empty part between ``::`` (Anki would fill it with "blank")."""
-VERSION_RE = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
+VERSION_DIGITS = 9
+"""The most digits each of a source's version numbers may have: a version is part of the release's file names."""
+_PART = rf"(0|[1-9][0-9]{{0,{VERSION_DIGITS - 1}}})"
+VERSION_RE = re.compile(rf"{_PART}\.{_PART}\.{_PART}")
+"""A version a source may give: semver ``X.Y.Z``, each number at most ``VERSION_DIGITS`` digits."""
+SEMVER_RE = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
+"""Any semver ``X.Y.Z``: a version too long for ``VERSION_RE`` is still told apart from one that is no version."""
+_LOCKED_PART = r"(0|[1-9][0-9]{0,17})"
+LOCKED_VERSION_RE = re.compile(rf"{_LOCKED_PART}\.{_LOCKED_PART}\.{_LOCKED_PART}")
+"""A version a lock may record: a source's, raised by one a release (so a 10th digit can come), never longer than
+18 digits, whatever a hand-edited lock says: it names files, and a file name has at most 255 bytes."""
 LANG_RE = re.compile(r"[a-z]{2,3}(?:_[A-Z]{2})?")
 LINT_CODE_RE = re.compile(r"[A-Z][0-9]{3}")
 URL_RE = re.compile(rf"https?://[^{SPACE}\x00-\x1f\x7f]+")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .errors import Location, LockError
 from .files import NotAFile, read_plain_file, refused_kind
-from .formats import DATE_RE, GUID_RE, SLUG_RE, UNHELD_RE, VERSION_RE
+from .formats import DATE_RE, GUID_RE, LOCKED_VERSION_RE, SLUG_RE, UNHELD_RE
 from .layout import release_name
 from .lock import LOCK_FORMAT, READABLE_FORMATS, EarlierState, Imported, Lock, LockedNote, LockedNoteType, Release
 
@@ -206,7 +206,7 @@ def _lock(top: _Object) -> Lock:
     slug = top.text("slug", SLUG_RE, "a slug")
     imported = _imported(top)
     if imported is None:
-        released = top.text("version", VERSION_RE, "a version such as 1.0.0")
+        released = top.text("version", LOCKED_VERSION_RE, "a version such as 1.0.0")
         version: str | None = released
         apkg: str | None = top.text("apkg")
         if apkg != release_name(slug, released):
@@ -268,7 +268,7 @@ def _note(note: _Object, note_id: str, owners: dict[str, str]) -> LockedNote:
         summary=note.text("summary"),
         deck=note.deck_name("deck"),
         tags=note.texts("tags", _TAG, "a tag", default=[]),
-        retired_in=None if retired is None else note.text("retired_in", VERSION_RE, "a version such as 1.0.0"),
+        retired_in=None if retired is None else note.text("retired_in", LOCKED_VERSION_RE, "a version such as 1.0.0"),
         earlier=tuple(_earlier(_Object(item, f"{note.where}.earlier[{index}]"), fields.data)
                       for index, item in enumerate(note.list("earlier", []))),
         cards=_cards(note),
@@ -293,7 +293,7 @@ def _earlier(state: _Object, fields: dict[str, object]) -> EarlierState:
     if set(hashes.data) != set(fields):
         raise state.bad("fields", hashes.data, f"hashes of the note's fields {', '.join(sorted(fields))}")
     return EarlierState(
-        until=state.text("until", VERSION_RE, "a version such as 1.0.0"),
+        until=state.text("until", LOCKED_VERSION_RE, "a version such as 1.0.0"),
         fields={name: hashes.text(name, _HASH, "a hash (16 hex digits)") for name in hashes.data},
         tags=state.texts("tags", _TAG, "a tag"),
     )
@@ -328,7 +328,7 @@ def _release(release: _Object) -> Release:
     except ValueError:
         raise release.bad("date", date, "a real date") from None
     return Release(
-        version=release.text("version", VERSION_RE, "a version such as 1.0.0"),
+        version=release.text("version", LOCKED_VERSION_RE, "a version such as 1.0.0"),
         date=date,
         added=release.texts("added", SLUG_RE, "a note id"),
         changed=release.texts("changed", SLUG_RE, "a note id"),

@@ -25,6 +25,7 @@ from .formats import (
     GUID_RE,
     LANG_RE,
     LINT_CODE_RE,
+    SLUG_MAX,
     SLUG_RE,
     SPACE,
     TAG_RE,
@@ -65,7 +66,7 @@ _DATE = r"[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
 
 _TYPES: dict[str, dict[str, Any]] = {
     "text": {"type": _ANY_TEXT, "pattern": _whole(_TEXT)},
-    "slug": {"type": "string", "pattern": _whole(SLUG_RE.pattern)},
+    "slug": {"type": "string", "pattern": _whole(SLUG_RE.pattern), "maxLength": SLUG_MAX},
     "deckname": {"type": "string", "pattern": _whole(_DECK_NAME)},
     "version": {"type": "string", "pattern": _whole(VERSION_RE.pattern)},
     "url": {"type": "string", "pattern": _whole(URL_RE.pattern)},

@@ -25,10 +25,13 @@ from .formats import (
     GUID_RE,
     LANG_RE,
     LINT_CODE_RE,
+    SEMVER_RE,
+    SLUG_MAX,
     SLUG_RE,
     TYPE_ID_RE,
     UNHELD_RE,
     URL_RE,
+    VERSION_DIGITS,
     VERSION_RE,
     deck_name_refusal,
     tag_refusal,
@@ -181,6 +184,28 @@ def _list(name: str) -> Checker:
     return check
 
 
+def _check_slug(checks: ValueChecks, node: Node, key: Key, what: str) -> str | None:
+    hint = "use lowercase letters, digits and single dashes, e.g. 'linchpin-dsl'"
+    text = checks.matching(node, key, what, SLUG_RE, hint)
+    if text is not None and len(text) > SLUG_MAX:
+        why = " (a deck's names its files)" if key.name == "slug" else ""
+        checks.problem("E104", f"'{key.name}' in {what} is {len(text):,} characters long, more than the {SLUG_MAX} a "
+                       f"slug may have{why}: shorten it", node)
+        return None
+    return text
+
+
+def _check_version(checks: ValueChecks, node: Node, key: Key, what: str) -> str | None:
+    hint = "write a semantic version such as 1.0.0"
+    text = checks.matching(node, key, what, SEMVER_RE, hint)
+    if text is not None and not VERSION_RE.fullmatch(text):
+        longest = max(len(part) for part in text.split("."))
+        checks.problem("E104", f"'{key.name}' in {what} has a number of {longest:,} digits, more than the "
+                       f"{VERSION_DIGITS} a version's numbers may have (it names the release's files): {hint}", node)
+        return None
+    return text
+
+
 def _check_note_type(checks: ValueChecks, node: Node, key: Key, what: str) -> str | None:
     return checks.matching(node, key, what, SLUG_RE, f"use one of {', '.join(checks.note_types)}")
 
@@ -329,8 +354,8 @@ def _check_type_id(checks: ValueChecks, node: Node, key: Key, what: str) -> int 
 
 CHECKERS: dict[str, Checker] = {
     "text": ValueChecks.text,
-    "slug": _matching(SLUG_RE, "use lowercase letters, digits and single dashes, e.g. 'linchpin-dsl'"),
-    "version": _matching(VERSION_RE, "write a semantic version such as 1.0.0"),
+    "slug": _check_slug,
+    "version": _check_version,
     "url": _matching(URL_RE, "write a full http:// or https:// link"),
     "lang": _matching(LANG_RE, "write a language code such as en_US"),
     "kind": _matching(re.compile("|".join(NOTE_KINDS)), f"use one of {', '.join(NOTE_KINDS)}"),

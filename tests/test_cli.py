@@ -255,3 +255,61 @@ def test_check_reports_a_source_it_cannot_check_and_goes_on_like_every_command(
                              "write the answer\n")
     assert result.stderr == (f"Error: {other}: cannot be checked\n"
                              "Found 1 error and 0 warnings in 2 sources.\n")
+
+
+TOO_LONG = {
+    # a slug names the deck's files: 300 characters ended as 'E160 cannot read the lock: File name too long'
+    "slug-300": ("slug: small", "slug: " + "a" * 300, "2:7", "'slug' in the deck is 300 characters long, more than "
+                 "the 100 a slug may have (a deck's names its files): shorten it"),
+    "slug-101": ("slug: small", "slug: " + "a" * 101, "2:7", "'slug' in the deck is 101 characters long, more than "
+                 "the 100 a slug may have (a deck's names its files): shorten it"),
+    "note-id-101": ("  - id: quiz-two", "  - id: " + "q" * 101, "25:9", f"'id' in note '{'q' * 101}' is 101 characters "
+                    "long, more than the 100 a slug may have: shorten it"),
+    # each version number is part of the release's file names: 300 nines ended as 'dist/...: File name too long'
+    "version-300-nines": ("version: 1.0.0", "version: " + "9" * 300 + ".0.0", "4:10", "'version' in the deck has a "
+                          "number of 300 digits, more than the 9 a version's numbers may have (it names the release's "
+                          "files): write a semantic version such as 1.0.0"),
+    "patch-10-digits": ("version: 1.0.0", "version: 1.0.1234567890", "4:10", "'version' in the deck has a number of "
+                        "10 digits, more than the 9 a version's numbers may have (it names the release's files): write "
+                        "a semantic version such as 1.0.0"),
+}
+
+
+@pytest.mark.parametrize("case", list(TOO_LONG))
+def test_a_value_too_long_for_a_file_name_is_an_error_at_its_line_in_check_and_build(
+    runner: CliRunner, project: Path, case: str
+) -> None:
+    old, new, where, message = TOO_LONG[case]
+    source = project / "cardsrc" / "small.yaml"
+    source.write_text(SMALL_SOURCE.replace(old, new, 1), encoding="utf-8")
+    line, column = where.split(":")
+    check = runner.invoke(cli, ["check"])
+    assert (check.exit_code, check.stdout) == (1, f"cardsrc/small.yaml:{line}:{column}: E104 {message}\n")
+    build = runner.invoke(cli, ["build"])
+    assert (build.exit_code, build.stdout, build.stderr) == (1, "", f"Error: cardsrc/small.yaml:{line}: {message}\n")
+    assert sorted(path.name for path in project.rglob("*")) == ["cardsrc", "small.yaml"]
+
+
+def test_the_longest_slug_and_version_build_and_release_again(runner: CliRunner, project: Path) -> None:
+    slug, version = "s" * 100, "999999999.999999999.999999999"
+    source = project / "cardsrc" / "small.yaml"
+    source.write_text(SMALL_SOURCE.replace("slug: small", f"slug: {slug}").replace("version: 1.0.0",
+                                                                                    f"version: {version}"),
+                      encoding="utf-8")
+    result = runner.invoke(cli, ["build"])
+    assert (result.exit_code, result.stdout) == (0, f"Built dist/{slug}-{version}.apkg: 6 notes, 7 cards (version "
+                                                    f"{version})\n")
+    source.write_text(source.read_text(encoding="utf-8").replace("answer: Answers.", "answer: Other answers."),
+                      encoding="utf-8")
+    again = runner.invoke(cli, ["build"])  # the patch number gets its 10th digit: the lock still reads back
+    assert (again.exit_code, again.stdout) == (0, f"Built dist/{slug}-999999999.999999999.1000000000.apkg: 6 notes, "
+                                                  "7 cards (version 999999999.999999999.1000000000)\n")
+    assert runner.invoke(cli, ["diff", "--exit-code"]).exit_code == 0
+
+
+def test_a_slug_option_too_long_is_a_usage_error(runner: CliRunner, project: Path) -> None:
+    result = runner.invoke(cli, ["new", "--title", "T", "--slug", "a" * 101])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == ("Error: Invalid value for '--slug': the slug is 101 characters long, "
+                                              "more than the 100 a slug may have (it names the deck's files): "
+                                              "shorten it")

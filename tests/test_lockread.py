@@ -130,6 +130,9 @@ HOSTILE_VALUES: list[tuple[str, Callable[[Any], Any], str]] = [
     ("version-two-parts", set_value("version", "1.0"), 'version is "1.0", not a version such as 1.0.0'),
     ("version-garbage", set_value("version", "garbage"), 'version is "garbage", not a version such as 1.0.0'),
     ("version-line-break", set_value("version", "1.0.0\n"), 'version is "1.0.0\\n", not a version such as 1.0.0'),
+    # it names the release's files: a hand-edited lock must not make one too long to write
+    ("version-19-digits", set_value("version", "1." + "9" * 19 + ".0"),
+     'version is "1.' + "9" * 19 + '.0", not a version such as 1.0.0'),
     ("mod-too-big", set_value("notes.quiz-one.mod", 10**19),
      "notes.quiz-one.mod is 10000000000000000000, not a time (whole seconds from 1970 to the end of 9999)"),
     ("mod-year-10000", set_value("notes.quiz-one.mod", 253402300800),
