@@ -531,7 +531,8 @@ def pull(export: Path, sources: tuple[Path, ...], apply_edits: bool, as_html: bo
     \b
     Example:
         builder pull ~/Downloads/pinterest.apkg
-        builder pull ~/Downloads/pinterest.apkg cardsrc/pinterest-ai-platform.yaml --apply
+        builder pull ~/Downloads/pinterest.apkg --apply
+        builder pull export.apkg cardsrc/pinterest-ai-platform.yaml --apply
     """
     from .export import read_export
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 import pytest
+from click.testing import CliRunner
 
 from builder.cli import cli
 from builder.lintrules import LINT_RULES, LOADER_RULES, Rule
@@ -155,3 +156,12 @@ def test_readme_install_hint_names_every_extra_a_quickstart_command_needs() -> N
     hint = re.search(r"pip install -e '\.\[([\w,]+)\]'", readme)
     assert hint is not None
     assert set(hint.group(1).split(",")) == {"watch", "preview", "pull", "import"}
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_the_cli_page_shows_help_as_a_terminal_does(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Wrapped where a user's `builder NAME --help` wraps (80 columns, however wide the terminal), not at 100."""
+    monkeypatch.setenv("COLUMNS", "200")
+    shown = CliRunner().invoke(cli, [name, "--help"], prog_name="builder").stdout
+    assert f"```text\n{shown}```" in pages()[REFERENCE / "cli.md"]
+    assert max(len(line) for line in shown.splitlines()) <= 80
