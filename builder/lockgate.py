@@ -34,6 +34,7 @@ import json
 from collections.abc import Iterator
 
 from .errors import Location, Problem, ReleaseError
+from .identity import note_guid, note_type_id
 from .layout import lock_path
 from .lintrules import finding
 from .lock import Lock, LockedNoteType
@@ -57,10 +58,39 @@ def lock_problems(deck: Deck, previous: Lock | None, places: Places | None = Non
     foreign = foreign_lock(deck, previous)
     if foreign:  # a lock copied from another deck: nothing in it is this deck's
         return [finding(Location(lock_path(deck.path, deck.slug)), "E160", foreign)]
+    damaged = damaged_guid(deck, previous)
+    if damaged:  # before E161 could tell the author to copy the lock's GUID into the source
+        return [finding(Location(lock_path(deck.path, deck.slug)), "E160", damaged)]
     places = places or Places(deck.path)
     found = list(_note_conflicts(deck, previous, places))
     found += _type_conflicts(deck, previous, places, allow_schema_change=allow_schema_change)
     return [problem for problem in found if problem.severity == "error" or problem.code not in deck.lint_ignore]
+
+
+def damaged_guid(deck: Deck, lock: Lock) -> str | None:
+    """Why a GUID the lock holds cannot be the one its release gave a note builder made, or None.
+
+    A note builder made has the GUID its slug and id give (:func:`builder.identity.note_guid`), so another one
+    in the lock was put there by hand, and E161 would tell the author to copy it into the source. A note taken
+    over from another deck keeps its own GUID: one of a lock ``builder import`` wrote, or one the first release
+    of a deck taken over holds (its source gives notes ``guid:``, or note types the ids they had: ``anki_id``),
+    so only notes added later are checked there.
+    """
+    if lock.imported is not None:
+        return None
+    taken_over = any(note.guid is not None for note in deck.notes) or any(
+        kind.id != note_type_id(deck.slug, key) for key, kind in deck.note_types.items())  # a type's id kept too
+    added_later = {note_id for release in lock.history[1:] for note_id in release.added}
+    for note in deck.notes:
+        old = lock.notes.get(note.id)
+        if old is None or note.guid is not None or (taken_over and note.id not in added_later):
+            continue
+        made = note_guid(deck.slug, note.id)
+        if old.guid != made:
+            return (f"the lock is damaged: notes.{note.id}.guid is {json.dumps(old.guid)}, not {json.dumps(made)}, the "
+                    f"GUID builder gives note '{note.id}', which has no guid in the source: unless the source gave it "
+                    "that guid before, the lock was edited by hand: restore it from version control")
+    return None
 
 
 def unreproduced(previous: Lock, rebuilt: Lock) -> str | None:

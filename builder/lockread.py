@@ -223,6 +223,14 @@ def _lock(top: _Object) -> Lock:
     owners: dict[str, str] = {}
     locked_notes = {note_id: _note(notes.object(note_id), note_id, owners) for note_id in notes.data}
     locked_types = {kind: _note_type(note_types.object(kind)) for kind in note_types.data}
+    for note_id, note in locked_notes.items():  # every release records the type of each note, with its fields
+        kind = locked_types.get(note.note_type)
+        if kind is None:
+            raise _Damaged(f"notes.{note_id}.type", f"is {_shown(note.note_type)}, not a note type the lock records "
+                                                    f"({', '.join(sorted(locked_types)) or 'none'})")
+        if set(note.fields) != set(kind.fields):
+            raise _Damaged(f"notes.{note_id}.fields", f"names {', '.join(sorted(note.fields)) or 'no field'}, not the "
+                                                      f"fields of its type {note.note_type} ({', '.join(kind.fields)})")
     return Lock(
         slug=slug,
         deck=top.deck_name("deck"),

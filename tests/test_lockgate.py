@@ -212,6 +212,15 @@ TAMPERED: list[tuple[str, Any, str, bool]] = [
      f'{DAMAGED}note_types.qa has the key "css", which a lock never holds{RESTORE}', False),
     ("unknown-history-key", lock_edit(lambda lock: {**lock, "history": [{**lock["history"][0], "by": "me"}]}),
      f'{DAMAGED}history[0] has the key "by", which a lock never holds{RESTORE}', False),
+    ("guid-changed", note_value("quiz-one", "guid", "zzz"),
+     f'{DAMAGED}notes.quiz-one.guid is "zzz", not "{QUIZ_ONE_GUID}", the GUID builder gives note \'quiz-one\', '
+     "which has no guid in the source: unless the source gave it that guid before, the lock was edited by hand: "
+     "restore it from version control", False),
+    ("type-unknown", note_value("quiz-one", "type", "zz"),
+     f'{DAMAGED}notes.quiz-one.type is "zz", not a note type the lock records (cloze, qa){RESTORE}', False),
+    ("type-of-other-fields", note_value("quiz-one", "type", "cloze"),
+     f"{DAMAGED}notes.quiz-one.fields names Answer, Extra, Question, Source, not the fields of its type cloze "
+     f"(Text, Extra, Source){RESTORE}", False),
     ("mod-lowered", note_value("deep-one", "mod", 1_699_990_000), "SHA", True),
     ("mod-lowered-apkg-kept", note_value("deep-one", "mod", 1_699_990_000), "SHA", False),
     ("mod-raised", note_value("deep-one", "mod", 1_700_000_001), "SHA", True),
@@ -267,3 +276,21 @@ def test_the_same_lock_builds_its_release_again(tmp_path: Path, monkeypatch: pyt
     assert (built.exit_code, built.stdout) == (0, "Built dist/small-1.0.0.apkg: 6 notes, 7 cards (version 1.0.0)\n")
     assert apkg.read_bytes() == released_bytes
     assert source.with_name("small.lock").read_bytes() == lock_before
+
+
+def test_a_note_taken_over_keeps_the_guid_rule_of_e161(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A deck whose notes carry their own GUIDs (taken over): one whose guid line is lost is E161, giving it back."""
+    import re
+
+    guided = re.sub(r"(  - id: ([a-z-]+)\n)", r'\1    guid: "own-\2"\n', SMALL_SOURCE)
+    write_source(tmp_path / "cardsrc", guided)
+    source = tmp_path / "cardsrc" / "small.yaml"
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    assert CliRunner().invoke(cli, ["build"]).exit_code == 0
+    edited(source, [('    guid: "own-quiz-one"\n', "")])
+    checked = CliRunner().invoke(cli, ["check"])
+    assert (checked.exit_code, checked.stdout) == (1, (
+        "cardsrc/small.yaml:22:5: E161 note 'quiz-one': the lock gives it GUID own-quiz-one; a GUID never changes, "
+        "or learners get a duplicate and lose its history: give it 'guid: own-quiz-one', or the GUID it had\n"))
+    assert CliRunner().invoke(cli, ["build"]).exit_code == 1
