@@ -30,6 +30,7 @@ source only when there is one to place.
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 from collections.abc import Iterator
 
@@ -37,7 +38,7 @@ from .errors import Location, Problem, ReleaseError
 from .identity import note_guid, note_type_id
 from .layout import lock_path
 from .lintrules import finding
-from .lock import Lock, LockedNoteType
+from .lock import Lock, LockedNoteType, Release
 from .notetypes import ALWAYS_PACKAGED, NoteType
 from .places import Places
 from .source import Deck
@@ -58,7 +59,7 @@ def lock_problems(deck: Deck, previous: Lock | None, places: Places | None = Non
     foreign = foreign_lock(deck, previous)
     if foreign:  # a lock copied from another deck: nothing in it is this deck's
         return [finding(Location(lock_path(deck.path, deck.slug)), "E160", foreign)]
-    damaged = damaged_guid(deck, previous)
+    damaged = damaged_guid(deck, previous) or damaged_mod(deck, previous)
     if damaged:  # before E161 could tell the author to copy the lock's GUID into the source
         return [finding(Location(lock_path(deck.path, deck.slug)), "E160", damaged)]
     places = places or Places(deck.path)
@@ -78,12 +79,11 @@ def damaged_guid(deck: Deck, lock: Lock) -> str | None:
     """
     if lock.imported is not None:
         return None
-    taken_over = any(note.guid is not None for note in deck.notes) or any(
-        kind.id != note_type_id(deck.slug, key) for key, kind in deck.note_types.items())  # a type's id kept too
+    kept = taken_over(deck)
     added_later = {note_id for release in lock.history[1:] for note_id in release.added}
     for note in deck.notes:
         old = lock.notes.get(note.id)
-        if old is None or note.guid is not None or (taken_over and note.id not in added_later):
+        if old is None or note.guid is not None or (kept and note.id not in added_later):
             continue
         made = note_guid(deck.slug, note.id)
         if old.guid != made:
@@ -91,6 +91,40 @@ def damaged_guid(deck: Deck, lock: Lock) -> str | None:
                     f"GUID builder gives note '{note.id}', which has no guid in the source: unless the source gave it "
                     "that guid before, the lock was edited by hand: restore it from version control")
     return None
+
+
+def taken_over(deck: Deck) -> bool:
+    """Whether ``deck`` was taken over from another tool: a note's own ``guid:``, or a type's kept ``anki_id``."""
+    return any(note.guid is not None for note in deck.notes) or any(
+        kind.id != note_type_id(deck.slug, key) for key, kind in deck.note_types.items())
+
+
+def damaged_mod(deck: Deck, lock: Lock) -> str | None:
+    """Why a note's ``mod`` in the lock cannot be the one its release stamped, or None.
+
+    A release stamps every note it adds, changes, restores or retires with at least its own time, whose day
+    the history records: a ``mod`` before that day was lowered by hand. Built on, it would ship the note older
+    than learners hold it, and Anki would skip its next update. The first release of a deck taken over keeps
+    the notes' own times, so it is only checked for a deck builder made.
+    """
+    releases = lock.history if not taken_over(deck) else lock.history[1:]
+    stamped: dict[str, Release] = {}
+    for release in releases:
+        for note_id in (*release.added, *release.changed, *release.restored, *release.removed):
+            stamped[note_id] = release
+    for note_id, release in stamped.items():
+        old = lock.notes.get(note_id)
+        start = _day_start(release.date)
+        if old is not None and old.mod < start:
+            when = _dt.datetime.fromtimestamp(old.mod, tz=_dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+            return (f"the lock is damaged: notes.{note_id}.mod is {old.mod} ({when}), before release "
+                    f"{release.version} of {release.date}, which changed the note: restore it from version control")
+    return None
+
+
+def _day_start(date: str) -> int:
+    day = _dt.date.fromisoformat(date)
+    return int(_dt.datetime(day.year, day.month, day.day, tzinfo=_dt.timezone.utc).timestamp())
 
 
 def unreproduced(previous: Lock, rebuilt: Lock) -> str | None:

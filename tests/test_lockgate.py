@@ -221,6 +221,9 @@ TAMPERED: list[tuple[str, Any, str, bool]] = [
     ("type-of-other-fields", note_value("quiz-one", "type", "cloze"),
      f"{DAMAGED}notes.quiz-one.fields names Answer, Extra, Question, Source, not the fields of its type cloze "
      f"(Text, Extra, Source){RESTORE}", False),
+    ("mod-before-its-release", note_value("deep-one", "mod", 1_699_000_000),
+     f"{DAMAGED}notes.deep-one.mod is 1699000000 (2023-11-03 08:26:40 UTC), before release 1.0.0 of 2023-11-14, "
+     f"which changed the note{RESTORE}", True),
     ("mod-lowered", note_value("deep-one", "mod", 1_699_990_000), "SHA", True),
     ("mod-lowered-apkg-kept", note_value("deep-one", "mod", 1_699_990_000), "SHA", False),
     ("mod-raised", note_value("deep-one", "mod", 1_700_000_001), "SHA", True),
@@ -294,3 +297,23 @@ def test_a_note_taken_over_keeps_the_guid_rule_of_e161(tmp_path: Path, monkeypat
         "cardsrc/small.yaml:22:5: E161 note 'quiz-one': the lock gives it GUID own-quiz-one; a GUID never changes, "
         "or learners get a duplicate and lose its history: give it 'guid: own-quiz-one', or the GUID it had\n"))
     assert CliRunner().invoke(cli, ["build"]).exit_code == 1
+
+
+def test_a_lowered_mod_never_ships_a_changed_note_older_than_learners_have_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The next release of a note whose mod was lowered below its release's day would stamp it older than the
+    release learners hold when the build's time is older too (SOURCE_DATE_EPOCH): Anki would skip the update."""
+    source = released(tmp_path, monkeypatch, "small")
+    lock_file = source.with_name("small.lock")
+    lock_file.write_text(note_value("deep-one", "mod", 1_699_000_000)(lock_file.read_text()), encoding="utf-8")
+    edited(source, [("answer: Answers.", "answer: More.")])
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1699500000")
+    before = files(tmp_path)
+    message = ("the lock is damaged: notes.deep-one.mod is 1699000000 (2023-11-03 08:26:40 UTC), before release "
+               "1.0.0 of 2023-11-14, which changed the note: restore it from version control")
+    built = CliRunner().invoke(cli, ["build"])
+    assert (built.exit_code, built.stdout, built.stderr) == (1, "", f"Error: cardsrc/small.lock: {message}\n")
+    checked = CliRunner().invoke(cli, ["check"])
+    assert (checked.exit_code, checked.stdout) == (1, f"cardsrc/small.lock: E160 {message}\n")
+    assert files(tmp_path) == before
