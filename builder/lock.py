@@ -63,6 +63,8 @@ class LockedNote(Struct, frozen=True, gc=False):
         """The earlier states once release ``version`` ships ``fields`` and ``tags`` for this note."""
         if (self.fields, tuple(self.tags)) == (fields, tuple(tags)):
             return self.earlier
+        if set(self.fields) != set(fields):  # a schema change renamed its fields: a learner's note of the old
+            return ()  # type is never pulled (its fields are not the source's), and states must name the note's fields
         return (*self.earlier, EarlierState(version, self.fields, tuple(self.tags)))
 
     def to_json(self) -> dict[str, Any]:

@@ -113,6 +113,11 @@ def test_a_schema_change_the_flag_allows_is_a_warning_with_the_flag(
     assert CliRunner().invoke(cli, ["check", "--allow-schema-change", "--strict"]).exit_code == 1
     built = CliRunner().invoke(cli, ["build", "--allow-schema-change"])
     assert (built.exit_code, built.stdout) == (0, "Built dist/french-2.0.0.apkg: 3 notes, 5 cards (version 2.0.0)\n")
+    # the lock that release wrote reads back: its notes' earlier states named the fields before the rename
+    assert CliRunner().invoke(cli, ["check"]).exit_code == 0
+    again = CliRunner().invoke(cli, ["build", "--no-cache"])
+    assert (again.exit_code, again.stdout) == (
+        0, "Unchanged dist/french-2.0.0.apkg: 3 notes, 5 cards (version 2.0.0)\n")
 
 
 def test_the_findings_need_no_rendering(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
