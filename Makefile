@@ -12,9 +12,10 @@ deck: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
 
-# The inner loop: no browser (Chromium), kill or fuzz tests. `make test` runs everything.
+# The inner loop: no browser (Chromium), kill or fuzz tests, on every core (pytest-xdist).
+# `make test` runs everything, one test at a time, as CI does.
 test-fast: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -q -m "not browser and not slow"
+	$(BIN)/python -m pytest -q -m "not browser and not slow" -n auto
 
 # Rewrites docs/reference/ from the code's tables and --help; tests/test_docs.py fails when stale.
 docs: $(VENV)/.installed
