@@ -111,26 +111,15 @@ def test_bad_exports_are_one_error_and_change_nothing(
     assert files(folder) == before
 
 
-DAMAGED = "is a damaged package (Anki's engine cannot read what it holds): export the deck again"
-NEWER = ("by a newer Anki than builder reads (its engine is anki 26.9.3): export the deck again from Anki with "
-         "File > Export, 'Support older Anki versions' ticked")
 BAD_FILES: dict[str, tuple[bad.Make, str]] = {
-    "truncated-zip": (bad.truncated, "is a damaged package (its zip is cut short or corrupt): export the deck again"),
+    **bad.damaged_packages(),
     "empty-zip": (bad.empty_zip, "is a zip file but not an Anki package (no collection inside): export the deck "
                                  "from Anki with File > Export, 'Anki Deck Package'"),
-    "anki2-not-sqlite": (bad.anki2_not_sqlite, DAMAGED),
-    "anki21-not-sqlite": (bad.anki21_not_sqlite, DAMAGED),
-    "anki21b-not-zstd": (bad.anki21b_not_zstd, DAMAGED),
-    "anki21b-not-sqlite": (bad.anki21b_not_sqlite, DAMAGED),
-    "corrupt-sqlite": (bad.corrupt_sqlite, DAMAGED),
-    "meta-not-protobuf": (bad.meta_not_protobuf, DAMAGED),
-    "newer-package-format": (bad.newer_meta, f"was made {NEWER}"),
-    "newer-collection-schema": (bad.newer_collection, f"was made {NEWER}"),
     "collection-file-corrupt": (bad.corrupt_collection_file, "is a damaged collection file (Anki's engine cannot "
                                 "read it): export the deck from Anki with File > Export instead"),
     "collection-file-not-sqlite": (bad.header_only_collection_file, "is a damaged collection file (Anki's engine "
                                    "cannot read it): export the deck from Anki with File > Export instead"),
-    "collection-file-newer": (bad.newer_collection_file, f"was saved {NEWER}"),
+    "collection-file-newer": (bad.newer_collection_file, f"was saved {bad.NEWER}"),
 }
 """What Anki's engine cannot read, in a package or a collection file: one line each, never the engine's own text
 (it says ``DbError { info: "SqliteFailure(...)", kind: Other }``); the same lines as ``builder import``'s."""

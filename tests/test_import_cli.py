@@ -187,22 +187,11 @@ def _two_decks(path: Path) -> Path:
 
 
 
-DAMAGED = "is a damaged package (Anki's engine cannot read what it holds): export the deck again"
-NEWER = ("was made by a newer Anki than builder reads (its engine is anki 26.9.3): export the deck again from Anki "
-         "with File > Export, 'Support older Anki versions' ticked")
 UNREADABLE: dict[str, tuple[bad.Make, str]] = {
-    "truncated-zip": (bad.truncated, "is a damaged package (its zip is cut short or corrupt): export the deck again"),
+    **bad.damaged_packages(),
     "empty-zip": (bad.empty_zip, "is a zip file but not an Anki package (no collection inside): export the deck "
                                  "from Anki with File > Export, 'Anki Deck Package (.apkg)'"),
-    "anki2-not-sqlite": (bad.anki2_not_sqlite, DAMAGED),
-    "anki21-not-sqlite": (bad.anki21_not_sqlite, DAMAGED),
-    "anki21b-not-zstd": (bad.anki21b_not_zstd, DAMAGED),
-    "anki21b-not-sqlite": (bad.anki21b_not_sqlite, DAMAGED),
-    "corrupt-sqlite": (bad.corrupt_sqlite, DAMAGED),
-    "media-list-not-json": (bad.media_not_json, DAMAGED),
-    "meta-not-protobuf": (bad.meta_not_protobuf, DAMAGED),
-    "newer-package-format": (bad.newer_meta, NEWER),
-    "newer-collection-schema": (bad.newer_collection, NEWER),
+    "media-list-not-json": (bad.media_not_json, bad.DAMAGED),
 }
 """Packages Anki's engine cannot read: one line each, never the engine's own text (it says ``DbError { info:
 "SqliteFailure(...)", kind: Other }``); ``builder pull`` says the same (tests/test_export.py)."""

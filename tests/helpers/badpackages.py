@@ -124,3 +124,24 @@ def corrupt_collection_file(good: Path, folder: Path) -> Path:
 def header_only_collection_file(good: Path, folder: Path) -> Path:
     (folder / "header.anki2").write_bytes(b"SQLite format 3\x00" + b"x" * 5000)
     return folder / "header.anki2"
+
+
+DAMAGED = "is a damaged package (Anki's engine cannot read what it holds): export the deck again"
+NEWER = ("by a newer Anki than builder reads (its engine is anki 26.9.3): export the deck again from Anki with "
+         "File > Export, 'Support older Anki versions' ticked")
+"""Follows 'was made' (a package) or 'was saved' (a collection file)."""
+
+
+def damaged_packages() -> dict[str, tuple[Make, str]]:
+    """The packages both commands refuse with the same line, by case name (``builder import`` and ``builder pull``)."""
+    return {
+        "truncated-zip": (truncated, "is a damaged package (its zip is cut short or corrupt): export the deck again"),
+        "anki2-not-sqlite": (anki2_not_sqlite, DAMAGED),
+        "anki21-not-sqlite": (anki21_not_sqlite, DAMAGED),
+        "anki21b-not-zstd": (anki21b_not_zstd, DAMAGED),
+        "anki21b-not-sqlite": (anki21b_not_sqlite, DAMAGED),
+        "corrupt-sqlite": (corrupt_sqlite, DAMAGED),
+        "meta-not-protobuf": (meta_not_protobuf, DAMAGED),
+        "newer-package-format": (newer_meta, f"was made {NEWER}"),
+        "newer-collection-schema": (newer_collection, f"was made {NEWER}"),
+    }
