@@ -29,14 +29,14 @@ _THROUGH = {"tags": "the deck's tags", "source": "the deck's source line (the ar
 
 def learner_notes(*, slug: str, version: str, moves: tuple[tuple[str, str], ...], blank_cards: int,
                   retired: int, restored: int, replaced: int, changed: int = 0, deck_wide: int = 0,
-                  deck_wide_causes: tuple[str, ...] = (), only_deck_wide: bool = False) -> tuple[str, ...]:
+                  deck_wide_causes: tuple[str, ...] = ()) -> tuple[str, ...]:
     """What a learner should know or do after importing ``version`` (Markdown list items), if anything.
 
     ``deck_wide`` of the ``changed`` notes change only through ``deck_wide_causes`` ("tags", "source");
-    ``only_deck_wide``: they are every note the release updates (none retired or restored).
     """
     notes: list[str] = []
     if changed:
+        only_deck_wide = bool(deck_wide) and deck_wide == changed and not retired and not restored
         notes.append(updated_note(changed, deck_wide, deck_wide_causes, only_deck_wide))
     if moves:
         notes.append(move_steps(moves))

@@ -227,7 +227,8 @@ def _type_conflicts(deck: Deck, previous: Lock, places: Places, *, allow_schema_
         old = previous.note_types.get(key)
         if old is None or key not in wanted:
             continue
-        if old.id == note_type.id and not schema_changed(old, note_type):
+        changed = schema_changed(old, note_type)
+        if old.id == note_type.id and not changed:
             continue  # nothing to report: placing it would parse the source a second time for nothing
         where = _type_place(deck, key, places)
         if old.id != note_type.id:
@@ -235,7 +236,7 @@ def _type_conflicts(deck: Deck, previous: Lock, places: Places, *, allow_schema_
                           f"note type '{key}' had the id {old.id} in the last release and would have "
                           f"{note_type.id}: Anki would take it for another type and skip every note of it as "
                           f"conflicting; keep its id (anki_id: {old.id})")
-        if not schema_changed(old, note_type):
+        if not changed:
             continue
         copy = "Anki would import a copy ('Name+') and skip every existing note"
         if allow_schema_change:

@@ -28,13 +28,13 @@ functions, rendering only the fields that can show an image at all.
 
 from __future__ import annotations
 
+import filecmp
 import os
 import stat
-import unicodedata
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from .assemble import by_name, note_fields, render_note_field
+from .assemble import by_name, nfc, note_fields, render_note_field
 from .errors import MediaError, Problem
 from .layout import media_folder
 from .lintrules import finding
@@ -54,7 +54,7 @@ def package_problems(deck: Deck, folder_files: tuple[MediaFile, ...], descriptio
         clash = media_clash(deck, folder_files, description_media, note_media)
         if clash is not None:
             found.append(clash.problem())
-    held = {_key(item.name) for item in (*folder_files, *note_media)}
+    held = {nfc(item.name) for item in (*folder_files, *note_media)}
     return found + list(_unheld(deck, held, places or Places(deck.path)))
 
 
@@ -77,8 +77,8 @@ def media_clash(deck: Deck, folder_files: tuple[MediaFile, ...], description_med
     seen: dict[str, MediaFile] = {}
     uses = [(item, False) for item in (*folder_files, *description_media)] + [(item, True) for item in note_media]
     for item, in_note in uses:
-        first = seen.setdefault(_key(item.name), item)
-        if first.source == item.source or first.source.read_bytes() == item.source.read_bytes():
+        first = seen.setdefault(nfc(item.name), item)
+        if first.source == item.source or filecmp.cmp(first.source, item.source, shallow=False):
             continue
         was = f"shown at {first.where}" if first.where is not None else "in the media folder"
         fix = "rename one of them"
@@ -143,10 +143,6 @@ def _may_show_image(text: str, allow_html: bool) -> bool:
     return "![" in text or (allow_html and "<img" in text.lower())
 
 
-def _key(name: str) -> str:
-    return unicodedata.normalize("NFC", name)
-
-
 def _unheld(deck: Deck, held: set[str], places: Places) -> Iterator[Problem]:
     if not any(field.raw for note in deck.notes for field in note.fields.values()):
         return  # nothing to parse: a Markdown deck's build never loads an HTML parser
@@ -156,7 +152,7 @@ def _unheld(deck: Deck, held: set[str], places: Places) -> Iterator[Problem]:
     for note in deck.notes:
         for name, field in note.fields.items():
             for shown in shown_media(field.text) if field.raw else ():
-                if _key(shown) in held:
+                if nfc(shown) in held:
                     continue
                 what = f"'{name}' of note '{note.id}' is raw HTML showing '{shown}'"
                 if _beside(deck, shown):

@@ -293,7 +293,6 @@ def _notices(deck: Deck, notes: tuple[AnkiNote, ...], previous: Lock | None, cha
         slug=deck.slug, version=version, moves=moves, blank_cards=sum(map(len, blanks.values())),
         retired=len(newly_removed), restored=restored, replaced=sum(pair.same for pair in alikes),
         changed=changed, deck_wide=wide_count, deck_wide_causes=wide.causes if wide else (),
-        only_deck_wide=bool(wide_count) and wide_count == changed and not newly_removed and not restored,
     ) if _released_before(previous) and is_release else ()
     return moves, warnings, for_learners, wide
 

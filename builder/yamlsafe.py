@@ -26,6 +26,7 @@ import yaml
 from msgspec import Struct, field
 
 from .errors import Location, SourceError
+from .files import no_follow
 
 MAX_SOURCE_BYTES = 64 * 1024 * 1024
 """Largest source accepted: a 50,000-note deck is about 12 MB."""
@@ -92,12 +93,10 @@ def open_source(path: Path) -> BinaryIO:
         raise SourceError("cannot read this file (permission denied): fix its permissions", path) from None
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            raise SourceError(SYMBOLIC_LINK, path) from None
+            raise SourceError(_SYMBOLIC_LINK, path) from None
         raise SourceError(f"cannot read this file: {exc.strerror or exc}", path) from None
     try:
         mode = os.fstat(handle.fileno()).st_mode
-        if stat.S_ISDIR(mode):
-            raise SourceError(_DIRECTORY, path)
         if not stat.S_ISREG(mode):  # a pipe would block a read forever, a device never end
             raise SourceError("is not a regular file (a pipe, socket or device): name a .yaml file", path)
     except BaseException:
@@ -107,12 +106,12 @@ def open_source(path: Path) -> BinaryIO:
 
 
 def _no_follow(path: str, flags: int) -> int:
-    """Open without following a symbolic link, and without waiting on a pipe (refused once open)."""
-    return os.open(path, flags | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    """:func:`builder.files.no_follow`, without waiting on a pipe either (refused once open)."""
+    return no_follow(path, flags | os.O_NONBLOCK)
 
 
 _DIRECTORY = "is a directory, not a YAML source: name a .yaml file"
-SYMBOLIC_LINK = ("is a symbolic link, which builder never reads through (a source may come from anyone): "
+_SYMBOLIC_LINK = ("is a symbolic link, which builder never reads through (a source may come from anyone): "
                  "put the source file itself here")
 
 
